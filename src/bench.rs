@@ -1,0 +1,226 @@
+//! `banshi bench`: figures a technician can use to judge a kiosk board. Each measurement starts
+//! a fresh `banshi bench-child` process, so start-up and memory are those of a real kiosk start.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use anyhow::{anyhow, Context};
+use clap::Args;
+use serde::Serialize;
+use slint::ComponentHandle;
+
+use crate::config::Config;
+use crate::kiosk::nav::Route;
+use crate::store::{ItemFilter, Store};
+use crate::ui::headless::Screen;
+use crate::ui::KioskUi;
+
+#[derive(Args, Clone)]
+pub struct BenchArgs {
+    /// Sizes of generated counties to measure besides the sample county.
+    #[arg(long, value_delimiter = ',', default_value = "10000")]
+    items: Vec<usize>,
+    /// Kiosk starts per county (the median is reported).
+    #[arg(long, default_value_t = 5)]
+    runs: usize,
+    /// Print JSON (the default output is JSON too; the flag is accepted for scripts).
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args, Clone)]
+pub struct ChildArgs {
+    #[arg(long)]
+    data_dir: PathBuf,
+}
+
+#[derive(Serialize, serde::Deserialize, Debug, Clone, Default)]
+struct ChildReport {
+    redraw_home_ms: f64,
+    redraw_guide_ms: f64,
+    open_guide_ms: f64,
+    largest_list_ms: f64,
+    largest_list_rows: usize,
+    peak_rss_mb: f64,
+}
+
+#[derive(Serialize, Debug)]
+struct CountyReport {
+    county: String,
+    items: i64,
+    notices: i64,
+    db_mb: f64,
+    import_ms: f64,
+    startup_ms: f64,
+    startup_ms_runs: Vec<f64>,
+    redraw_ms: Redraw,
+    open_guide_ms: f64,
+    largest_list_ms: f64,
+    largest_list_rows: usize,
+    peak_rss_mb: f64,
+}
+
+#[derive(Serialize, Debug)]
+struct Redraw {
+    home: f64,
+    long_guide: f64,
+}
+
+fn ms(since: Instant) -> f64 {
+    (since.elapsed().as_secs_f64() * 1000.0 * 100.0).round() / 100.0
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+pub fn run(args: BenchArgs) -> anyhow::Result<()> {
+    let root = std::env::temp_dir().join(format!("banshi-bench-{}", std::process::id()));
+    let exe = std::env::current_exe()?;
+    let mut counties = vec![("sample".to_string(), crate::sample::sample())];
+    for n in &args.items {
+        counties.push((format!("generated-{n}"), crate::sample::generated(*n)));
+    }
+    let mut reports = Vec::new();
+    for (name, content) in counties {
+        let dir = root.join(&name);
+        let path = dir.join(crate::store::DB_FILE);
+        let t = Instant::now();
+        Store::create(&path, &content)?;
+        let import_ms = ms(t);
+        let db_mb = std::fs::metadata(&path)?.len() as f64 / 1_048_576.0;
+        let mut startups = Vec::new();
+        let mut last = ChildReport::default();
+        for _ in 0..args.runs.max(1) {
+            let t = Instant::now();
+            let mut child = Command::new(&exe)
+                .args(["bench-child", "--data-dir"])
+                .arg(&dir)
+                .stdout(Stdio::piped())
+                .spawn()
+                .context("cannot start bench-child")?;
+            let mut lines = BufReader::new(child.stdout.take().expect("piped")).lines();
+            let first = lines.next().transpose()?.unwrap_or_default();
+            if first.trim() != "first-frame" {
+                return Err(anyhow!("bench-child did not render a first frame: {first}"));
+            }
+            startups.push(ms(t));
+            let report = lines.next().transpose()?.unwrap_or_default();
+            last = serde_json::from_str(&report).with_context(|| format!("bench-child printed {report}"))?;
+            child.wait()?;
+        }
+        reports.push(CountyReport {
+            county: name,
+            items: content.items.len() as i64,
+            notices: content.notices.len() as i64,
+            db_mb: (db_mb * 100.0).round() / 100.0,
+            import_ms,
+            startup_ms: median(startups.clone()),
+            startup_ms_runs: startups,
+            redraw_ms: Redraw { home: last.redraw_home_ms, long_guide: last.redraw_guide_ms },
+            open_guide_ms: last.open_guide_ms,
+            largest_list_ms: last.largest_list_ms,
+            largest_list_rows: last.largest_list_rows,
+            peak_rss_mb: last.peak_rss_mb,
+        });
+    }
+    let _ = std::fs::remove_dir_all(&root);
+    let out = serde_json::json!({
+        "size": "1920x1080",
+        "renderer": "software",
+        "targets": {"startup_ms": 150, "peak_rss_mb": 60},
+        "counties": reports,
+    });
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(())
+}
+
+/// Peak resident memory of this process (VmHWM), in MiB.
+pub fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0.0);
+    (kb / 1024.0 * 10.0).round() / 10.0
+}
+
+/// One kiosk start: render the first frame at 1920×1080 as soon as possible, say so, then
+/// measure redraws and queries.
+pub fn child(args: ChildArgs) -> anyhow::Result<()> {
+    let mut screen = Screen::install(1920, 1080)?;
+    let store = Store::open(&args.data_dir.join(crate::store::DB_FILE))?;
+    let ui = KioskUi::new(store, Config::default())?;
+    ui.window.show()?;
+    screen.render();
+    println!("first-frame");
+
+    let redraw = |screen: &mut Screen| {
+        let n = 10;
+        let t = Instant::now();
+        for _ in 0..n {
+            screen.render();
+        }
+        ms(t) / n as f64
+    };
+    let redraw_home_ms = redraw(&mut screen);
+    let guide = longest_guide(&ui)?;
+    let t = Instant::now();
+    ui.open(Route::Guide(guide));
+    let open_guide_ms = ms(t);
+    screen.render();
+    let redraw_guide_ms = redraw(&mut screen);
+    let (largest_list_ms, largest_list_rows) = ui.with_store(|store, scope| -> anyhow::Result<(f64, usize)> {
+        let id: String = store.conn().query_row(
+            "SELECT life_event FROM item_life_event GROUP BY life_event ORDER BY count(*) DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )?;
+        let t = Instant::now();
+        let list = store.item_list(scope, &ItemFilter::LifeEvent(id))?.unwrap_or_default();
+        Ok((ms(t), list.items.len()))
+    })?;
+    let report = ChildReport {
+        redraw_home_ms: (redraw_home_ms * 100.0).round() / 100.0,
+        redraw_guide_ms: (redraw_guide_ms * 100.0).round() / 100.0,
+        open_guide_ms,
+        largest_list_ms,
+        largest_list_rows,
+        peak_rss_mb: peak_rss_mb(),
+    };
+    println!("{}", serde_json::to_string(&report)?);
+    Ok(())
+}
+
+/// The guide with the most materials (the longest page); used for screenshots and benchmarks.
+pub fn longest_guide(ui: &KioskUi) -> anyhow::Result<String> {
+    ui.with_store(|store, _| store.longest_item())?.ok_or_else(|| anyhow!("内容里没有事项"))
+}
+
+/// The gallery's pages: (file name stem, page name).
+pub fn gallery_pages(ui: &KioskUi) -> Vec<(String, String)> {
+    let guide = longest_guide(ui).unwrap_or_default();
+    let (category, department, notice) = ui
+        .with_store(|store, _| -> rusqlite::Result<(String, String, String)> {
+            let q = |sql: &str| store.conn().query_row(sql, [], |r| r.get::<_, String>(0));
+            Ok((
+                q("SELECT life_event FROM item_life_event GROUP BY life_event ORDER BY count(*) DESC LIMIT 1")?,
+                q("SELECT department FROM item GROUP BY department ORDER BY count(*) DESC LIMIT 1")?,
+                q("SELECT id FROM notice ORDER BY length(body) DESC LIMIT 1")?,
+            ))
+        })
+        .unwrap_or_default();
+    vec![
+        ("home".into(), "home".into()),
+        ("category".into(), format!("category:{category}")),
+        ("department".into(), format!("department:{department}")),
+        ("guide".into(), format!("guide:{guide}")),
+        ("notices".into(), "notices".into()),
+        ("notice".into(), format!("notice:{notice}")),
+        ("idle-warning".into(), "idle-warning".into()),
+    ]
+}

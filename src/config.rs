@@ -1,0 +1,156 @@
+//! The kiosk's configuration file (TOML). Every field is optional: with no file at all the kiosk
+//! shows the bundled sample county. Errors name the key and say how to fix it.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// Where a packaged kiosk keeps its configuration.
+pub const SYSTEM_CONFIG: &str = "/etc/banshi/kiosk.toml";
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Identifies this kiosk to technicians, e.g. "qinghe-hall-01".
+    pub kiosk_id: String,
+    /// Overrides the hall name shown in the header.
+    pub hall_name: Option<String>,
+    /// 12-digit region code of where the kiosk stands (county, town or village).
+    pub region: Option<String>,
+    /// Where the content database lives; default: the user's data directory.
+    pub data_dir: Option<PathBuf>,
+    /// Seconds without a touch before the warning.
+    pub idle_timeout_secs: u64,
+    /// Seconds the warning stays before the reset (at least 20).
+    pub idle_warning_secs: u64,
+    /// Start in large-text mode (and return to it after every reset).
+    pub large_text: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            kiosk_id: "banshi-kiosk".into(),
+            hall_name: None,
+            region: None,
+            data_dir: None,
+            idle_timeout_secs: 90,
+            idle_warning_secs: 30,
+            large_text: false,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("无法读取配置文件 {path}：{source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("配置文件 {path} 有误：{message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+impl Config {
+    /// Reads and checks a config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
+        Config::parse(&text).map_err(|message| ConfigError::Invalid { path: path.into(), message })
+    }
+
+    pub fn parse(text: &str) -> Result<Config, String> {
+        let config: Config = toml::from_str(text).map_err(|e| {
+            let msg = e.message().to_string();
+            let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+            let at = line.map(|l| format!("第 {l} 行：")).unwrap_or_default();
+            if msg.starts_with("unknown field") {
+                let key = msg.split('`').nth(1).unwrap_or("");
+                format!("{at}不认识的配置项 {key}，可能拼错了。可用的配置项：kiosk_id, hall_name, region, data_dir, idle_timeout_secs, idle_warning_secs, large_text")
+            } else {
+                format!("{at}{msg}。请对照 README 里的配置示例改正。")
+            }
+        })?;
+        if let Some(r) = &config.region {
+            if r.len() != 12 || !r.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(format!("region = \"{r}\" 不对：要写本机所在县、乡镇或村的 12 位区划代码，例如 \"439021101201\"。"));
+            }
+        }
+        if config.idle_timeout_secs < 15 {
+            return Err(format!(
+                "idle_timeout_secs = {} 太短：至少 15 秒，建议 90 秒以上，老人读一页需要时间。",
+                config.idle_timeout_secs
+            ));
+        }
+        Ok(config)
+    }
+
+    /// Finds the config to use: an explicit path, `$BANSHI_CONFIG`, the system file, the user's
+    /// config directory; none of them means defaults.
+    pub fn discover(explicit: Option<&Path>) -> Result<(Config, Option<PathBuf>), ConfigError> {
+        let candidates: Vec<PathBuf> = match explicit {
+            Some(p) => vec![p.to_path_buf()],
+            None => {
+                let mut v = Vec::new();
+                if let Some(p) = std::env::var_os("BANSHI_CONFIG") {
+                    v.push(PathBuf::from(p));
+                }
+                v.push(PathBuf::from(SYSTEM_CONFIG));
+                if let Some(d) = project_dirs() {
+                    v.push(d.config_dir().join("kiosk.toml"));
+                }
+                v
+            }
+        };
+        for (i, p) in candidates.iter().enumerate() {
+            // An explicitly named file must exist; discovered ones are optional.
+            if p.exists() || (explicit.is_some() && i == 0) {
+                return Ok((Config::load(p)?, Some(p.clone())));
+            }
+        }
+        Ok((Config::default(), None))
+    }
+
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_secs(self.idle_timeout_secs)
+    }
+
+    pub fn idle_warning(&self) -> Duration {
+        Duration::from_secs(self.idle_warning_secs)
+    }
+
+    /// The data directory: configured, or the user's data directory, or `./banshi-data`.
+    pub fn data_dir(&self) -> PathBuf {
+        self.data_dir
+            .clone()
+            .or_else(|| project_dirs().map(|d| d.data_dir().to_path_buf()))
+            .unwrap_or_else(|| PathBuf::from("banshi-data"))
+    }
+}
+
+fn project_dirs() -> Option<directories::ProjectDirs> {
+    directories::ProjectDirs::from("cn", "banshi", "banshi")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_file_means_defaults() {
+        assert_eq!(Config::parse("").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn misspelt_key_is_named() {
+        let e = Config::parse("idle_timeout = 90\n").unwrap_err();
+        assert!(e.contains("idle_timeout"), "{e}");
+        assert!(e.contains("idle_timeout_secs"), "lists the valid keys: {e}");
+    }
+
+    #[test]
+    fn bad_region_and_short_timeout_say_what_to_write() {
+        let e = Config::parse("region = \"4390\"\n").unwrap_err();
+        assert!(e.contains("12 位"), "{e}");
+        let e = Config::parse("idle_timeout_secs = 5\n").unwrap_err();
+        assert!(e.contains("至少 15 秒"), "{e}");
+    }
+}

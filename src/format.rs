@@ -1,0 +1,96 @@
+//! Plain-language wording of numbers, money, limits and dates, as residents read them.
+
+/// Money in fen as yuan: 2000 → "20元", 1250 → "12.50元".
+pub fn yuan(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let fen = fen.abs();
+    if fen % 100 == 0 {
+        format!("{sign}{}元", fen / 100)
+    } else {
+        format!("{sign}{}.{:02}元", fen / 100, fen % 100)
+    }
+}
+
+/// A time limit: 0 → "当场办结（即办）", else "15个工作日".
+pub fn limit(value: i64, unit: &str) -> String {
+    if value == 0 {
+        "当场办结（即办）".to_string()
+    } else {
+        format!("{value}个{unit}")
+    }
+}
+
+/// How many trips to the hall: 0 → online only, 1 → at most once.
+pub fn visits(n: i64) -> String {
+    match n {
+        0 => "全程网上办，不用跑".to_string(),
+        1 => "最多跑一次".to_string(),
+        n => format!("需到现场{n}次"),
+    }
+}
+
+/// `2026-10-15` → `2026年10月15日`; anything else is returned unchanged.
+pub fn date(iso: &str) -> String {
+    let parts: Vec<&str> = iso.split('-').collect();
+    match parts.as_slice() {
+        [y, m, d] if y.len() == 4 => {
+            let m: u32 = m.parse().unwrap_or(0);
+            let d: u32 = d.parse().unwrap_or(0);
+            format!("{y}年{m}月{d}日")
+        }
+        _ => iso.to_string(),
+    }
+}
+
+/// What a village handling mode means, in one sentence for the resident.
+pub fn village_mode_meaning(mode: &str) -> &'static str {
+    match mode {
+        "直办" => "在本村（社区）便民服务室就能办理",
+        "代办" => "把材料交给本村代办员，由代办员帮您送到县里办理",
+        "协办" => "代办员帮您准备材料、预约，您本人再到办理地点办理",
+        _ => "本村只提供咨询，请到办理地点办理",
+    }
+}
+
+/// Short label for a list row: "可在村里办" etc.
+pub fn village_mode_tag(mode: &str) -> &'static str {
+    match mode {
+        "直办" => "村里直接办",
+        "代办" => "村里可代办",
+        "协办" => "村里帮您办",
+        _ => "村里可咨询",
+    }
+}
+
+/// Chinese weekday name for 0 = Monday.
+pub fn weekday(n: u32) -> &'static str {
+    ["星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"][(n % 7) as usize]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_is_shown_in_yuan_without_float_rounding() {
+        assert_eq!(yuan(2000), "20元");
+        assert_eq!(yuan(1250), "12.50元");
+        assert_eq!(yuan(5), "0.05元");
+        assert_eq!(yuan(0), "0元");
+    }
+
+    #[test]
+    fn limits_and_visits_read_naturally() {
+        assert_eq!(limit(0, "工作日"), "当场办结（即办）");
+        assert_eq!(limit(15, "自然日"), "15个自然日");
+        assert_eq!(visits(0), "全程网上办，不用跑");
+        assert_eq!(visits(1), "最多跑一次");
+        assert_eq!(visits(2), "需到现场2次");
+    }
+
+    #[test]
+    fn dates_are_written_the_chinese_way() {
+        assert_eq!(date("2026-03-05"), "2026年3月5日");
+        assert_eq!(date("garbage"), "garbage");
+    }
+}

@@ -1,0 +1,5 @@
+//! Kiosk behaviour that is independent of any UI toolkit: where the resident is (navigation)
+//! and when to warn and reset after a quiet period (idle).
+
+pub mod idle;
+pub mod nav;

@@ -1,0 +1,15 @@
+//! Banshi (办事): a touch-screen kiosk for county government service halls.
+//!
+//! The core (`model`, `source`, `store`, `format`, `kiosk`, `qr`) has no UI types; the `ui`
+//! module adapts it to the Slint screens in `ui/*.slint`. See ARCHITECTURE.md.
+
+pub mod format;
+pub mod model;
+pub mod sample;
+pub mod source;
+pub mod store;
+pub mod kiosk;
+pub mod qr;
+pub mod bench;
+pub mod config;
+pub mod ui;

@@ -1,0 +1,276 @@
+//! The `banshi` command: the kiosk itself and the tools around it.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{anyhow, bail, Context};
+use clap::{Args, Parser, Subcommand};
+
+use banshi::config::Config;
+use banshi::kiosk::nav::Route;
+use banshi::store::Store;
+use banshi::{bench, sample, source};
+
+#[derive(Parser)]
+#[command(name = "banshi", version, about = "办事：县政务服务中心和村便民服务室的触摸屏办事指南")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the kiosk (the default when no command is given).
+    Kiosk(KioskArgs),
+    /// Render one screen headless to a PNG file (or the whole gallery).
+    Screenshot(ScreenshotArgs),
+    /// Print what content is in use.
+    Status {
+        #[command(flatten)]
+        content: ContentArgs,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check an authored content folder and list every problem.
+    Validate {
+        /// The content folder (see docs/authoring.md).
+        dir: PathBuf,
+    },
+    /// Validate a content folder and make it the kiosk's content.
+    Import {
+        /// The content folder (see docs/authoring.md).
+        dir: PathBuf,
+        #[command(flatten)]
+        content: ContentArgs,
+    },
+    /// Measure start-up, redraw and memory on this machine (prints JSON).
+    Bench(bench::BenchArgs),
+    /// Internal: one measured kiosk start, used by `bench`.
+    #[command(hide = true)]
+    BenchChild(bench::ChildArgs),
+}
+
+#[derive(Args, Clone, Default)]
+struct ContentArgs {
+    /// Config file (default: $BANSHI_CONFIG, /etc/banshi/kiosk.toml, or the user's config folder).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Data folder holding content.db (overrides the config).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Show an authored content folder directly, without importing it (for county staff).
+    #[arg(long)]
+    content: Option<PathBuf>,
+    /// Region code of where the kiosk stands (overrides the config).
+    #[arg(long)]
+    region: Option<String>,
+}
+
+#[derive(Args, Clone, Default)]
+struct KioskArgs {
+    #[command(flatten)]
+    content: ContentArgs,
+    /// Full screen (what a kiosk uses); otherwise a window.
+    #[arg(long)]
+    fullscreen: bool,
+    /// Window size, e.g. 1080x1920 for a portrait kiosk.
+    #[arg(long, value_parser = parse_size)]
+    size: Option<(u32, u32)>,
+    /// Start in large-text mode.
+    #[arg(long)]
+    large_text: bool,
+}
+
+#[derive(Args)]
+struct ScreenshotArgs {
+    #[command(flatten)]
+    content: ContentArgs,
+    /// home, category:<id>, department:<id>, audience:<个人|法人>, guide:<id>, notices,
+    /// notices:<category>, notice:<id>, idle-warning
+    #[arg(long, default_value = "home")]
+    page: String,
+    #[arg(long, value_parser = parse_size, default_value = "1920x1080")]
+    size: (u32, u32),
+    #[arg(long)]
+    large_text: bool,
+    #[arg(long, default_value = "screenshot.png")]
+    out: PathBuf,
+    /// Render the standard gallery (every page, both orientations, both text sizes) into this folder.
+    #[arg(long, conflicts_with = "page")]
+    gallery: Option<PathBuf>,
+}
+
+fn parse_size(s: &str) -> Result<(u32, u32), String> {
+    let (w, h) = s.split_once(['x', 'X', '×']).ok_or("写成 宽x高，例如 1920x1080")?;
+    let w: u32 = w.trim().parse().map_err(|_| "宽度要是整数")?;
+    let h: u32 = h.trim().parse().map_err(|_| "高度要是整数")?;
+    if !(200..=8000).contains(&w) || !(200..=8000).contains(&h) {
+        return Err("宽和高要在 200 到 8000 像素之间".into());
+    }
+    Ok((w, h))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command.unwrap_or(Command::Kiosk(KioskArgs::default())) {
+        Command::Kiosk(args) => run_kiosk(args),
+        Command::Screenshot(args) => screenshot(args),
+        Command::Status { content, json } => status(&content, json),
+        Command::Validate { dir } => validate(&dir),
+        Command::Import { dir, content } => import(&dir, &content),
+        Command::Bench(args) => bench::run(args),
+        Command::BenchChild(args) => bench::child(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("banshi: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The config with command-line overrides applied.
+fn config(args: &ContentArgs) -> anyhow::Result<Config> {
+    let (mut config, _) = Config::discover(args.config.as_deref())?;
+    if let Some(d) = &args.data_dir {
+        config.data_dir = Some(d.clone());
+    }
+    if let Some(r) = &args.region {
+        config.region = Some(r.clone());
+    }
+    Ok(config)
+}
+
+/// Opens the content to show: an authored folder, or the data folder's database (built from the
+/// bundled sample county the first time).
+fn open_store(args: &ContentArgs, config: &Config) -> anyhow::Result<Store> {
+    if let Some(dir) = &args.content {
+        let content = source::load_dir(dir).map_err(|e| anyhow!("{e}"))?;
+        return Ok(Store::in_memory(&content)?);
+    }
+    Ok(Store::open_or_seed(&config.data_dir(), sample::sample)?)
+}
+
+fn run_kiosk(args: KioskArgs) -> anyhow::Result<()> {
+    let mut config = config(&args.content)?;
+    config.large_text |= args.large_text;
+    let store = open_store(&args.content, &config)?;
+    let ui = banshi::ui::KioskUi::new(store, config)?;
+    use slint::ComponentHandle;
+    if let Some((w, h)) = args.size {
+        ui.window.window().set_size(slint::PhysicalSize::new(w, h));
+    }
+    if args.fullscreen {
+        ui.window.window().set_fullscreen(true);
+    }
+    ui.window.run().context("无法打开显示窗口。没有图形界面时请使用 kiosk 软件包（linuxkms），或先设置 DISPLAY")?;
+    Ok(())
+}
+
+fn screenshot(args: ScreenshotArgs) -> anyhow::Result<()> {
+    let mut config = config(&args.content)?;
+    let store = open_store(&args.content, &config)?;
+    config.large_text = args.large_text;
+    let (w, h) = args.size;
+    let mut screen = banshi::ui::headless::Screen::install(w, h)?;
+    let ui = banshi::ui::KioskUi::new(store, config)?;
+    ui.set_clock("09:30", "2026年11月23日 星期一");
+    use slint::ComponentHandle;
+    ui.window.show()?;
+
+    let mut shoot = |page: &str, size: (u32, u32), large: bool, out: &Path| -> anyhow::Result<()> {
+        screen.resize(size.0, size.1);
+        ui.open(Route::Home);
+        ui.set_large_text(large);
+        if page == "idle-warning" {
+            ui.open(Route::Guide(bench::longest_guide(&ui)?));
+            ui.show_idle_warning(25);
+        } else {
+            let route = Route::parse(page).ok_or_else(|| anyhow!("不认识的页面 “{page}”。可用：home, category:<id>, department:<id>, audience:个人, guide:<id>, notices, notice:<id>, idle-warning"))?;
+            ui.open(route.clone());
+            if ui.route() != route {
+                bail!("页面 “{page}” 打不开：没有这个编号的内容。");
+            }
+        }
+        screen.render();
+        // Layout settles on the first frame; draw again so lazily sized parts are final.
+        screen.render();
+        screen.image().save(out).with_context(|| format!("无法写入 {}", out.display()))?;
+        Ok(())
+    };
+
+    match &args.gallery {
+        None => shoot(&args.page, args.size, args.large_text, &args.out),
+        Some(dir) => {
+            std::fs::create_dir_all(dir)?;
+            let pages = bench::gallery_pages(&ui);
+            for (name, page) in &pages {
+                for (orient, size) in [("landscape", (1920, 1080)), ("portrait", (1080, 1920))] {
+                    for (text, large) in [("normal", false), ("large", true)] {
+                        let out = dir.join(format!("{name}-{orient}-{text}.png"));
+                        shoot(page, size, large, &out)?;
+                        println!("{}", out.display());
+                    }
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+fn status(args: &ContentArgs, json: bool) -> anyhow::Result<()> {
+    let config = config(args)?;
+    let store = open_store(args, &config)?;
+    let counts = store.counts()?;
+    let version: i64 = store.meta("content_version")?.and_then(|v| v.parse().ok()).unwrap_or(0);
+    let value = serde_json::json!({
+        "content_version": version,
+        "county": store.meta("county_name")?,
+        "items": counts.items,
+        "notices": counts.notices,
+        "departments": counts.departments,
+        "regions": counts.regions,
+        "imported_at": store.meta("imported_at")?,
+        "database": store.path().display().to_string(),
+        "region": config.region,
+        "kiosk_id": config.kiosk_id,
+    });
+    if json {
+        println!("{}", serde_json::to_string_pretty(&value)?);
+    } else {
+        println!(
+            "内容：{} 第 {version} 版，事项 {} 项，公开信息 {} 条，部门 {} 个，区划 {} 个\n数据库：{}",
+            value["county"].as_str().unwrap_or(""),
+            counts.items,
+            counts.notices,
+            counts.departments,
+            counts.regions,
+            store.path().display()
+        );
+    }
+    Ok(())
+}
+
+fn validate(dir: &Path) -> anyhow::Result<()> {
+    let content = source::load_dir(dir).map_err(|e| anyhow!("{e}"))?;
+    println!(
+        "内容检查通过：{} 第 {} 版，事项 {} 项，公开信息 {} 条，部门 {} 个。",
+        content.county.name,
+        content.county.content_version,
+        content.items.len(),
+        content.notices.len(),
+        content.departments.len()
+    );
+    Ok(())
+}
+
+fn import(dir: &Path, args: &ContentArgs) -> anyhow::Result<()> {
+    let content = source::load_dir(dir).map_err(|e| anyhow!("{e}"))?;
+    let config = config(args)?;
+    let path = config.data_dir().join(banshi::store::DB_FILE);
+    Store::create(&path, &content)?;
+    println!("已导入 {} 第 {} 版（{} 项事项）到 {}", content.county.name, content.county.content_version, content.items.len(), path.display());
+    Ok(())
+}

@@ -1,0 +1,269 @@
+//! The content model: what a county publishes, exactly as authored in `data/` TOML files.
+//!
+//! These types are plain data (serde) with no UI or storage types. Enumerated fields such as
+//! `necessity` are kept as the Chinese words the county writes and are checked against the
+//! allowed lists in [`crate::source::validate`], which gives county staff better messages than a
+//! serde enum error would.
+
+use serde::{Deserialize, Serialize};
+
+/// Allowed values of enumerated fields, in display order.
+pub mod allowed {
+    pub const ITEM_TYPES: &[&str] =
+        &["行政许可", "行政确认", "行政给付", "行政裁决", "行政奖励", "行政检查", "公共服务", "其他行政权力"];
+    pub const HANDLE_TYPES: &[&str] = &["即办件", "承诺件"];
+    pub const AUDIENCES: &[&str] = &["个人", "法人"];
+    pub const LIMIT_UNITS: &[&str] = &["工作日", "自然日"];
+    pub const NECESSITY: &[&str] = &["必要", "非必要", "容缺后补"];
+    pub const FORMS: &[&str] = &["原件", "复印件", "原件和复印件", "电子证照"];
+    pub const SOURCES: &[&str] = &["申请人自备", "政府部门核发", "其他"];
+    pub const RESULT_KINDS: &[&str] = &["证照", "批文", "证明", "其他"];
+    pub const VILLAGE_MODES: &[&str] = &["直办", "代办", "协办", "告知"];
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct County {
+    pub name: String,
+    pub region: String,
+    pub hall_name: String,
+    pub hall_address: String,
+    pub hall_hours: String,
+    pub consult_phone: String,
+    pub complaint_phone: String,
+    pub content_version: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Town {
+    pub code: String,
+    pub name: String,
+    pub service_room: String,
+    pub phone: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Village {
+    pub code: String,
+    pub name: String,
+    pub service_room: String,
+    pub hours: String,
+    pub assistant: String,
+    pub phone: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Regions {
+    #[serde(default)]
+    pub town: Vec<Town>,
+    #[serde(default)]
+    pub village: Vec<Village>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Department {
+    pub id: String,
+    pub name: String,
+    pub short_name: String,
+    pub phone: String,
+    pub address: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HallWindow {
+    pub number: String,
+    pub floor: i64,
+    pub name: String,
+    pub departments: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LifeEvent {
+    pub id: String,
+    pub name: String,
+    pub audience: String,
+    #[serde(default)]
+    pub icon: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoticeCategory {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Categories {
+    #[serde(default)]
+    pub life_event: Vec<LifeEvent>,
+    #[serde(default)]
+    pub notice_category: Vec<NoticeCategory>,
+}
+
+/// A time limit: `value` days of `unit` (工作日 or 自然日); 0 means handled on the spot (即办).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimeLimit {
+    pub value: i64,
+    pub unit: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResultDoc {
+    pub name: String,
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fee {
+    pub name: String,
+    /// Money in fen (分): 2000 = 20.00 元. Never a float.
+    pub amount_fen: i64,
+    pub standard: String,
+    pub basis: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Material {
+    pub name: String,
+    pub necessity: String,
+    pub form: String,
+    pub copies: i64,
+    pub source: String,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// The materials needed in one situation (情形). Groups are alternatives; every material in a
+/// group is needed together.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MaterialGroup {
+    pub situation: String,
+    pub material: Vec<Material>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    pub name: String,
+    pub actor: String,
+    pub time_limit: String,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Faq {
+    pub q: String,
+    pub a: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VillageOverride {
+    pub region: String,
+    pub mode: String,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// What a village or town service room can do for an item (直办 / 代办 / 协办 / 告知).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VillageHandling {
+    pub mode: String,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default, rename = "override")]
+    pub overrides: Vec<VillageOverride>,
+}
+
+/// One service item (办事指南): everything a resident needs, in one place.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceItem {
+    pub id: String,
+    pub name: String,
+    pub code: String,
+    pub basic_code: String,
+    pub department: String,
+    pub item_type: String,
+    pub handle_type: String,
+    pub audience: Vec<String>,
+    pub life_events: Vec<String>,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    #[serde(default)]
+    pub popularity: i64,
+    pub summary: String,
+    pub conditions: Vec<String>,
+    pub legal_basis: Vec<String>,
+    pub legal_limit: TimeLimit,
+    pub promised_limit: TimeLimit,
+    #[serde(default)]
+    pub limit_note: Option<String>,
+    pub visits: i64,
+    pub online_url: String,
+    #[serde(default)]
+    pub express: bool,
+    pub windows: Vec<String>,
+    #[serde(default)]
+    pub place: Option<String>,
+    #[serde(default)]
+    pub hours: Option<String>,
+    pub consult_phone: String,
+    pub complaint_phone: String,
+    pub result: ResultDoc,
+    pub free: bool,
+    #[serde(default)]
+    pub fee: Vec<Fee>,
+    pub material_group: Vec<MaterialGroup>,
+    pub step: Vec<Step>,
+    #[serde(default)]
+    pub faq: Vec<Faq>,
+    pub village: VillageHandling,
+}
+
+/// A public notice (政务公开), scoped to the county, a town or a village.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Notice {
+    pub id: String,
+    pub title: String,
+    pub index_no: String,
+    pub category: String,
+    pub publisher: String,
+    #[serde(default)]
+    pub doc_no: Option<String>,
+    pub written: toml::value::Datetime,
+    pub published: toml::value::Datetime,
+    pub scope: String,
+    pub summary: String,
+    pub body: String,
+}
+
+/// A whole county's content, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Content {
+    pub county: County,
+    pub regions: Regions,
+    pub departments: Vec<Department>,
+    pub windows: Vec<HallWindow>,
+    pub categories: Categories,
+    pub items: Vec<ServiceItem>,
+    pub notices: Vec<Notice>,
+}

@@ -1,0 +1,157 @@
+//! The kiosk's local SQLite copy of the county's content.
+//!
+//! Invariants:
+//! - Content changes only through [`Store::replace_content`], one transaction: a reader sees one
+//!   whole version.
+//! - A new database file is built beside the final path and renamed into place after fsync, so a
+//!   power cut leaves either no file or a complete one.
+//! - WAL mode with `synchronous=FULL`: committed content survives power loss.
+
+pub mod import;
+pub mod query;
+pub mod schema;
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OpenFlags};
+
+use crate::model::Content;
+
+pub use query::*;
+
+/// File name of the content database inside the data directory.
+pub const DB_FILE: &str = "content.db";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("无法打开内容数据库 {path}：{source}。请检查文件权限；若文件已损坏，删除它后重新同步或导入内容。")]
+    Open { path: PathBuf, source: rusqlite::Error },
+    #[error("内容数据库出错：{0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("无法写入数据目录 {path}：{source}。请检查磁盘空间和目录权限。")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("内容数据库 {0} 里还没有内容。请先导入内容（banshi import）或同步。")]
+    Empty(PathBuf),
+}
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", false)?;
+    Ok(())
+}
+
+impl Store {
+    /// Opens an existing content database read-write and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let err = |source| StoreError::Open { path: path.to_path_buf(), source };
+        if !path.exists() {
+            return Err(err(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
+                Some("文件不存在".into()),
+            )));
+        }
+        let mut conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(err)?;
+        configure(&conn).map_err(err)?;
+        // A foreign or truncated file fails here (reading the schema), not later on a screen.
+        // A full integrity check reads the whole file, too slow for start-up.
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)).map_err(err)?;
+        schema::migrate(&mut conn).map_err(err)?;
+        let store = Store { conn, path: path.to_path_buf() };
+        if store.meta("content_version")?.is_none() {
+            return Err(StoreError::Empty(path.to_path_buf()));
+        }
+        Ok(store)
+    }
+
+    /// Opens `dir/content.db`; when there is none, builds it from `seed()` first (atomically).
+    /// A database that cannot be opened is moved aside (kept, never deleted) and rebuilt.
+    pub fn open_or_seed(dir: &Path, seed: impl FnOnce() -> Content) -> Result<Store, StoreError> {
+        let path = dir.join(DB_FILE);
+        if path.exists() {
+            match Store::open(&path) {
+                Ok(s) => return Ok(s),
+                Err(e) => {
+                    let aside = dir.join(format!("{DB_FILE}.broken-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S")));
+                    eprintln!("banshi: {e}\nbanshi: 已把它改名为 {} 保留，并用内置内容重建。", aside.display());
+                    for suffix in ["", "-wal", "-shm"] {
+                        let from = PathBuf::from(format!("{}{suffix}", path.display()));
+                        if from.exists() {
+                            let to = PathBuf::from(format!("{}{suffix}", aside.display()));
+                            std::fs::rename(&from, &to).map_err(|source| StoreError::Io { path: from.clone(), source })?;
+                        }
+                    }
+                }
+            }
+        }
+        Store::create(&path, &seed())?;
+        Store::open(&path)
+    }
+
+    /// Builds a new database at `path` holding `content`, via a temporary file renamed into place.
+    pub fn create(path: &Path, content: &Content) -> Result<(), StoreError> {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let io = |p: &Path| {
+            let p = p.to_path_buf();
+            move |source| StoreError::Io { path: p, source }
+        };
+        std::fs::create_dir_all(dir).map_err(io(dir))?;
+        let tmp = PathBuf::from(format!("{}.new", path.display()));
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", tmp.display()));
+        }
+        {
+            let mut conn = Connection::open(&tmp).map_err(|source| StoreError::Open { path: tmp.clone(), source })?;
+            // Build in rollback-journal mode so the file is self-contained when closed.
+            conn.pragma_update(None, "journal_mode", "DELETE")?;
+            schema::migrate(&mut conn)?;
+            let tx = conn.transaction()?;
+            import::replace_content(&tx, content)?;
+            tx.commit()?;
+            conn.execute_batch("VACUUM")?;
+        }
+        std::fs::File::open(&tmp).and_then(|f| f.sync_all()).map_err(io(&tmp))?;
+        for suffix in ["-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+        std::fs::rename(&tmp, path).map_err(io(path))?;
+        std::fs::File::open(dir).and_then(|f| f.sync_all()).map_err(io(dir))?;
+        Ok(())
+    }
+
+    /// An in-memory store holding `content` (tests, screenshots of authored folders).
+    pub fn in_memory(content: &Content) -> Result<Store, StoreError> {
+        let mut conn = Connection::open_in_memory()?;
+        schema::migrate(&mut conn)?;
+        let tx = conn.transaction()?;
+        import::replace_content(&tx, content)?;
+        tx.commit()?;
+        Ok(Store { conn, path: PathBuf::from(":memory:") })
+    }
+
+    /// Replaces all content in one transaction.
+    pub fn replace_content(&mut self, content: &Content) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        import::replace_content(&tx, content)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        use rusqlite::OptionalExtension;
+        Ok(self.conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+    }
+}

@@ -1,0 +1,145 @@
+//! Numbered schema migrations. `PRAGMA user_version` holds the number of migrations applied;
+//! each migration runs in its own transaction. Never edit a released migration: add a new one.
+
+use rusqlite::Connection;
+
+/// Migration `i` brings the schema from version `i` to `i + 1`.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: the whole service-guide and notice model.
+    r#"
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+
+    CREATE TABLE region (
+        code TEXT PRIMARY KEY,
+        level TEXT NOT NULL CHECK (level IN ('county', 'town', 'village')),
+        parent TEXT,
+        name TEXT NOT NULL,
+        service_room TEXT NOT NULL DEFAULT '',
+        hours TEXT NOT NULL DEFAULT '',
+        assistant TEXT NOT NULL DEFAULT '',
+        phone TEXT NOT NULL DEFAULT ''
+    ) WITHOUT ROWID;
+
+    CREATE TABLE department (
+        id TEXT PRIMARY KEY, ord INTEGER NOT NULL, name TEXT NOT NULL, short_name TEXT NOT NULL,
+        phone TEXT NOT NULL, address TEXT NOT NULL
+    ) WITHOUT ROWID;
+
+    CREATE TABLE hall_window (
+        number TEXT PRIMARY KEY, ord INTEGER NOT NULL, floor INTEGER NOT NULL, name TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE window_department (
+        window TEXT NOT NULL, department TEXT NOT NULL, PRIMARY KEY (window, department)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE life_event (
+        id TEXT PRIMARY KEY, ord INTEGER NOT NULL, name TEXT NOT NULL, audience TEXT NOT NULL,
+        icon TEXT NOT NULL DEFAULT ''
+    ) WITHOUT ROWID;
+    CREATE TABLE notice_category (id TEXT PRIMARY KEY, ord INTEGER NOT NULL, name TEXT NOT NULL) WITHOUT ROWID;
+
+    CREATE TABLE item (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        code TEXT NOT NULL,
+        basic_code TEXT NOT NULL,
+        department TEXT NOT NULL REFERENCES department (id),
+        item_type TEXT NOT NULL,
+        handle_type TEXT NOT NULL,
+        for_person INTEGER NOT NULL,
+        for_legal INTEGER NOT NULL,
+        popularity INTEGER NOT NULL,
+        summary TEXT NOT NULL,
+        legal_limit_value INTEGER NOT NULL,
+        legal_limit_unit TEXT NOT NULL,
+        promised_limit_value INTEGER NOT NULL,
+        promised_limit_unit TEXT NOT NULL,
+        limit_note TEXT NOT NULL,
+        visits INTEGER NOT NULL,
+        online_url TEXT NOT NULL,
+        express INTEGER NOT NULL,
+        place TEXT NOT NULL,
+        hours TEXT NOT NULL,
+        consult_phone TEXT NOT NULL,
+        complaint_phone TEXT NOT NULL,
+        result_name TEXT NOT NULL,
+        result_kind TEXT NOT NULL,
+        free INTEGER NOT NULL,
+        village_mode TEXT NOT NULL,
+        village_note TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX item_by_department ON item (department, popularity DESC);
+    CREATE INDEX item_by_popularity ON item (popularity DESC);
+    CREATE INDEX item_by_person ON item (for_person, popularity DESC);
+    CREATE INDEX item_by_legal ON item (for_legal, popularity DESC);
+
+    CREATE TABLE item_life_event (
+        life_event TEXT NOT NULL, item TEXT NOT NULL, PRIMARY KEY (life_event, item)
+    ) WITHOUT ROWID;
+    -- Lists of short texts per item: alias, keyword, condition, legal_basis, window.
+    CREATE TABLE item_text (
+        item TEXT NOT NULL, kind TEXT NOT NULL, ord INTEGER NOT NULL, text TEXT NOT NULL,
+        PRIMARY KEY (item, kind, ord)
+    ) WITHOUT ROWID;
+    CREATE TABLE fee (
+        item TEXT NOT NULL, ord INTEGER NOT NULL, name TEXT NOT NULL, amount_fen INTEGER NOT NULL,
+        standard TEXT NOT NULL, basis TEXT NOT NULL, PRIMARY KEY (item, ord)
+    ) WITHOUT ROWID;
+    CREATE TABLE material_group (
+        item TEXT NOT NULL, ord INTEGER NOT NULL, situation TEXT NOT NULL, PRIMARY KEY (item, ord)
+    ) WITHOUT ROWID;
+    CREATE TABLE material (
+        item TEXT NOT NULL, grp INTEGER NOT NULL, ord INTEGER NOT NULL, name TEXT NOT NULL,
+        necessity TEXT NOT NULL, form TEXT NOT NULL, copies INTEGER NOT NULL, source TEXT NOT NULL,
+        note TEXT NOT NULL, PRIMARY KEY (item, grp, ord)
+    ) WITHOUT ROWID;
+    CREATE TABLE step (
+        item TEXT NOT NULL, ord INTEGER NOT NULL, name TEXT NOT NULL, actor TEXT NOT NULL,
+        time_limit TEXT NOT NULL, description TEXT NOT NULL, PRIMARY KEY (item, ord)
+    ) WITHOUT ROWID;
+    CREATE TABLE faq (
+        item TEXT NOT NULL, ord INTEGER NOT NULL, q TEXT NOT NULL, a TEXT NOT NULL, PRIMARY KEY (item, ord)
+    ) WITHOUT ROWID;
+    CREATE TABLE village_override (
+        item TEXT NOT NULL, region TEXT NOT NULL, mode TEXT NOT NULL, note TEXT NOT NULL,
+        PRIMARY KEY (item, region)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE notice (
+        id TEXT PRIMARY KEY,
+        title TEXT NOT NULL,
+        index_no TEXT NOT NULL,
+        category TEXT NOT NULL,
+        publisher TEXT NOT NULL,
+        doc_no TEXT NOT NULL,
+        written TEXT NOT NULL,
+        published TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        body TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX notice_by_scope ON notice (scope, published DESC);
+    CREATE INDEX notice_by_category ON notice (category, scope, published DESC);
+    "#,
+];
+
+/// Brings `conn` to the newest schema. Refuses a database written by a newer Banshi.
+pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    let current: usize = conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))? as usize;
+    if current > MIGRATIONS.len() {
+        return Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_MISMATCH),
+            Some(format!(
+                "数据库结构版本 {current} 比本程序支持的 {} 新：请升级 Banshi。",
+                MIGRATIONS.len()
+            )),
+        ));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}

@@ -1,0 +1,332 @@
+//! Wires the core (store, navigation, idle tracker) to the Slint window: fills the `Kiosk`
+//! global for the current route and handles its callbacks. Queries run here on the UI thread;
+//! each is indexed and bounded (see `banshi bench` for their cost).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use slint::{ComponentHandle, SharedString, Timer, TimerMode};
+
+use super::{convert, AppWindow, Kiosk, Page, StatusKind};
+use crate::config::Config;
+use crate::kiosk::idle::{IdleState, IdleTracker};
+use crate::kiosk::nav::{Navigator, Route};
+use crate::qr;
+use crate::store::{ItemFilter, Scope, Store};
+
+/// How long a short message (e.g. about search) stays on screen.
+const MESSAGE_TIME: Duration = Duration::from_secs(8);
+/// The UI clock and idle tracker advance once per second.
+const TICK: Duration = Duration::from_secs(1);
+
+struct Controller {
+    store: Store,
+    scope: Scope,
+    nav: Navigator,
+    idle: IdleTracker,
+    config: Config,
+    /// Seconds since start, counted by the UI timer (so tests can drive it with mocked time).
+    now: Duration,
+    message_until: Option<Duration>,
+}
+
+/// The running kiosk UI. Dropping it stops its timer.
+pub struct KioskUi {
+    pub window: AppWindow,
+    ctl: Rc<RefCell<Controller>>,
+    _timer: Timer,
+}
+
+impl KioskUi {
+    /// Builds the window for `store` and shows the home screen (the window is not yet shown).
+    pub fn new(store: Store, config: Config) -> Result<KioskUi, anyhow::Error> {
+        let window = AppWindow::new()?;
+        let scope = store.scope(config.region.as_deref())?;
+        let idle = IdleTracker::new(config.idle_timeout(), config.idle_warning(), Duration::ZERO);
+        let ctl = Rc::new(RefCell::new(Controller {
+            store,
+            scope,
+            nav: Navigator::default(),
+            idle,
+            config,
+            now: Duration::ZERO,
+            message_until: None,
+        }));
+        let timer = Timer::default();
+        let ui = KioskUi { window, ctl, _timer: timer };
+        ui.load_home()?;
+        ui.reset_state();
+        ui.update_clock();
+        ui.bind();
+        let weak = ui.window.as_weak();
+        let ctl = ui.ctl.clone();
+        ui._timer.start(TimerMode::Repeated, TICK, move || {
+            if let Some(w) = weak.upgrade() {
+                tick(&w, &ctl);
+            }
+        });
+        Ok(ui)
+    }
+
+    fn kiosk(&self) -> Kiosk<'_> {
+        self.window.global::<Kiosk>()
+    }
+
+    /// Fills the parts of the home screen that come from content.
+    fn load_home(&self) -> Result<(), anyhow::Error> {
+        let ctl = self.ctl.borrow();
+        let home = ctl.store.home(&ctl.scope)?;
+        let k = self.kiosk();
+        // A service room's name without its parenthesised location: "柳塘村便民服务室".
+        let hall = home.hall_name.split(['（', '(']).next().unwrap_or(&home.hall_name).trim().to_string();
+        k.set_hall_name(ctl.config.hall_name.clone().unwrap_or(hall).into());
+        let place = if home.place_name.is_empty() {
+            ctl.store.meta("hall_address")?.unwrap_or_default()
+        } else {
+            format!("{} {}", home.county_name, home.place_name)
+        };
+        k.set_place_name(place.into());
+        k.set_life_events(convert::tiles(&home.life_events));
+        k.set_business(convert::tiles(&home.business));
+        k.set_departments(convert::tiles(&home.departments));
+        k.set_popular(convert::item_rows(&home.popular));
+        k.set_latest_notices(convert::notice_rows(&home.notices));
+        k.set_notice_categories(convert::tiles(&ctl.store.notice_categories()?));
+        let updated = chrono::DateTime::parse_from_rfc3339(&home.imported_at)
+            .map(|t| t.with_timezone(&chrono::Local).format("%Y年%-m月%-d日 %H:%M").to_string())
+            .unwrap_or_default();
+        k.set_status_text(format!("办事指南第 {} 版 · 内容更新于 {updated} · 断网也能正常查询", home.content_version).into());
+        k.set_status_kind(StatusKind::Ok);
+        Ok(())
+    }
+
+    fn bind(&self) {
+        let k = self.kiosk();
+        let open = |route: fn(String) -> Route| {
+            let weak = self.window.as_weak();
+            let ctl = self.ctl.clone();
+            move |arg: SharedString| {
+                if let Some(w) = weak.upgrade() {
+                    ctl.borrow_mut().nav.open(route(arg.to_string()));
+                    show(&w, &ctl);
+                }
+            }
+        };
+        k.on_open_life_event(open(|id| Route::List(ItemFilter::LifeEvent(id))));
+        k.on_open_department(open(|id| Route::List(ItemFilter::Department(id))));
+        k.on_open_audience(open(|who| Route::List(ItemFilter::Audience(who))));
+        k.on_open_guide(open(Route::Guide));
+        k.on_open_notices(open(Route::Notices));
+        k.on_open_notice(open(Route::Notice));
+
+        let (weak, ctl) = (self.window.as_weak(), self.ctl.clone());
+        k.on_go_back(move || {
+            if let Some(w) = weak.upgrade() {
+                if ctl.borrow_mut().nav.back() {
+                    show(&w, &ctl);
+                }
+            }
+        });
+        let (weak, ctl) = (self.window.as_weak(), self.ctl.clone());
+        k.on_go_home(move || {
+            if let Some(w) = weak.upgrade() {
+                ctl.borrow_mut().nav.home();
+                show(&w, &ctl);
+            }
+        });
+        let weak = self.window.as_weak();
+        k.on_toggle_large_text(move || {
+            if let Some(w) = weak.upgrade() {
+                let k = w.global::<Kiosk>();
+                k.set_large_text(!k.get_large_text());
+            }
+        });
+        let (weak, ctl) = (self.window.as_weak(), self.ctl.clone());
+        k.on_continue_session(move || {
+            if let Some(w) = weak.upgrade() {
+                let mut c = ctl.borrow_mut();
+                let now = c.now;
+                c.idle.activity(now);
+                w.global::<Kiosk>().set_idle_warning(false);
+            }
+        });
+        let (weak, ctl) = (self.window.as_weak(), self.ctl.clone());
+        k.on_search_tapped(move || {
+            if let Some(w) = weak.upgrade() {
+                let mut c = ctl.borrow_mut();
+                c.message_until = Some(c.now + MESSAGE_TIME);
+                w.global::<Kiosk>().set_message("搜索功能正在开通。现在请按类别或部门查找，或问窗口工作人员。".into());
+            }
+        });
+        let ctl = self.ctl.clone();
+        k.on_activity(move || {
+            let mut c = ctl.borrow_mut();
+            let now = c.now;
+            c.idle.activity(now);
+        });
+        let ctl = self.ctl.clone();
+        k.on_pointer(move |down| {
+            let mut c = ctl.borrow_mut();
+            let now = c.now;
+            c.idle.pointer(down, now);
+        });
+    }
+
+    /// Runs `f` with the store and the kiosk's scope (benchmarks, gallery).
+    pub fn with_store<T>(&self, f: impl FnOnce(&Store, &Scope) -> T) -> T {
+        let c = self.ctl.borrow();
+        f(&c.store, &c.scope)
+    }
+
+    /// Opens a screen as if the resident had navigated there (screenshots, tests).
+    pub fn open(&self, route: Route) {
+        self.ctl.borrow_mut().nav.open(route);
+        show(&self.window, &self.ctl);
+    }
+
+    /// The screen currently shown.
+    pub fn route(&self) -> Route {
+        self.ctl.borrow().nav.current().clone()
+    }
+
+    /// Shows the idle warning with `seconds` left (screenshots).
+    pub fn show_idle_warning(&self, seconds: u32) {
+        let k = self.kiosk();
+        k.set_idle_seconds_left(seconds as i32);
+        k.set_idle_warning(true);
+    }
+
+    pub fn set_large_text(&self, on: bool) {
+        self.kiosk().set_large_text(on);
+    }
+
+    /// Sets the clock text to a fixed time (reproducible screenshots).
+    pub fn set_clock(&self, time: &str, date: &str) {
+        self.kiosk().set_clock_time(time.into());
+        self.kiosk().set_clock_date(date.into());
+    }
+
+    fn update_clock(&self) {
+        update_clock(&self.window);
+    }
+
+    fn reset_state(&self) {
+        reset_state(&self.window, &self.ctl);
+    }
+}
+
+fn update_clock(w: &AppWindow) {
+    let now = chrono::Local::now();
+    let k = w.global::<Kiosk>();
+    k.set_clock_time(now.format("%H:%M").to_string().into());
+    use chrono::Datelike;
+    let date = format!("{} {}", now.format("%Y年%-m月%-d日"), crate::format::weekday(now.weekday().num_days_from_monday()));
+    k.set_clock_date(date.into());
+}
+
+/// Clears everything the last resident did: back to home, default text size, no open guide.
+fn reset_state(w: &AppWindow, ctl: &Rc<RefCell<Controller>>) {
+    let k = w.global::<Kiosk>();
+    {
+        let mut c = ctl.borrow_mut();
+        c.nav.home();
+        c.message_until = None;
+        k.set_large_text(c.config.large_text);
+    }
+    k.set_home_tab(0);
+    k.set_message(SharedString::new());
+    k.set_idle_warning(false);
+    k.set_list_items(convert::model(Vec::new()));
+    k.set_guide(Default::default());
+    k.set_qr_online(Default::default());
+    k.set_qr_checklist(Default::default());
+    k.set_notice(Default::default());
+    k.set_notices(convert::model(Vec::new()));
+    show(w, ctl);
+}
+
+/// Whether there is nothing a reset would clear.
+fn at_rest(w: &AppWindow, c: &Controller) -> bool {
+    let k = w.global::<Kiosk>();
+    c.nav.current() == &Route::Home && k.get_large_text() == c.config.large_text && k.get_home_tab() == 0
+}
+
+fn tick(w: &AppWindow, ctl: &Rc<RefCell<Controller>>) {
+    update_clock(w);
+    let state = {
+        let mut c = ctl.borrow_mut();
+        c.now += TICK;
+        let now = c.now;
+        if c.message_until.is_some_and(|t| now >= t) {
+            c.message_until = None;
+            w.global::<Kiosk>().set_message(SharedString::new());
+        }
+        let rest = at_rest(w, &c);
+        c.idle.tick(now, rest)
+    };
+    let k = w.global::<Kiosk>();
+    match state {
+        IdleState::Active => k.set_idle_warning(false),
+        IdleState::Warning(left) => {
+            k.set_idle_seconds_left(left as i32);
+            k.set_idle_warning(true);
+        }
+        IdleState::Reset => reset_state(w, ctl),
+    }
+}
+
+/// Fills the `Kiosk` global for the current route and switches the page.
+fn show(w: &AppWindow, ctl: &Rc<RefCell<Controller>>) {
+    let k = w.global::<Kiosk>();
+    let route = ctl.borrow().nav.current().clone();
+    let result = (|| -> Result<bool, anyhow::Error> {
+        let c = ctl.borrow();
+        match &route {
+            Route::Home => k.set_page(Page::Home),
+            Route::List(filter) => {
+                let Some(list) = c.store.item_list(&c.scope, filter)? else { return Ok(false) };
+                k.set_list_title(list.title.into());
+                k.set_list_subtitle(list.subtitle.into());
+                k.set_list_items(convert::item_rows(&list.items));
+                k.set_page(Page::List);
+            }
+            Route::Guide(id) => {
+                let Some(g) = c.store.guide(&c.scope, id)? else { return Ok(false) };
+                let online = qr::encode(&g.online_url, qrcode::EcLevel::M)?;
+                let checklist = qr::encode(&qr::checklist_text(&g), qrcode::EcLevel::L)?;
+                k.set_qr_online(convert::qr_image(&online));
+                k.set_qr_checklist(convert::qr_image(&checklist));
+                k.set_guide(convert::guide(&g));
+                k.set_page(Page::Guide);
+            }
+            Route::Notices(category) => {
+                let cat = (!category.is_empty()).then_some(category.as_str());
+                k.set_notices(convert::notice_rows(&c.store.notices(&c.scope, cat)?));
+                k.set_notice_category(category.as_str().into());
+                k.set_page(Page::Notices);
+            }
+            Route::Notice(id) => {
+                let Some(n) = c.store.notice(id)? else { return Ok(false) };
+                k.set_notice(convert::notice(&n));
+                k.set_page(Page::Notice);
+            }
+        }
+        Ok(true)
+    })();
+    let problem = match result {
+        Ok(true) => None,
+        Ok(false) => Some("没有找到这一项内容，可能已经更新。请返回重新选择。".to_string()),
+        Err(e) => {
+            eprintln!("banshi: cannot show {route:?}: {e:#}");
+            Some("这一页暂时打不开，请返回或问窗口工作人员。".to_string())
+        }
+    };
+    if let Some(text) = problem {
+        ctl.borrow_mut().nav.back();
+        let mut c = ctl.borrow_mut();
+        c.message_until = Some(c.now + MESSAGE_TIME);
+        drop(c);
+        k.set_message(text.into());
+    }
+}

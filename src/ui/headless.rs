@@ -1,0 +1,67 @@
+//! A headless Slint platform: the software renderer draws into memory, no display needed.
+//! Used by `banshi screenshot` and `banshi bench`.
+
+use std::rc::Rc;
+use std::time::Instant;
+
+use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferType};
+use slint::platform::{Platform, WindowAdapter};
+use slint::{PhysicalSize, PlatformError, Rgb8Pixel};
+
+struct Headless {
+    window: Rc<MinimalSoftwareWindow>,
+    start: Instant,
+}
+
+impl Platform for Headless {
+    fn create_window_adapter(&self) -> Result<Rc<dyn WindowAdapter>, PlatformError> {
+        Ok(self.window.clone())
+    }
+    fn duration_since_start(&self) -> std::time::Duration {
+        self.start.elapsed()
+    }
+}
+
+/// An off-screen window of a fixed size.
+pub struct Screen {
+    window: Rc<MinimalSoftwareWindow>,
+    width: u32,
+    height: u32,
+    buffer: Vec<Rgb8Pixel>,
+}
+
+impl Screen {
+    /// Installs the headless platform (once per process) with a window of `width` × `height`.
+    pub fn install(width: u32, height: u32) -> Result<Screen, PlatformError> {
+        let window = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
+        slint::platform::set_platform(Box::new(Headless { window: window.clone(), start: Instant::now() }))
+            .map_err(|e| PlatformError::Other(format!("{e:?}")))?;
+        let mut screen = Screen { window, width: 0, height: 0, buffer: Vec::new() };
+        screen.resize(width, height);
+        Ok(screen)
+    }
+
+    pub fn resize(&mut self, width: u32, height: u32) {
+        self.width = width;
+        self.height = height;
+        self.buffer = vec![Rgb8Pixel::default(); (width * height) as usize];
+        self.window.set_size(PhysicalSize::new(width, height));
+    }
+
+    /// Renders the whole window now (even if nothing changed) and returns whether it drew.
+    pub fn render(&mut self) -> bool {
+        slint::platform::update_timers_and_animations();
+        self.window.request_redraw();
+        let width = self.width as usize;
+        let buffer = &mut self.buffer;
+        self.window.draw_if_needed(|renderer| {
+            renderer.render(buffer, width);
+        })
+    }
+
+    /// The last rendered frame as an image.
+    pub fn image(&self) -> image::RgbImage {
+        let bytes: Vec<u8> = self.buffer.iter().flat_map(|p| [p.r, p.g, p.b]).collect();
+        image::RgbImage::from_raw(self.width, self.height, bytes).expect("buffer matches size")
+    }
+}

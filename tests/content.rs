@@ -1,0 +1,228 @@
+//! The sample county is complete, and every kind of broken content file is refused with a clear
+//! message naming the file and the field, loading nothing.
+
+use std::collections::HashSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use banshi::source::{load_dir, Problems};
+
+fn sample_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for e in fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+/// A writable copy of the sample county.
+fn sample_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&sample_dir(), dir.path());
+    dir
+}
+
+const ITEM: &str = "items/gongan/gongan-sfz-huanling.toml";
+
+fn edit(dir: &Path, file: &str, f: impl FnOnce(String) -> String) {
+    let p = dir.join(file);
+    let text = fs::read_to_string(&p).unwrap();
+    let new = f(text.clone());
+    assert_ne!(new, text, "the edit to {file} changed nothing");
+    fs::write(p, new).unwrap();
+}
+
+fn problems(dir: &Path) -> Problems {
+    match load_dir(dir) {
+        Ok(_) => panic!("broken content was accepted"),
+        Err(p) => p,
+    }
+}
+
+/// Asserts one problem names `file` and `field` and its message contains `words`.
+fn assert_problem(p: &Problems, file: &str, field: &str, words: &str) {
+    let found = p.0.iter().any(|x| x.file == file && x.field == field && x.message.contains(words));
+    assert!(found, "expected a problem in {file} field `{field}` saying “{words}”, got:\n{p}");
+}
+
+#[test]
+fn sample_county_is_complete() {
+    let c = load_dir(&sample_dir()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(c.items.len() >= 60, "{} items", c.items.len());
+    assert!(c.departments.len() >= 8);
+    assert!(c.notices.len() >= 20, "{} notices", c.notices.len());
+    assert!(c.regions.town.len() >= 3);
+    assert!(c.regions.village.len() >= 6);
+    assert!(!c.windows.is_empty());
+
+    let used: HashSet<&str> = c.items.iter().flat_map(|i| i.life_events.iter().map(String::as_str)).collect();
+    for e in &c.categories.life_event {
+        assert!(used.contains(e.id.as_str()), "life event {} has no service", e.id);
+    }
+    let departments_used: HashSet<&str> = c.items.iter().map(|i| i.department.as_str()).collect();
+    assert!(departments_used.len() >= 8);
+    for item in &c.items {
+        assert!(item.step.len() >= 2, "{}: too few steps", item.id);
+        assert!(!item.faq.is_empty(), "{}: no FAQ", item.id);
+        assert!(item.material_group.iter().all(|g| !g.material.is_empty()));
+        assert!(item.summary.chars().count() >= 15, "{}: summary too thin", item.id);
+    }
+    let town_codes: HashSet<&str> = c.regions.town.iter().map(|t| t.code.as_str()).collect();
+    let village_codes: HashSet<&str> = c.regions.village.iter().map(|v| v.code.as_str()).collect();
+    assert!(c.notices.iter().any(|n| town_codes.contains(n.scope.as_str())), "no town notice");
+    assert!(c.notices.iter().any(|n| village_codes.contains(n.scope.as_str())), "no village notice");
+    assert!(c.notices.iter().any(|n| n.category == "village"), "no 村务公开");
+}
+
+#[test]
+fn embedded_sample_matches_the_folder() {
+    let embedded = banshi::sample::sample();
+    let folder = load_dir(&sample_dir()).unwrap();
+    assert_eq!(embedded, folder, "rebuild: the binary embeds an old copy of data/sample");
+}
+
+#[test]
+fn toml_syntax_error_names_the_line() {
+    let d = sample_copy();
+    edit(d.path(), ITEM, |t| t.replacen("name = \"居民身份证换领\"", "name = \"居民身份证换领", 1));
+    let p = problems(d.path());
+    assert_problem(&p, ITEM, "", "TOML 格式错误");
+    assert_problem(&p, ITEM, "", "第 2 行");
+}
+
+#[test]
+fn missing_required_field_is_named() {
+    let d = sample_copy();
+    edit(d.path(), ITEM, |t| t.lines().filter(|l| !l.starts_with("summary =")).collect::<Vec<_>>().join("\n"));
+    assert_problem(&problems(d.path()), ITEM, "summary", "缺少这个必填字段");
+}
+
+#[test]
+fn misspelt_field_is_named() {
+    let d = sample_copy();
+    edit(d.path(), ITEM, |t| t.replacen("popularity =", "popularty =", 1));
+    assert_problem(&problems(d.path()), ITEM, "popularty", "拼写错误");
+}
+
+#[test]
+fn disallowed_value_lists_the_allowed_ones() {
+    let d = sample_copy();
+    edit(d.path(), ITEM, |t| t.replacen("necessity = \"必要\"", "necessity = \"必须\"", 1));
+    assert_problem(&problems(d.path()), ITEM, "material_group[0].material[0].necessity", "必要、非必要、容缺后补");
+}
+
+#[test]
+fn unknown_department_and_window_are_refused() {
+    let d = sample_copy();
+    edit(d.path(), ITEM, |t| t.replacen("department = \"gongan\"", "department = \"jingcha\"", 1).replacen("windows = [\"A02\"]", "windows = [\"Z99\"]", 1));
+    let p = problems(d.path());
+    assert_problem(&p, ITEM, "department", "jingcha");
+    assert_problem(&p, ITEM, "windows[0]", "Z99");
+}
+
+#[test]
+fn duplicate_item_id_names_the_first_file() {
+    let d = sample_copy();
+    fs::copy(d.path().join(ITEM), d.path().join("items/gongan/copy.toml")).unwrap();
+    let p = problems(d.path());
+    assert!(p.0.iter().any(|x| x.field == "id" && x.message.contains("已在") && x.message.contains("用过")), "{p}");
+}
+
+#[test]
+fn fees_must_agree_with_free_and_be_positive_fen() {
+    let d = sample_copy();
+    edit(d.path(), ITEM, |t| t.replacen("free = false", "free = true", 1));
+    assert_problem(&problems(d.path()), ITEM, "free", "free = true");
+
+    let d = sample_copy();
+    edit(d.path(), ITEM, |t| t.replacen("amount_fen = 2000", "amount_fen = -5", 1));
+    assert_problem(&problems(d.path()), ITEM, "fee[0].amount_fen", "大于 0");
+
+    let d = sample_copy();
+    edit(d.path(), ITEM, |t| t.replacen("amount_fen = 2000", "amount_fen = 20.5", 1));
+    assert_problem(&problems(d.path()), ITEM, "", "类型不对");
+}
+
+#[test]
+fn promised_limit_longer_than_legal_is_refused() {
+    let d = sample_copy();
+    edit(d.path(), ITEM, |t| t.replacen("promised_limit = { value = 15", "promised_limit = { value = 90", 1));
+    assert_problem(&problems(d.path()), ITEM, "promised_limit", "不能比法定时限长");
+}
+
+#[test]
+fn non_utf8_file_asks_for_utf8() {
+    let d = sample_copy();
+    // "名称" in GBK
+    fs::write(d.path().join("items/gongan/gbk.toml"), b"id = \"x\"\nname = \"\xc3\xfb\xb3\xc6\"\n").unwrap();
+    assert_problem(&problems(d.path()), "items/gongan/gbk.toml", "", "UTF-8");
+}
+
+#[test]
+fn missing_top_level_file_is_named() {
+    let d = sample_copy();
+    fs::remove_file(d.path().join("departments.toml")).unwrap();
+    assert_problem(&problems(d.path()), "departments.toml", "", "缺少这个文件");
+}
+
+#[test]
+fn stray_file_is_refused() {
+    let d = sample_copy();
+    fs::copy(d.path().join(ITEM), d.path().join("misplaced.toml")).unwrap();
+    assert_problem(&problems(d.path()), "misplaced.toml", "", "items/");
+}
+
+#[test]
+fn notice_rules_are_checked() {
+    let d = sample_copy();
+    let notice = fs::read_dir(d.path().join("notices")).unwrap().next().unwrap().unwrap().path();
+    let rel = format!("notices/{}", notice.file_name().unwrap().to_string_lossy());
+    edit(d.path(), &rel, |t| {
+        let mut out = String::new();
+        for l in t.lines() {
+            if l.starts_with("summary =") {
+                out.push_str(&format!("summary = \"{}\"\n", "很长的概述".repeat(30)));
+            } else if l.starts_with("scope =") {
+                out.push_str("scope = \"439021999999\"\n");
+            } else if l.starts_with("published =") {
+                out.push_str("published = 2020-01-01\n");
+            } else {
+                out.push_str(l);
+                out.push('\n');
+            }
+        }
+        out
+    });
+    let p = problems(d.path());
+    assert_problem(&p, &rel, "summary", "最多 100 个字");
+    assert_problem(&p, &rel, "scope", "439021999999");
+    assert_problem(&p, &rel, "written", "不能晚于发布日期");
+}
+
+#[test]
+fn bad_region_codes_are_refused() {
+    let d = sample_copy();
+    edit(d.path(), "regions.toml", |t| t.replacen("code = \"439021101201\"", "code = \"439021909201\"", 1));
+    assert_problem(&problems(d.path()), "regions.toml", "village[1].code", "439021909201");
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let d = sample_copy();
+    edit(d.path(), ITEM, |t| t.replacen("necessity = \"必要\"", "necessity = \"必须\"", 1).replacen("item_type = \"行政确认\"", "item_type = \"行政审批\"", 1));
+    fs::write(d.path().join("items/gongan/broken.toml"), "id = \"broken\"\nname = \n").unwrap();
+    let p = problems(d.path());
+    assert_problem(&p, ITEM, "material_group[0].material[0].necessity", "必须");
+    assert_problem(&p, ITEM, "item_type", "行政审批");
+    assert_problem(&p, "items/gongan/broken.toml", "", "TOML");
+    assert!(p.to_string().contains("未导入任何内容"));
+}

@@ -1,0 +1,229 @@
+//! The real UI, headless (Slint's testing backend with mocked time): a resident's path through
+//! the screens, QR codes, large text, and the idle warning and reset.
+
+use std::time::Duration;
+
+use i_slint_backend_testing::{mock_elapsed_time, ElementHandle};
+use slint::platform::{PointerEventButton, WindowEvent};
+use slint::{ComponentHandle, LogicalPosition, Model};
+
+use banshi::config::Config;
+use banshi::store::Store;
+use banshi::ui::{Kiosk, KioskUi, Page, Theme};
+
+thread_local! {
+    static BACKEND: () = i_slint_backend_testing::init_no_event_loop();
+}
+
+fn kiosk_with(config: Config, width: f32, height: f32) -> KioskUi {
+    // Each test runs on its own thread with its own testing backend, set up once.
+    BACKEND.with(|_| ());
+    let store = Store::in_memory(&banshi::sample::sample()).unwrap();
+    let ui = KioskUi::new(store, config).unwrap();
+    ui.window.window().set_size(slint::LogicalSize::new(width, height));
+    ui.window.show().unwrap();
+    ui
+}
+
+fn kiosk() -> KioskUi {
+    kiosk_with(Config::default(), 1920.0, 1080.0)
+}
+
+/// Presses the on-screen element labelled `label` the way a finger would: press and release on
+/// its centre.
+fn tap(ui: &KioskUi, label: &str) {
+    let el = ElementHandle::find_by_accessible_label(&ui.window, label)
+        .next()
+        .unwrap_or_else(|| panic!("no element labelled “{label}” on screen"));
+    el.mock_single_click(PointerEventButton::Left);
+}
+
+fn k(ui: &KioskUi) -> Kiosk<'_> {
+    ui.window.global::<Kiosk>()
+}
+
+/// Advances mocked time one second at a time (the kiosk's clock ticks every second).
+fn wait(secs: u64) {
+    for _ in 0..secs {
+        mock_elapsed_time(Duration::from_secs(1));
+    }
+}
+
+#[test]
+fn home_to_category_to_guide_and_back_home() {
+    let ui = kiosk();
+    assert_eq!(k(&ui).get_page(), Page::Home);
+    assert!(k(&ui).get_life_events().row_count() >= 10);
+
+    tap(&ui, "生育出生");
+    assert_eq!(k(&ui).get_page(), Page::List);
+    assert_eq!(k(&ui).get_list_title(), "生育出生");
+    let first = k(&ui).get_list_items().row_data(0).expect("the category lists services");
+
+    tap(&ui, &first.name);
+    assert_eq!(k(&ui).get_page(), Page::Guide);
+    let guide = k(&ui).get_guide();
+    assert_eq!(guide.name, first.name);
+    assert!(guide.materials.row_count() >= 1, "materials are shown");
+    assert!(guide.steps.row_count() >= 2, "steps are shown");
+    assert!(!guide.consult_phone.is_empty() && !guide.complaint_phone.is_empty());
+
+    // Both QR codes are on screen, with real images behind them.
+    for label in ["材料清单二维码", "网上办理二维码"] {
+        assert!(ElementHandle::find_by_accessible_label(&ui.window, label).next().is_some(), "{label} shown");
+    }
+    assert!(k(&ui).get_qr_online().size().width >= 21);
+    assert!(k(&ui).get_qr_checklist().size().width > k(&ui).get_qr_online().size().width, "the checklist holds more");
+
+    tap(&ui, "‹ 返回");
+    assert_eq!(k(&ui).get_page(), Page::List);
+    assert_eq!(k(&ui).get_list_title(), "生育出生");
+    tap(&ui, "首页");
+    assert_eq!(k(&ui).get_page(), Page::Home);
+}
+
+#[test]
+fn department_and_notice_screens_open() {
+    let ui = kiosk();
+    tap(&ui, "按部门");
+    assert_eq!(k(&ui).get_home_tab(), 2);
+    tap(&ui, "公安局");
+    assert_eq!(k(&ui).get_page(), Page::List);
+    assert!(k(&ui).get_list_title().contains("公安局"));
+
+    tap(&ui, "政务公开");
+    assert_eq!(k(&ui).get_page(), Page::Notices);
+    let first = k(&ui).get_notices().row_data(0).expect("notices are listed");
+    tap(&ui, &first.title);
+    assert_eq!(k(&ui).get_page(), Page::Notice);
+    let n = k(&ui).get_notice();
+    assert_eq!(n.title, first.title);
+    assert!(!n.index_no.is_empty() && !n.publisher.is_empty() && !n.published.is_empty());
+    assert!(n.paragraphs.row_count() >= 1);
+}
+
+#[test]
+fn large_text_toggle_scales_text_on_every_screen() {
+    let ui = kiosk();
+    let body = ui.window.global::<Theme>().get_font_body();
+    tap(&ui, "大字");
+    assert!(k(&ui).get_large_text());
+    let large = ui.window.global::<Theme>().get_font_body();
+    assert!(large >= body * 1.4 - 0.01, "{large} vs {body}");
+    // The toggle is on the bottom bar of every screen and now offers the way back.
+    tap(&ui, "养老社保");
+    tap(&ui, "标准字");
+    assert!(!k(&ui).get_large_text());
+}
+
+/// Tiles on screen never overlap, stay inside the window and are big enough to touch, in both
+/// orientations and text sizes.
+#[test]
+fn home_tiles_reflow_without_overlap() {
+    for (w, h) in [(1920.0, 1080.0), (1080.0, 1920.0)] {
+        let ui = kiosk_with(Config::default(), w, h);
+        for large in [false, true] {
+            k(&ui).set_large_text(large);
+            let tiles: Vec<_> = ElementHandle::find_by_element_type_name(&ui.window, "TileButton").collect();
+            // Element queries see what is on screen; the rest of the grid is below the fold.
+            assert!(tiles.len() >= 6, "tiles on screen at {w}x{h} large={large}: {}", tiles.len());
+            let rects: Vec<(f32, f32, f32, f32)> = tiles
+                .iter()
+                .map(|t| {
+                    let p = t.absolute_position();
+                    let s = t.size();
+                    assert!(s.width >= 48.0 && s.height >= 48.0, "touch target too small: {s:?}");
+                    assert!(p.x >= 0.0 && p.x + s.width <= w + 0.5, "tile outside the window: {p:?} {s:?} in {w}");
+                    (p.x, p.y, p.x + s.width, p.y + s.height)
+                })
+                .collect();
+            for (i, a) in rects.iter().enumerate() {
+                for b in &rects[i + 1..] {
+                    let overlap = a.0 < b.2 - 0.5 && b.0 < a.2 - 0.5 && a.1 < b.3 - 0.5 && b.1 < a.3 - 0.5;
+                    assert!(!overlap, "tiles overlap at {w}x{h} large={large}: {a:?} {b:?}");
+                }
+            }
+        }
+    }
+}
+
+fn short_idle() -> Config {
+    Config { idle_timeout_secs: 30, idle_warning_secs: 20, ..Config::default() }
+}
+
+#[test]
+fn idle_warning_then_continue_keeps_the_page() {
+    let ui = kiosk_with(short_idle(), 1920.0, 1080.0);
+    tap(&ui, "生育出生");
+    wait(29);
+    assert!(!k(&ui).get_idle_warning(), "no warning before the timeout");
+    wait(2);
+    assert!(k(&ui).get_idle_warning(), "warning after the timeout");
+    let left = k(&ui).get_idle_seconds_left();
+    assert!((18..=20).contains(&left), "{left} s left");
+    assert!(ElementHandle::find_by_accessible_label(&ui.window, "继续使用").next().is_some());
+
+    tap(&ui, "继续使用");
+    assert!(!k(&ui).get_idle_warning());
+    assert_eq!(k(&ui).get_page(), Page::List, "continuing keeps the resident where they were");
+    wait(25);
+    assert!(!k(&ui).get_idle_warning(), "continuing restarted the quiet period");
+}
+
+#[test]
+fn idle_reset_returns_home_and_clears_everything() {
+    let ui = kiosk_with(short_idle(), 1920.0, 1080.0);
+    tap(&ui, "大字");
+    tap(&ui, "生育出生");
+    let first = k(&ui).get_list_items().row_data(0).unwrap();
+    tap(&ui, &first.name);
+    assert_eq!(k(&ui).get_page(), Page::Guide);
+
+    wait(30 + 20 + 2);
+    assert_eq!(k(&ui).get_page(), Page::Home);
+    assert!(!k(&ui).get_idle_warning());
+    assert!(!k(&ui).get_large_text(), "text size back to the default");
+    assert_eq!(k(&ui).get_guide().name, "", "the last guide is cleared");
+    assert_eq!(k(&ui).get_list_items().row_count(), 0, "the last list is cleared");
+    tap(&ui, "‹ 返回");
+    assert_eq!(k(&ui).get_page(), Page::Home, "nothing to go back to");
+}
+
+#[test]
+fn no_warning_or_reset_while_a_finger_is_down() {
+    let ui = kiosk_with(short_idle(), 1920.0, 1080.0);
+    tap(&ui, "生育出生");
+    // A finger resting on the page (on the title text, which is not a button).
+    let at = LogicalPosition::new(600.0, 180.0);
+    ui.window.window().dispatch_event(WindowEvent::PointerPressed { position: at, button: PointerEventButton::Left });
+    wait(600);
+    assert!(!k(&ui).get_idle_warning(), "warned while touched");
+    assert_eq!(k(&ui).get_page(), Page::List, "reset while touched");
+    ui.window.window().dispatch_event(WindowEvent::PointerReleased { position: at, button: PointerEventButton::Left });
+    wait(31);
+    assert!(k(&ui).get_idle_warning(), "the quiet period starts when the finger lifts");
+}
+
+#[test]
+fn home_at_rest_is_never_interrupted() {
+    let ui = kiosk_with(short_idle(), 1920.0, 1080.0);
+    wait(300);
+    assert!(!k(&ui).get_idle_warning());
+    assert_eq!(k(&ui).get_page(), Page::Home);
+}
+
+#[test]
+fn village_kiosk_shows_the_handling_mode_and_whom_to_ask() {
+    let config = Config { region: Some("439021101201".into()), ..Config::default() };
+    let ui = kiosk_with(config, 1080.0, 1920.0);
+    assert!(k(&ui).get_hall_name().contains("柳塘村"));
+    tap(&ui, "养老社保");
+    let row = k(&ui).get_list_items().row_data(0).unwrap();
+    assert!(row.village_tag.starts_with("村里"), "list rows say what the village can do: {row:?}");
+    tap(&ui, &row.name);
+    let g = k(&ui).get_guide();
+    assert!(g.has_village);
+    assert!(["直办", "代办", "协办", "告知"].contains(&g.village_mode.as_str()));
+    assert_eq!(g.village_assistant, "李春梅");
+    assert!(!g.village_phone.is_empty());
+}
