@@ -176,7 +176,7 @@ fn screenshot(args: ScreenshotArgs) -> anyhow::Result<()> {
     let (w, h) = args.size;
     let mut screen = banshi::ui::headless::Screen::install(w, h)?;
     let ui = banshi::ui::KioskUi::new(store, config)?;
-    ui.set_clock("09:30", "2026年11月23日 星期一");
+    ui.freeze_clock("09:30", "2026年11月23日 星期一");
     use slint::ComponentHandle;
     ui.window.show()?;
 

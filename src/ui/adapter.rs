@@ -29,6 +29,8 @@ struct Controller {
     /// Seconds since start, counted by the UI timer (so tests can drive it with mocked time).
     now: Duration,
     message_until: Option<Duration>,
+    /// Screenshots show a fixed time instead of the live clock.
+    clock_frozen: bool,
 }
 
 /// The running kiosk UI. Dropping it stops its timer.
@@ -52,6 +54,7 @@ impl KioskUi {
             config,
             now: Duration::ZERO,
             message_until: None,
+            clock_frozen: false,
         }));
         let timer = Timer::default();
         let ui = KioskUi { window, ctl, _timer: timer };
@@ -94,9 +97,9 @@ impl KioskUi {
         k.set_latest_notices(convert::notice_rows(&home.notices));
         k.set_notice_categories(convert::tiles(&ctl.store.notice_categories()?));
         let updated = chrono::DateTime::parse_from_rfc3339(&home.imported_at)
-            .map(|t| t.with_timezone(&chrono::Local).format("%Y年%-m月%-d日 %H:%M").to_string())
+            .map(|t| t.with_timezone(&chrono::Local).format("%Y年%-m月%-d日").to_string())
             .unwrap_or_default();
-        k.set_status_text(format!("办事指南第 {} 版 · 内容更新于 {updated} · 断网也能正常查询", home.content_version).into());
+        k.set_status_text(format!("办事指南第 {} 版 · 更新于 {updated} · 断网也能查", home.content_version).into());
         k.set_status_kind(StatusKind::Ok);
         Ok(())
     }
@@ -201,8 +204,9 @@ impl KioskUi {
         self.kiosk().set_large_text(on);
     }
 
-    /// Sets the clock text to a fixed time (reproducible screenshots).
-    pub fn set_clock(&self, time: &str, date: &str) {
+    /// Stops the live clock at a fixed time (reproducible screenshots).
+    pub fn freeze_clock(&self, time: &str, date: &str) {
+        self.ctl.borrow_mut().clock_frozen = true;
         self.kiosk().set_clock_time(time.into());
         self.kiosk().set_clock_date(date.into());
     }
@@ -253,7 +257,9 @@ fn at_rest(w: &AppWindow, c: &Controller) -> bool {
 }
 
 fn tick(w: &AppWindow, ctl: &Rc<RefCell<Controller>>) {
-    update_clock(w);
+    if !ctl.borrow().clock_frozen {
+        update_clock(w);
+    }
     let state = {
         let mut c = ctl.borrow_mut();
         c.now += TICK;

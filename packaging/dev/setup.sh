@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what building and testing Banshi needs on Debian or Ubuntu, only what is missing:
+# the C toolchain and headers Slint and SQLite build against, and Rust (via rustup) if there
+# is no cargo. Safe to run again; it does nothing when everything is there.
+set -euo pipefail
+
+packages=(build-essential pkg-config libfontconfig1-dev libxkbcommon-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "banshi setup: installing ${missing[*]}" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+  if [ -x "$HOME/.cargo/bin/cargo" ]; then
+    export PATH="$HOME/.cargo/bin:$PATH"
+  else
+    echo "banshi setup: installing Rust with rustup (Debian's rustc is too old for Slint)" >&2
+    curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
+    export PATH="$HOME/.cargo/bin:$PATH"
+  fi
+fi

@@ -1,0 +1,133 @@
+//! The `banshi` command as technicians and county staff use it: real processes, real files.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+mod common;
+use common::sample_copy;
+
+fn banshi(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_banshi"))
+        .args(args)
+        .env_remove("BANSHI_CONFIG")
+        .env("HOME", std::env::temp_dir()) // never read the developer's own config
+        .output()
+        .expect("banshi runs")
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+fn sample() -> String {
+    common::sample_dir().display().to_string()
+}
+
+#[test]
+fn validate_accepts_the_sample_and_names_problems_in_a_broken_folder() {
+    let ok = banshi(&["validate", &sample()]);
+    assert!(ok.status.success(), "{}", text(&ok));
+    assert!(text(&ok).contains("内容检查通过"));
+
+    let dir = sample_copy();
+    let item = dir.path().join("items/gongan/gongan-sfz-huanling.toml");
+    let t = std::fs::read_to_string(&item).unwrap().replace("form = \"原件\"", "form = \"扫描件\"");
+    std::fs::write(&item, t).unwrap();
+    let bad = banshi(&["validate", &dir.path().display().to_string()]);
+    assert!(!bad.status.success());
+    let msg = text(&bad);
+    assert!(msg.contains("items/gongan/gongan-sfz-huanling.toml"), "{msg}");
+    assert!(msg.contains("material_group[0].material[0].form"), "{msg}");
+    assert!(msg.contains("扫描件"), "{msg}");
+}
+
+#[test]
+fn status_reports_the_content_in_use() {
+    let data = tempfile::tempdir().unwrap();
+    let o = banshi(&["status", "--json", "--data-dir", &data.path().display().to_string()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["content_version"], 1);
+    assert!(v["items"].as_i64().unwrap() >= 60);
+    assert!(v["notices"].as_i64().unwrap() >= 20);
+    assert!(v["departments"].as_i64().unwrap() >= 8);
+    assert!(v["regions"].as_i64().unwrap() >= 10);
+}
+
+#[test]
+fn import_of_a_broken_folder_changes_nothing() {
+    let data = tempfile::tempdir().unwrap();
+    let data_arg = data.path().display().to_string();
+    assert!(banshi(&["status", "--data-dir", &data_arg]).status.success());
+    let db = data.path().join("content.db");
+    let before = std::fs::read(&db).unwrap();
+
+    let src = sample_copy();
+    std::fs::write(src.path().join("county.toml"), "name = \"青禾县\"\ncontent_version = 2\n").unwrap();
+    let o = banshi(&["import", &src.path().display().to_string(), "--data-dir", &data_arg]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("county.toml"), "{}", text(&o));
+    assert_eq!(before, std::fs::read(&db).unwrap(), "the kiosk's content is untouched");
+
+    // A good folder with a new version is imported whole.
+    let county = std::fs::read_to_string(Path::new(&sample()).join("county.toml")).unwrap();
+    std::fs::write(src.path().join("county.toml"), county.replace("content_version = 1", "content_version = 2")).unwrap();
+    let o = banshi(&["import", &src.path().display().to_string(), "--data-dir", &data_arg]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = banshi(&["status", "--json", "--data-dir", &data_arg]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["content_version"], 2);
+}
+
+#[test]
+fn screenshot_renders_real_pixels_at_the_asked_size() {
+    let out = tempfile::tempdir().unwrap();
+    let png = out.path().join("guide.png");
+    let o = banshi(&[
+        "screenshot",
+        "--content",
+        &sample(),
+        "--page",
+        "guide:gongan-sfz-huanling",
+        "--size",
+        "1080x1920",
+        "--large-text",
+        "--out",
+        &png.display().to_string(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let img = image::open(&png).unwrap().to_rgb8();
+    assert_eq!(img.dimensions(), (1080, 1920));
+    // The header is the brand blue, the page is light, and text drew dark pixels.
+    let header = img.get_pixel(540, 10);
+    assert!(header[2] > header[0] + 60, "header colour {header:?}");
+    let dark = img.pixels().filter(|p| p[0] < 60 && p[1] < 60 && p[2] < 60).count();
+    assert!(dark > 20_000, "too little text drawn: {dark} dark pixels");
+}
+
+#[test]
+fn screenshot_of_an_unknown_page_says_what_exists() {
+    let out = tempfile::tempdir().unwrap();
+    let png = out.path().join("x.png").display().to_string();
+    let o = banshi(&["screenshot", "--content", &sample(), "--page", "guide:no-such-item", "--out", &png]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("打不开"), "{}", text(&o));
+    let o = banshi(&["screenshot", "--content", &sample(), "--page", "weather", "--out", &png]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("可用"), "{}", text(&o));
+}
+
+#[test]
+fn a_wrong_config_is_reported_before_anything_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("kiosk.toml");
+    std::fs::write(&cfg, "region = \"439021101201\"\nidle_timout_secs = 60\n").unwrap();
+    let o = banshi(&["kiosk", "--config", &cfg.display().to_string()]);
+    assert!(!o.status.success());
+    let msg = text(&o);
+    assert!(msg.contains("idle_timout_secs") && msg.contains("kiosk.toml"), "{msg}");
+
+    let o = banshi(&["kiosk", "--config", &dir.path().join("missing.toml").display().to_string()]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("无法读取配置文件"), "{}", text(&o));
+}
