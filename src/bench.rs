@@ -152,6 +152,7 @@ pub fn peak_rss_mb() -> f64 {
 /// One kiosk start: render the first frame at 1920×1080 as soon as possible, say so, then
 /// measure redraws and queries.
 pub fn child(args: ChildArgs) -> anyhow::Result<()> {
+    crate::fonts::ensure_fontconfig(&args.data_dir)?;
     let mut screen = Screen::install(1920, 1080)?;
     let store = Store::open(&args.data_dir.join(crate::store::DB_FILE))?;
     let ui = KioskUi::new(store, Config::default())?;

@@ -153,8 +153,16 @@ fn open_store(args: &ContentArgs, config: &Config) -> anyhow::Result<Store> {
     Ok(Store::open_or_seed(&config.data_dir(), sample::sample)?)
 }
 
+/// Before any window exists: make sure fontconfig finds at least one font (see `fonts`).
+fn prepare_fonts(config: &Config) {
+    if let Err(e) = banshi::fonts::ensure_fontconfig(&config.data_dir()) {
+        eprintln!("banshi: 无法在 {} 写入字体配置（{e}）。若本机没有任何字体，界面可能无法启动：请检查数据目录权限，或安装 fonts-noto-cjk。", config.data_dir().display());
+    }
+}
+
 fn run_kiosk(args: KioskArgs) -> anyhow::Result<()> {
     let mut config = config(&args.content)?;
+    prepare_fonts(&config);
     config.large_text |= args.large_text;
     let store = open_store(&args.content, &config)?;
     let ui = banshi::ui::KioskUi::new(store, config)?;
@@ -171,6 +179,7 @@ fn run_kiosk(args: KioskArgs) -> anyhow::Result<()> {
 
 fn screenshot(args: ScreenshotArgs) -> anyhow::Result<()> {
     let mut config = config(&args.content)?;
+    prepare_fonts(&config);
     let store = open_store(&args.content, &config)?;
     config.large_text = args.large_text;
     let (w, h) = args.size;

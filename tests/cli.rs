@@ -105,6 +105,32 @@ fn screenshot_renders_real_pixels_at_the_asked_size() {
     assert!(dark > 20_000, "too little text drawn: {dark} dark pixels");
 }
 
+/// Chinese must render from the embedded font on a machine with no fonts at all: render the same
+/// screen with fontconfig seeing no font directory and compare with a normal render.
+#[test]
+fn chinese_renders_with_no_system_fonts() {
+    let out = tempfile::tempdir().unwrap();
+    let conf = out.path().join("fonts.conf");
+    std::fs::write(&conf, "<?xml version=\"1.0\"?>\n<!DOCTYPE fontconfig SYSTEM \"fonts.dtd\">\n<fontconfig></fontconfig>\n").unwrap();
+    let render = |png: &Path, no_fonts: bool| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_banshi"));
+        cmd.args(["screenshot", "--content", &sample(), "--page", "category:birth", "--out"]).arg(png);
+        if no_fonts {
+            cmd.env("FONTCONFIG_FILE", &conf).env("XDG_DATA_HOME", out.path()).env("HOME", out.path());
+        }
+        let o = cmd.output().unwrap();
+        assert!(o.status.success(), "{}", text(&o));
+        image::open(png).unwrap().to_rgb8()
+    };
+    let normal = render(&out.path().join("normal.png"), false);
+    let bare = render(&out.path().join("bare.png"), true);
+    let dark = bare.pixels().filter(|p| p[0] < 60 && p[1] < 60 && p[2] < 60).count();
+    assert!(dark > 10_000, "no text drawn without system fonts: {dark} dark pixels");
+    let differing = normal.pixels().zip(bare.pixels()).filter(|(a, b)| a != b).count();
+    let share = differing as f64 / (normal.width() * normal.height()) as f64;
+    assert!(share < 0.01, "{:.1}% of pixels differ without system fonts (missing glyphs?)", share * 100.0);
+}
+
 #[test]
 fn screenshot_of_an_unknown_page_says_what_exists() {
     let out = tempfile::tempdir().unwrap();

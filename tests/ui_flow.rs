@@ -205,6 +205,22 @@ fn no_warning_or_reset_while_a_finger_is_down() {
 }
 
 #[test]
+fn scrolling_a_list_counts_as_activity() {
+    // Landscape: the police department's list is longer than the screen.
+    let ui = kiosk_with(short_idle(), 1920.0, 1080.0);
+    tap(&ui, "按部门");
+    tap(&ui, "公安局");
+    wait(25);
+    let row = k(&ui).get_list_items().row_data(0).unwrap();
+    let el = ElementHandle::find_by_accessible_label(&ui.window, &row.name).next().unwrap();
+    el.scroll(0.0, -200.0);
+    wait(10);
+    assert!(!k(&ui).get_idle_warning(), "scrolling restarted the quiet period");
+    wait(25);
+    assert!(k(&ui).get_idle_warning(), "quiet after scrolling leads to the warning");
+}
+
+#[test]
 fn home_at_rest_is_never_interrupted() {
     let ui = kiosk_with(short_idle(), 1920.0, 1080.0);
     wait(300);

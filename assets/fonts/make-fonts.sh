@@ -29,3 +29,20 @@ for w in Regular Bold; do
 done
 rm charset.txt
 ls -l NotoSansSC-*-subset.otf
+
+# A 15 KB Latin-only font under its own family name. Banshi points fontconfig at it so that
+# fontconfig always finds at least one font: Slint's font library panics when it finds none.
+pyftsubset "$src/NotoSansCJK-Regular.ttc" --font-number=2 --unicodes="U+0020-007E" --no-hinting \
+  --output-file=banshi-fallback.otf
+python3 - <<'PY'
+from fontTools.ttLib import TTFont
+f = TTFont("banshi-fallback.otf")
+for rec in f["name"].names:
+    if rec.nameID in (1, 3, 16):
+        rec.string = "Banshi Fontconfig Fallback"
+    elif rec.nameID == 4:
+        rec.string = "Banshi Fontconfig Fallback Regular"
+    elif rec.nameID == 6:
+        rec.string = "BanshiFontconfigFallback-Regular"
+f.save("banshi-fallback.otf")
+PY
