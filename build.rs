@@ -4,7 +4,8 @@ fn main() {
     println!("cargo:rerun-if-changed=ui");
     let config = slint_build::CompilerConfiguration::new()
         .with_style("fluent".into())
-        // Element ids are kept for the headless UI tests (i-slint-backend-testing lookups).
-        .with_debug_info(true);
+        // Element ids for the headless UI tests (i-slint-backend-testing lookups); release
+        // binaries for kiosks leave them out.
+        .with_debug_info(std::env::var("PROFILE").as_deref() != Ok("release"));
     slint_build::compile_with_config("ui/app.slint", config).expect("Slint UI failed to compile");
 }

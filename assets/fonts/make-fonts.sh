@@ -1,33 +1,48 @@
 #!/usr/bin/env bash
-# Regenerates the embedded UI fonts: Noto Sans CJK SC (SIL OFL 1.1) Regular and Bold, subset to
-# every character of GBK (all 21,003 Chinese characters in GBK plus Latin, digits, punctuation
-# and the symbols the UI uses). Rare characters outside GBK fall back to the system's fonts
-# (the Debian package recommends fonts-noto-cjk). Needs: apt-get install fonts-noto-cjk;
-# pip install fonttools. The output is committed, so builds never need this script.
+# Regenerates the embedded UI fonts from Noto Sans CJK SC (SIL OFL 1.1):
+# - Regular: every character of GBK (all 21,003 Chinese characters in GBK), for body text.
+# - Bold: GB 2312 (the 6,763 common characters) plus every character in data/sample, for
+#   headings and labels; this keeps the stripped binary under 40 MB.
+# Both add Latin, digits, punctuation and the symbols the UI uses. Characters missing from a
+# face fall back to the system's fonts (the Debian package recommends fonts-noto-cjk).
+# Needs: apt-get install fonts-noto-cjk; pip install fonttools. The output is committed, so
+# builds never need this script.
 set -euo pipefail
 cd "$(dirname "$0")"
 src=/usr/share/fonts/opentype/noto
 python3 - <<'PY'
-chars = set()
-# every character GBK can encode (covers GB 2312 and the CJK Unified Ideographs block)
-for b1 in range(0x81, 0xFF):
-    for b2 in range(0x40, 0xFF):
-        try:
-            chars.update(bytes([b1, b2]).decode("gbk"))
-        except UnicodeDecodeError:
-            pass
-chars.update(chr(c) for c in range(0x20, 0x7F))        # ASCII
-chars.update(chr(c) for c in range(0xA0, 0x180))       # Latin-1, Latin Extended-A (ü in pinyin)
-chars.update("ǎǐǒǔǘǚǜǖāēīōūǎěàèìòùáéíóú·—–‘’“”…※→←↑↓✓✔✕✗●○■□▲△★☆①②③④⑤⑥⑦⑧⑨⑩〔〕【】《》〈〉「」『』、。，；：？！（）￥")
-chars.update(chr(c) for c in range(0x3000, 0x3040))    # CJK symbols and punctuation
-chars.update(chr(c) for c in range(0xFF01, 0xFF5F))    # full-width forms
-open("charset.txt", "w", encoding="utf-8").write("".join(sorted(chars)))
+import pathlib
+
+def two_byte(codec, lo):
+    out = set()
+    for b1 in range(0x81, 0xFF):
+        for b2 in range(lo, 0xFF):
+            try:
+                out.update(bytes([b1, b2]).decode(codec))
+            except UnicodeDecodeError:
+                pass
+    return out
+
+common = set()
+common.update(chr(c) for c in range(0x20, 0x7F))        # ASCII
+common.update(chr(c) for c in range(0xA0, 0x180))       # Latin-1, Latin Extended-A (ü in pinyin)
+common.update("ǎǐǒǔǘǚǜǖāēīōūǎěàèìòùáéíóú·—–‘’“”…※→←↑↓✓✔✕✗●○■□▲△★☆①②③④⑤⑥⑦⑧⑨⑩〔〕【】《》〈〉「」『』、。，；：？！（）￥›‹")
+common.update(chr(c) for c in range(0x3000, 0x3040))    # CJK symbols and punctuation
+common.update(chr(c) for c in range(0xFF01, 0xFF5F))    # full-width forms
+sample = set()
+for f in pathlib.Path("../../data/sample").rglob("*.toml"):
+    sample.update(f.read_text(encoding="utf-8"))
+sample = {c for c in sample if ord(c) >= 0x80}
+regular = common | two_byte("gbk", 0x40) | sample
+bold = common | two_byte("gb2312", 0xA1) | sample
+open("charset-Regular.txt", "w", encoding="utf-8").write("".join(sorted(regular)))
+open("charset-Bold.txt", "w", encoding="utf-8").write("".join(sorted(bold)))
 PY
 for w in Regular Bold; do
-  pyftsubset "$src/NotoSansCJK-$w.ttc" --font-number=2 --text-file=charset.txt \
+  pyftsubset "$src/NotoSansCJK-$w.ttc" --font-number=2 --text-file="charset-$w.txt" \
     --layout-features='*' --no-hinting --output-file="NotoSansSC-$w-subset.otf"
+  rm "charset-$w.txt"
 done
-rm charset.txt
 ls -l NotoSansSC-*-subset.otf
 
 # A 15 KB Latin-only font under its own family name. Banshi points fontconfig at it so that

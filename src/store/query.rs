@@ -325,17 +325,16 @@ impl Store {
         })
     }
 
+    /// Two text columns of the row with key `id`, if there is one.
+    fn pair(&self, sql: &str, id: &str) -> Result<Option<(String, String)>, StoreError> {
+        Ok(self.conn().query_row(sql, [id], |r| Ok((r.get(0)?, r.get(1)?))).optional()?)
+    }
+
     pub fn item_list(&self, scope: &Scope, filter: &ItemFilter) -> Result<Option<ItemList>, StoreError> {
-        let conn = self.conn();
         const ORDER: &str = "ORDER BY i.popularity DESC, length(i.name), i.id";
         let (title, subtitle, items) = match filter {
             ItemFilter::LifeEvent(id) => {
-                let Some((name, audience)) = conn
-                    .query_row("SELECT name, audience FROM life_event WHERE id = ?1", [id], |r| {
-                        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-                    })
-                    .optional()?
-                else {
+                let Some((name, audience)) = self.pair("SELECT name, audience FROM life_event WHERE id = ?1", id)? else {
                     return Ok(None);
                 };
                 let items = self.item_rows(
@@ -346,12 +345,7 @@ impl Store {
                 (name, format!("{audience}办事 · 按人生事件"), items)
             }
             ItemFilter::Department(id) => {
-                let Some((name, address)) = conn
-                    .query_row("SELECT name, address FROM department WHERE id = ?1", [id], |r| {
-                        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-                    })
-                    .optional()?
-                else {
+                let Some((name, address)) = self.pair("SELECT name, address FROM department WHERE id = ?1", id)? else {
                     return Ok(None);
                 };
                 (name, format!("办理地点：{address}"), self.item_rows(scope, &format!("WHERE i.department = ?3 {ORDER}"), id)?)
