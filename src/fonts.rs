@@ -41,8 +41,10 @@ pub fn ensure_fontconfig(dir: &Path) -> std::io::Result<PathBuf> {
     Ok(conf)
 }
 
+/// Writes via a per-process temporary file, so kiosks, screenshots and benchmarks starting at
+/// once never see a half-written file.
 fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension("tmp");
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
     std::fs::write(&tmp, bytes)?;
     std::fs::rename(&tmp, path)
 }

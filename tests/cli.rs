@@ -6,11 +6,16 @@ use std::process::{Command, Output};
 mod common;
 use common::sample_copy;
 
+/// Runs banshi with a home folder of its own: it never reads the developer's config, and
+/// tests running at once never share a data folder.
 fn banshi(args: &[&str]) -> Output {
+    let home = tempfile::tempdir().unwrap();
     Command::new(env!("CARGO_BIN_EXE_banshi"))
         .args(args)
         .env_remove("BANSHI_CONFIG")
-        .env("HOME", std::env::temp_dir()) // never read the developer's own config
+        .env_remove("XDG_DATA_HOME")
+        .env_remove("XDG_CONFIG_HOME")
+        .env("HOME", home.path())
         .output()
         .expect("banshi runs")
 }
@@ -113,10 +118,12 @@ fn chinese_renders_with_no_system_fonts() {
     let conf = out.path().join("fonts.conf");
     std::fs::write(&conf, "<?xml version=\"1.0\"?>\n<!DOCTYPE fontconfig SYSTEM \"fonts.dtd\">\n<fontconfig></fontconfig>\n").unwrap();
     let render = |png: &Path, no_fonts: bool| {
+        let home = tempfile::tempdir().unwrap();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_banshi"));
         cmd.args(["screenshot", "--content", &sample(), "--page", "category:birth", "--out"]).arg(png);
+        cmd.env("HOME", home.path()).env_remove("XDG_DATA_HOME").env_remove("BANSHI_CONFIG");
         if no_fonts {
-            cmd.env("FONTCONFIG_FILE", &conf).env("XDG_DATA_HOME", out.path()).env("HOME", out.path());
+            cmd.env("FONTCONFIG_FILE", &conf).env_remove("BANSHI_SYSTEM_FONTCONFIG");
         }
         let o = cmd.output().unwrap();
         assert!(o.status.success(), "{}", text(&o));
