@@ -17,11 +17,23 @@ use crate::store::{ItemFilter, Store};
 use crate::ui::headless::Screen;
 use crate::ui::KioskUi;
 
+/// Pinyin queries typed key by key in the search benchmark: full spellings, initials, mixed,
+/// fuzzy, and digits.
+const SEARCH_QUERIES: &[&str] = &[
+    "shenfenzheng", "sfz", "shenfz", "shebao", "sbk", "hukouben", "huzhao", "dibao", "jiehun", "lihun",
+    "yingyezhizhao", "yyzz", "ylbx", "yanglaobaoxian", "jiazhao", "zhunshengzheng", "zsz", "fangchanzheng",
+    "canjiz", "senfenzen", "zuanxue", "nihun", "cusheng", "lvyou", "luyou", "guoqing", "gengdibutie",
+    "yibao", "fapiao", "2026",
+];
+
 #[derive(Args, Clone)]
 pub struct BenchArgs {
     /// Sizes of generated counties to measure besides the sample county.
     #[arg(long, value_delimiter = ',', default_value = "10000")]
     items: Vec<usize>,
+    /// Guides in the generated county for the search benchmark.
+    #[arg(long, default_value_t = 100_000)]
+    search_items: usize,
     /// Kiosk starts per county (the median is reported).
     #[arg(long, default_value_t = 5)]
     runs: usize,
@@ -137,25 +149,78 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         });
     }
     let _ = std::fs::remove_dir_all(&root);
+    let search = search_bench(args.search_items);
     let out = serde_json::json!({
         "size": "1920x1080",
         "renderer": "software",
-        "targets": {"startup_ms": 150, "peak_rss_mb": 60},
+        "targets": {"startup_ms": 150, "peak_rss_mb": 60, "search_keystroke_p99_ms": 5},
         "counties": reports,
+        "search": search,
     });
     println!("{}", serde_json::to_string_pretty(&out)?);
     Ok(())
 }
 
+/// Search over a generated county: index build time and memory, and the latency of every
+/// keystroke when the queries are typed one key at a time as on the kiosk keyboard.
+fn search_bench(items: usize) -> serde_json::Value {
+    use crate::search::{SearchIndex, Typing};
+    // Memory: growth of this process from before the county exists to after the index is built
+    // (an upper bound: it includes what the allocator keeps of the freed county).
+    let rss_before = rss_mb();
+    let content = crate::sample::generated(items);
+    let docs = crate::search::docs(&content);
+    let n_docs = docs.len();
+    drop(content);
+    let t = Instant::now();
+    let index = SearchIndex::build(docs);
+    let build_ms = ms(t);
+    let index_mb = rss_mb() - rss_before;
+    let mut keystrokes = Vec::new();
+    let mut full = Vec::new();
+    for q in SEARCH_QUERIES {
+        let mut typing = Typing::new(50);
+        for &b in q.as_bytes() {
+            let t = Instant::now();
+            typing.push(&index, b);
+            keystrokes.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        let t = Instant::now();
+        let _ = index.search(q, 50, None);
+        full.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    let stats = |mut v: Vec<f64>| {
+        v.sort_by(|a, b| a.total_cmp(b));
+        let at = |p: f64| (v[((v.len() - 1) as f64 * p).round() as usize] * 1000.0).round() / 1000.0;
+        serde_json::json!({"count": v.len(), "p50": at(0.5), "p99": at(0.99), "max": at(1.0)})
+    };
+    serde_json::json!({
+        "documents": n_docs,
+        "build_ms": build_ms,
+        "index_mb": (index_mb * 10.0).round() / 10.0,
+        "keystroke_ms": stats(keystrokes),
+        "whole_query_ms": stats(full),
+    })
+}
+
+/// Current resident memory of this process (VmRSS), in MiB.
+fn rss_mb() -> f64 {
+    proc_status_mb("VmRSS:")
+}
+
 /// Peak resident memory of this process (VmHWM), in MiB.
 pub fn peak_rss_mb() -> f64 {
+    (proc_status_mb("VmHWM:") * 10.0).round() / 10.0
+}
+
+fn proc_status_mb(field: &str) -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let kb: f64 = status
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0.0);
-    (kb / 1024.0 * 10.0).round() / 10.0
+    kb / 1024.0
 }
 
 /// One kiosk start: render the first frame at 1920×1080 as soon as possible, say so, then
@@ -240,6 +305,7 @@ pub fn gallery_pages(ui: &KioskUi) -> Vec<(String, String)> {
         ("guide".into(), format!("guide:{guide}")),
         ("notices".into(), "notices".into()),
         ("notice".into(), format!("notice:{notice}")),
+        ("search".into(), "search:sfz".into()),
         ("idle-warning".into(), "idle-warning".into()),
     ]
 }

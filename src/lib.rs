@@ -7,6 +7,7 @@ pub mod fonts;
 pub mod format;
 pub mod model;
 pub mod sample;
+pub mod search;
 pub mod source;
 pub mod store;
 pub mod kiosk;

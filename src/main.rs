@@ -44,11 +44,38 @@ enum Command {
         #[command(flatten)]
         content: ContentArgs,
     },
+    /// Search guides and notices as the kiosk does (Chinese, pinyin, initials).
+    Search {
+        query: String,
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        content: ContentArgs,
+    },
+    /// Reports for county staff.
+    Report {
+        #[command(subcommand)]
+        what: Report,
+    },
     /// Measure start-up, redraw and memory on this machine (prints JSON).
     Bench(bench::BenchArgs),
     /// Internal: one measured kiosk start, used by `bench`.
     #[command(hide = true)]
     BenchChild(bench::ChildArgs),
+}
+
+#[derive(Subcommand)]
+enum Report {
+    /// Searches on this kiosk that found nothing (query and time only), most frequent first.
+    Searches {
+        #[command(flatten)]
+        content: ContentArgs,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Args, Clone, Default)]
@@ -87,7 +114,7 @@ struct ScreenshotArgs {
     #[command(flatten)]
     content: ContentArgs,
     /// home, category:<id>, department:<id>, audience:<个人|法人>, guide:<id>, notices,
-    /// notices:<category>, notice:<id>, idle-warning
+    /// notices:<category>, notice:<id>, search, search:<keys typed>, idle-warning
     #[arg(long, default_value = "home")]
     page: String,
     #[arg(long, value_parser = parse_size, default_value = "1920x1080")]
@@ -119,6 +146,8 @@ fn main() -> ExitCode {
         Command::Status { content, json } => status(&content, json),
         Command::Validate { dir } => validate(&dir),
         Command::Import { dir, content } => import(&dir, &content),
+        Command::Search { query, limit, json, content } => search(&query, limit, json, &content),
+        Command::Report { what: Report::Searches { content, json } } => report_searches(&content, json),
         Command::Bench(args) => bench::run(args),
         Command::BenchChild(args) => bench::child(args),
     };
@@ -197,10 +226,13 @@ fn screenshot(args: ScreenshotArgs) -> anyhow::Result<()> {
             ui.open(Route::Guide(bench::longest_guide(&ui)?));
             ui.show_idle_warning(25);
         } else {
-            let route = Route::parse(page).ok_or_else(|| anyhow!("不认识的页面 “{page}”。可用：home, category:<id>, department:<id>, audience:个人, guide:<id>, notices, notice:<id>, idle-warning"))?;
+            let route = Route::parse(page).ok_or_else(|| anyhow!("不认识的页面 “{page}”。可用：home, category:<id>, department:<id>, audience:个人, guide:<id>, notices, notice:<id>, search, search:<按键>, idle-warning"))?;
             ui.open(route.clone());
             if ui.route() != route {
                 bail!("页面 “{page}” 打不开：没有这个编号的内容。");
+            }
+            if let Some(keys) = page.strip_prefix("search:") {
+                ui.type_search(keys);
             }
         }
         screen.render();
@@ -281,5 +313,45 @@ fn import(dir: &Path, args: &ContentArgs) -> anyhow::Result<()> {
     let path = config.data_dir().join(banshi::store::DB_FILE);
     Store::create(&path, &content)?;
     println!("已导入 {} 第 {} 版（{} 项事项）到 {}", content.county.name, content.county.content_version, content.items.len(), path.display());
+    Ok(())
+}
+
+fn search(query: &str, limit: usize, json: bool, args: &ContentArgs) -> anyhow::Result<()> {
+    let config = config(args)?;
+    let store = open_store(args, &config)?;
+    let index = banshi::search::SearchIndex::build(store.search_docs()?);
+    let body = |q: &str| store.search_body(q);
+    let results = index.search(query, limit, Some(&body));
+    if json {
+        println!("{}", serde_json::to_string_pretty(&results.hits)?);
+    } else if results.hits.is_empty() {
+        println!("没有找到“{query}”。");
+    } else {
+        for h in &results.hits {
+            let kind = match h.kind {
+                banshi::search::Kind::Guide => "办事指南",
+                banshi::search::Kind::Notice => "政务公开",
+            };
+            println!("{:>5}  {kind}  {}  ({})", h.score, h.title, h.id);
+        }
+    }
+    Ok(())
+}
+
+fn report_searches(args: &ContentArgs, json: bool) -> anyhow::Result<()> {
+    let config = config(args)?;
+    let log = banshi::search::log::SearchLog::open(&config.data_dir())
+        .with_context(|| format!("无法打开 {} 里的搜索记录", config.data_dir().display()))?;
+    let report = log.report()?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else if report.is_empty() {
+        println!("还没有“搜不到”的记录。");
+    } else {
+        println!("居民搜索过、但没有找到结果的词（可考虑加为事项别名）：");
+        for m in report {
+            println!("{:>4} 次  {}  （最近：{}）", m.count, m.query, m.last);
+        }
+    }
     Ok(())
 }

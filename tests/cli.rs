@@ -139,6 +139,42 @@ fn chinese_renders_with_no_system_fonts() {
 }
 
 #[test]
+fn search_prints_ranked_json() {
+    let o = banshi(&["search", "sfz", "--limit", "3", "--json", "--content", &sample()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let hits = v.as_array().unwrap();
+    assert!(!hits.is_empty() && hits.len() <= 3);
+    assert_eq!(hits[0]["kind"], "guide");
+    assert!(hits[0]["title"].as_str().unwrap().contains("身份证"));
+    let scores: Vec<i64> = hits.iter().map(|h| h["score"].as_i64().unwrap()).collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+    assert!(hits.iter().all(|h| h["id"].is_string()));
+
+    let o = banshi(&["search", "青政办发", "--json", "--content", &sample()]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v.as_array().unwrap().iter().any(|h| h["kind"] == "notice"));
+}
+
+#[test]
+fn report_searches_lists_what_was_not_found() {
+    let data = tempfile::tempdir().unwrap();
+    let log = banshi::search::log::SearchLog::open(data.path()).unwrap();
+    log.record("yiliaoka").unwrap();
+    log.record("yiliaoka").unwrap();
+    log.record("sfzq").unwrap();
+    drop(log);
+    let o = banshi(&["report", "searches", "--json", "--data-dir", &data.path().display().to_string()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v[0]["query"], "yiliaoka");
+    assert_eq!(v[0]["count"], 2);
+    assert_eq!(v[1]["query"], "sfzq");
+    let o = banshi(&["report", "searches", "--data-dir", &data.path().display().to_string()]);
+    assert!(text(&o).contains("yiliaoka"));
+}
+
+#[test]
 fn screenshot_of_an_unknown_page_says_what_exists() {
     let out = tempfile::tempdir().unwrap();
     let png = out.path().join("x.png").display().to_string();

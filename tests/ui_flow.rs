@@ -15,17 +15,32 @@ thread_local! {
     static BACKEND: () = i_slint_backend_testing::init_no_event_loop();
 }
 
-fn kiosk_with(config: Config, width: f32, height: f32) -> KioskUi {
+/// A kiosk UI with a data folder of its own (removed when the test ends).
+struct TestKiosk {
+    ui: KioskUi,
+    _data: tempfile::TempDir,
+}
+
+impl std::ops::Deref for TestKiosk {
+    type Target = KioskUi;
+    fn deref(&self) -> &KioskUi {
+        &self.ui
+    }
+}
+
+fn kiosk_with(mut config: Config, width: f32, height: f32) -> TestKiosk {
     // Each test runs on its own thread with its own testing backend, set up once.
     BACKEND.with(|_| ());
+    let data = tempfile::tempdir().unwrap();
+    config.data_dir.get_or_insert_with(|| data.path().to_path_buf());
     let store = Store::in_memory(&banshi::sample::sample()).unwrap();
     let ui = KioskUi::new(store, config).unwrap();
     ui.window.window().set_size(slint::LogicalSize::new(width, height));
     ui.window.show().unwrap();
-    ui
+    TestKiosk { ui, _data: data }
 }
 
-fn kiosk() -> KioskUi {
+fn kiosk() -> TestKiosk {
     kiosk_with(Config::default(), 1920.0, 1080.0)
 }
 
@@ -218,6 +233,61 @@ fn scrolling_a_list_counts_as_activity() {
     assert!(!k(&ui).get_idle_warning(), "scrolling restarted the quiet period");
     wait(25);
     assert!(k(&ui).get_idle_warning(), "quiet after scrolling leads to the warning");
+}
+
+#[test]
+fn search_by_initials_on_the_keyboard_opens_the_guide() {
+    let data = tempfile::tempdir().unwrap();
+    let config = Config { data_dir: Some(data.path().to_path_buf()), ..Config::default() };
+    let ui = kiosk_with(config, 1080.0, 1920.0);
+    tap(&ui, "搜索事项");
+    assert_eq!(k(&ui).get_page(), Page::Search);
+    for key in ["s", "f", "z"] {
+        tap(&ui, &format!("键 {key}"));
+    }
+    assert_eq!(k(&ui).get_search_text(), "sfz");
+    let hits = k(&ui).get_search_hits();
+    assert!(hits.iter().any(|h| h.title == "居民身份证换领"), "results update on every key");
+    // 'h' continues 身份证 (sfzh…), 'q' leads nowhere: dimmed, yet still typeable.
+    let enabled = k(&ui).get_key_enabled();
+    let pos = |c: u8| b"1234567890qwertyuiopasdfghjklzxcvbnm".iter().position(|&b| b == c).unwrap();
+    assert!(enabled.row_data(pos(b'h')).unwrap());
+    assert!(!enabled.row_data(pos(b'q')).unwrap());
+
+    tap(&ui, "候选 居民身份证换领");
+    assert_eq!(k(&ui).get_page(), Page::Guide);
+    assert_eq!(k(&ui).get_guide().name, "居民身份证换领");
+    tap(&ui, "‹ 返回");
+    assert_eq!(k(&ui).get_page(), Page::Search);
+    assert_eq!(k(&ui).get_search_text(), "sfz", "the query is still there after looking at a result");
+
+    tap(&ui, "键 ← 退格");
+    assert_eq!(k(&ui).get_search_text(), "sf");
+    tap(&ui, "键 清空");
+    assert_eq!(k(&ui).get_search_text(), "");
+}
+
+#[test]
+fn searches_that_find_nothing_are_recorded_for_staff() {
+    let data = tempfile::tempdir().unwrap();
+    let config = Config { data_dir: Some(data.path().to_path_buf()), ..Config::default() };
+    let ui = kiosk_with(config, 1920.0, 1080.0);
+    tap(&ui, "搜索事项");
+    for key in ["s", "f", "z", "q"] {
+        tap(&ui, &format!("键 {key}"));
+    }
+    assert_eq!(k(&ui).get_search_total(), 0);
+    tap(&ui, "首页");
+    let log = banshi::search::log::SearchLog::open(data.path()).unwrap();
+    let report = log.report().unwrap();
+    assert_eq!(report.len(), 1, "{report:?}");
+    assert_eq!(report[0].query, "sfzq");
+
+    // A search that found something is not recorded.
+    tap(&ui, "搜索事项");
+    tap(&ui, "键 s");
+    tap(&ui, "首页");
+    assert_eq!(log.report().unwrap().len(), 1);
 }
 
 #[test]

@@ -10,6 +10,8 @@ pub enum Route {
     /// Notices in a category; empty means all.
     Notices(String),
     Notice(String),
+    /// The search keyboard; the keys typed so far live in the UI's search session.
+    Search,
 }
 
 impl Route {
@@ -30,6 +32,7 @@ impl Route {
             ("notices", None) => Route::Notices(String::new()),
             ("notices", Some(c)) => Route::Notices(c),
             ("notice", Some(id)) => Route::Notice(id),
+            ("search", _) => Route::Search,
             _ => return None,
         })
     }
@@ -58,10 +61,7 @@ impl Navigator {
             self.home();
             return;
         }
-        let same_kind = matches!(
-            (self.current(), &route),
-            (Route::Notices(_), Route::Notices(_))
-        );
+        let same_kind = matches!((self.current(), &route), (Route::Notices(_), Route::Notices(_)));
         if same_kind || self.current() == &route {
             self.stack.pop();
         }

@@ -8,6 +8,7 @@ use crate::model::Content;
 const CONTENT_TABLES: &[&str] = &[
     "region", "department", "hall_window", "window_department", "life_event", "notice_category", "item",
     "item_life_event", "item_text", "fee", "material_group", "material", "step", "faq", "village_override", "notice",
+    "search_body",
 ];
 
 /// Replaces all content inside `tx` (the caller commits).
@@ -157,6 +158,28 @@ pub fn replace_content(tx: &Transaction, content: &Content) -> rusqlite::Result<
         for o in &it.village.overrides {
             ovr.execute(params![it.id, o.region, o.mode, o.note.clone().unwrap_or_default()])?;
         }
+    }
+
+    let mut body = tx.prepare("INSERT INTO search_body (kind, id, body) VALUES (?1, ?2, ?3)")?;
+    for it in &content.items {
+        let mut text: Vec<&str> = vec![&it.summary, &it.result.name];
+        text.extend(it.conditions.iter().map(String::as_str));
+        for g in &it.material_group {
+            text.push(&g.situation);
+            for m in &g.material {
+                text.push(&m.name);
+                text.extend(m.note.as_deref());
+            }
+        }
+        text.extend(it.step.iter().map(|s| s.description.as_str()));
+        for q in &it.faq {
+            text.push(&q.q);
+            text.push(&q.a);
+        }
+        body.execute(params!["guide", it.id, crate::search::body::tokens(&text.join("\n"))])?;
+    }
+    for n in &content.notices {
+        body.execute(params!["notice", n.id, crate::search::body::tokens(&format!("{}\n{}\n{}", n.summary, n.publisher, n.body))])?;
     }
 
     let mut notice = tx.prepare(

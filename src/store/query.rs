@@ -2,6 +2,8 @@
 //! worded for residents (see [`crate::format`]). Every query is served by an index and bounded,
 //! so it can run on the UI thread within a frame (see `banshi bench`).
 
+use std::collections::HashMap;
+
 use rusqlite::{params, OptionalExtension, Row};
 
 use super::{Store, StoreError};
@@ -532,6 +534,65 @@ impl Store {
                 },
             )
             .optional()?)
+    }
+
+    /// Everything the search index needs, for every guide and notice.
+    pub fn search_docs(&self) -> Result<Vec<crate::search::Doc>, StoreError> {
+        use crate::search::{Doc, Kind};
+        let conn = self.conn();
+        let mut texts: HashMap<String, (Vec<String>, Vec<String>)> = HashMap::new();
+        let mut t = conn.prepare("SELECT item, kind, text FROM item_text WHERE kind IN ('alias', 'keyword') ORDER BY item, kind, ord")?;
+        for row in t.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))? {
+            let (item, kind, text) = row?;
+            let e = texts.entry(item).or_default();
+            if kind == "alias" { e.0.push(text) } else { e.1.push(text) }
+        }
+        let mut docs = Vec::new();
+        let mut items = conn.prepare(
+            "SELECT i.id, i.name, i.popularity, d.name, d.short_name FROM item i JOIN department d ON d.id = i.department",
+        )?;
+        for row in items.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, String>(3)?, r.get::<_, String>(4)?))
+        })? {
+            let (id, title, popularity, dept, short) = row?;
+            let (aliases, mut keywords) = texts.remove(&id).unwrap_or_default();
+            keywords.push(dept);
+            keywords.push(short.clone());
+            docs.push(Doc { kind: Some(Kind::Guide), id, title, subtitle: short, aliases, keywords, codes: Vec::new(), popularity });
+        }
+        let mut notices = conn.prepare("SELECT id, title, doc_no, index_no, publisher, published FROM notice")?;
+        for row in notices.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, String>(4)?, r.get::<_, String>(5)?))
+        })? {
+            let (id, title, doc_no, index_no, publisher, published) = row?;
+            let codes = [doc_no, index_no].into_iter().filter(|c| !c.is_empty()).collect();
+            docs.push(Doc {
+                kind: Some(Kind::Notice),
+                id,
+                title,
+                subtitle: format!("{publisher} · {}", format::date(&published)),
+                aliases: Vec::new(),
+                keywords: Vec::new(),
+                codes,
+                popularity: 0,
+            });
+        }
+        Ok(docs)
+    }
+
+    /// Guides and notices whose body text contains a Chinese query, best first.
+    pub fn search_body(&self, query: &str) -> Vec<(crate::search::Kind, String)> {
+        use crate::search::Kind;
+        let Some(expr) = crate::search::body::match_expr(query) else { return Vec::new() };
+        let run = || -> rusqlite::Result<Vec<(Kind, String)>> {
+            let mut s = self.conn().prepare_cached("SELECT kind, id FROM search_body WHERE search_body MATCH ?1 ORDER BY rank LIMIT 100")?;
+            let rows = s.query_map([expr.as_str()], |r| {
+                let kind: String = r.get(0)?;
+                Ok((if kind == "notice" { Kind::Notice } else { Kind::Guide }, r.get(1)?))
+            })?;
+            rows.collect()
+        };
+        run().unwrap_or_default()
     }
 
     /// The item with the most materials: the longest guide page.

@@ -121,6 +121,11 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX notice_by_scope ON notice (scope, published DESC);
     CREATE INDEX notice_by_category ON notice (category, scope, published DESC);
     "#,
+    // 2: body text of guides and notices for Chinese search, as two-character tokens
+    // (see search::body). Rebuilt with the content, in the same transaction.
+    r#"
+    CREATE VIRTUAL TABLE search_body USING fts5(kind UNINDEXED, id UNINDEXED, body, tokenize = 'unicode61', prefix = '1');
+    "#,
 ];
 
 /// Brings `conn` to the newest schema. Refuses a database written by a newer Banshi.

@@ -4,6 +4,8 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::{Arc, OnceLock};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 use slint::{ComponentHandle, SharedString, Timer, TimerMode};
@@ -13,7 +15,54 @@ use crate::config::Config;
 use crate::kiosk::idle::{IdleState, IdleTracker};
 use crate::kiosk::nav::{Navigator, Route};
 use crate::qr;
+use crate::search::log::SearchLog;
+use crate::search::{Kind, SearchIndex, Typing};
 use crate::store::{ItemFilter, Scope, Store};
+
+/// The keyboard's keys in the order of `Kiosk.key-enabled`.
+const KEYBOARD: &[u8] = b"1234567890qwertyuiopasdfghjklzxcvbnm";
+/// Results shown for a search.
+const SEARCH_LIMIT: usize = 50;
+
+/// The search index is built on a background thread at start-up; the first search waits for it.
+struct SearchState {
+    index: Arc<OnceLock<SearchIndex>>,
+    building: Option<JoinHandle<()>>,
+    typing: Typing,
+    log: Option<SearchLog>,
+}
+
+impl SearchState {
+    fn start(store: &Store, log: Option<SearchLog>) -> Result<SearchState, anyhow::Error> {
+        let docs = store.search_docs()?;
+        let index = Arc::new(OnceLock::new());
+        let slot = index.clone();
+        let building = std::thread::Builder::new().name("search-index".into()).spawn(move || {
+            let _ = slot.set(SearchIndex::build(docs));
+        })?;
+        Ok(SearchState { index, building: Some(building), typing: Typing::new(SEARCH_LIMIT), log })
+    }
+
+    fn index(&mut self) -> Option<&SearchIndex> {
+        if let Some(h) = self.building.take() {
+            let _ = h.join();
+        }
+        self.index.get()
+    }
+
+    /// Ends the current search; a query that found nothing is recorded for staff.
+    fn end(&mut self) {
+        let missed = !self.typing.query().is_empty() && self.typing.answer().is_none_or(|a| a.total == 0);
+        if missed {
+            if let Some(log) = &self.log {
+                if let Err(e) = log.record(&self.typing.query()) {
+                    eprintln!("banshi: cannot record a search: {e}");
+                }
+            }
+        }
+        self.typing.clear();
+    }
+}
 
 /// How long a short message (e.g. about search) stays on screen.
 const MESSAGE_TIME: Duration = Duration::from_secs(8);
@@ -31,6 +80,7 @@ struct Controller {
     message_until: Option<Duration>,
     /// Screenshots show a fixed time instead of the live clock.
     clock_frozen: bool,
+    search: SearchState,
 }
 
 /// The running kiosk UI. Dropping it stops its timer.
@@ -46,6 +96,8 @@ impl KioskUi {
         let window = AppWindow::new()?;
         let scope = store.scope(config.region.as_deref())?;
         let idle = IdleTracker::new(config.idle_timeout(), config.idle_warning(), Duration::ZERO);
+        let log = std::fs::create_dir_all(config.data_dir()).ok().and_then(|_| SearchLog::open(&config.data_dir()).ok());
+        let search = SearchState::start(&store, log)?;
         let ctl = Rc::new(RefCell::new(Controller {
             store,
             scope,
@@ -55,6 +107,7 @@ impl KioskUi {
             now: Duration::ZERO,
             message_until: None,
             clock_frozen: false,
+            search,
         }));
         let timer = Timer::default();
         let ui = KioskUi { window, ctl, _timer: timer };
@@ -134,6 +187,7 @@ impl KioskUi {
         let (weak, ctl) = (self.window.as_weak(), self.ctl.clone());
         k.on_go_home(move || {
             if let Some(w) = weak.upgrade() {
+                ctl.borrow_mut().search.end();
                 ctl.borrow_mut().nav.home();
                 show(&w, &ctl);
             }
@@ -154,12 +208,33 @@ impl KioskUi {
                 w.global::<Kiosk>().set_idle_warning(false);
             }
         });
+        let open_search = open(|_| Route::Search);
+        k.on_search_tapped(move || open_search(SharedString::new()));
         let (weak, ctl) = (self.window.as_weak(), self.ctl.clone());
-        k.on_search_tapped(move || {
+        k.on_search_key(move |key| {
+            if let (Some(w), Some(&b)) = (weak.upgrade(), key.as_bytes().first()) {
+                type_key(&w, &ctl, Some(b));
+            }
+        });
+        let (weak, ctl) = (self.window.as_weak(), self.ctl.clone());
+        k.on_search_backspace(move || {
             if let Some(w) = weak.upgrade() {
-                let mut c = ctl.borrow_mut();
-                c.message_until = Some(c.now + MESSAGE_TIME);
-                w.global::<Kiosk>().set_message("搜索功能正在开通。现在请按类别或部门查找，或问窗口工作人员。".into());
+                type_key(&w, &ctl, None);
+            }
+        });
+        let (weak, ctl) = (self.window.as_weak(), self.ctl.clone());
+        k.on_search_clear(move || {
+            if let Some(w) = weak.upgrade() {
+                ctl.borrow_mut().search.end();
+                show_search(&w, &ctl.borrow());
+            }
+        });
+        let (weak, ctl) = (self.window.as_weak(), self.ctl.clone());
+        k.on_open_search_hit(move |kind, id| {
+            if let Some(w) = weak.upgrade() {
+                let route = if kind == "notice" { Route::Notice(id.to_string()) } else { Route::Guide(id.to_string()) };
+                ctl.borrow_mut().nav.open(route);
+                show(&w, &ctl);
             }
         });
         let ctl = self.ctl.clone();
@@ -191,6 +266,13 @@ impl KioskUi {
     /// The screen currently shown.
     pub fn route(&self) -> Route {
         self.ctl.borrow().nav.current().clone()
+    }
+
+    /// Types keys on the search keyboard (screenshots, tests).
+    pub fn type_search(&self, keys: &str) {
+        for b in keys.bytes() {
+            type_key(&self.window, &self.ctl, Some(b));
+        }
     }
 
     /// Shows the idle warning with `seconds` left (screenshots).
@@ -234,6 +316,7 @@ fn reset_state(w: &AppWindow, ctl: &Rc<RefCell<Controller>>) {
     let k = w.global::<Kiosk>();
     {
         let mut c = ctl.borrow_mut();
+        c.search.end();
         c.nav.home();
         c.message_until = None;
         k.set_large_text(c.config.large_text);
@@ -317,6 +400,10 @@ fn show(w: &AppWindow, ctl: &Rc<RefCell<Controller>>) {
                 k.set_notice(convert::notice(&n));
                 k.set_page(Page::Notice);
             }
+            Route::Search => {
+                show_search(w, &c);
+                k.set_page(Page::Search);
+            }
         }
         Ok(true)
     })();
@@ -334,5 +421,49 @@ fn show(w: &AppWindow, ctl: &Rc<RefCell<Controller>>) {
         c.message_until = Some(c.now + MESSAGE_TIME);
         drop(c);
         k.set_message(text.into());
+    }
+}
+
+/// Types one key (`None`: backspace) and shows the new answer.
+fn type_key(w: &AppWindow, ctl: &Rc<RefCell<Controller>>, key: Option<u8>) {
+    {
+        let mut c = ctl.borrow_mut();
+        let now = c.now;
+        c.idle.activity(now);
+        let search = &mut c.search;
+        match key {
+            Some(k) => {
+                if search.index().is_some() {
+                    let index = search.index.get().expect("built");
+                    search.typing.push(index, k);
+                }
+            }
+            None => {
+                search.typing.pop();
+            }
+        }
+    }
+    show_search(w, &ctl.borrow());
+}
+
+/// Fills the search screen from the current session.
+fn show_search(w: &AppWindow, c: &Controller) {
+    let k = w.global::<Kiosk>();
+    let typing = &c.search.typing;
+    k.set_search_ready(c.search.index.get().is_some() || c.search.building.is_some());
+    k.set_search_text(typing.query().into());
+    let answer = typing.answer();
+    k.set_search_total(answer.map_or(0, |a| a.total) as i32);
+    k.set_search_hits(convert::search_hits(answer.map(|a| &a.hits[..]).unwrap_or(&[])));
+    let next = answer.map_or(u64::MAX, |a| a.next);
+    k.set_key_enabled(convert::model(KEYBOARD.iter().map(|&b| next & crate::search::index::key_bit(b) != 0).collect()));
+}
+
+impl From<Kind> for SharedString {
+    fn from(k: Kind) -> SharedString {
+        match k {
+            Kind::Guide => "guide".into(),
+            Kind::Notice => "notice".into(),
+        }
     }
 }

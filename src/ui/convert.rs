@@ -2,7 +2,7 @@
 
 use slint::{Image, ModelRc, Rgb8Pixel, SharedPixelBuffer, SharedString, VecModel};
 
-use super::{FaqData, FeeData, GuideData, ItemRowData, MaterialData, MaterialGroupData, NoticeData, NoticeRowData, StepData, Tile};
+use super::{SearchHitData, FaqData, FeeData, GuideData, ItemRowData, MaterialData, MaterialGroupData, NoticeData, NoticeRowData, StepData, Tile};
 use crate::qr::QrMatrix;
 use crate::store::{CategoryRow, GuideView, ItemRow, NoticeRow, NoticeView};
 
@@ -42,6 +42,19 @@ pub fn notice_rows(rows: &[NoticeRow]) -> ModelRc<NoticeRowData> {
                 publisher: r.publisher.as_str().into(),
                 published: r.published.as_str().into(),
                 scope: r.scope_name.as_str().into(),
+            })
+            .collect(),
+    )
+}
+
+pub fn search_hits(hits: &[crate::search::Hit]) -> ModelRc<SearchHitData> {
+    model(
+        hits.iter()
+            .map(|h| SearchHitData {
+                kind: h.kind.into(),
+                id: h.id.as_str().into(),
+                title: h.title.as_str().into(),
+                subtitle: h.subtitle.as_str().into(),
             })
             .collect(),
     )

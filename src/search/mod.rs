@@ -1,0 +1,89 @@
+//! Finding a service or notice the way residents search: Chinese (Traditional too), full
+//! pinyin, initials, mixed, fuzzy pinyin, aliases and keywords — see `index.rs` for matching
+//! and ranking, `typing.rs` for the keystroke-by-keystroke session the kiosk keyboard uses, and
+//! `log.rs` for the record of searches that found nothing.
+
+pub mod body;
+pub mod index;
+pub mod log;
+pub mod pinyin;
+pub mod typing;
+
+pub use index::{Doc, Hit, Kind, Results, SearchIndex};
+pub use typing::Typing;
+
+/// Simplified, lower-case, without white space: how queries and indexed text are compared.
+/// Traditional characters are converted one by one (OpenCC's table through `hanconv`, cached
+/// per character): the same for queries and for indexed text, and fast for 100,000 titles.
+pub fn normalize(text: &str) -> String {
+    thread_local! {
+        static SIMPLIFIED: std::cell::RefCell<std::collections::HashMap<char, char>> = Default::default();
+    }
+    SIMPLIFIED.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        let mut out = String::with_capacity(text.len());
+        for c in text.chars() {
+            if c.is_whitespace() {
+                continue;
+            }
+            let c = if is_han(c) {
+                *cache.entry(c).or_insert_with(|| {
+                    let s = hanconv::t2s(c.to_string());
+                    let mut chars = s.chars();
+                    match (chars.next(), chars.next()) {
+                        (Some(one), None) => one,
+                        _ => c,
+                    }
+                })
+            } else {
+                c
+            };
+            for l in c.to_lowercase() {
+                out.push(if l == 'ü' { 'v' } else { l });
+            }
+        }
+        out
+    })
+}
+
+pub fn is_han(c: char) -> bool {
+    matches!(c, '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{3134F}')
+}
+
+/// The documents of authored content (for benchmarks; kiosks read them from the store with
+/// `Store::search_docs`, which yields the same documents).
+pub fn docs(content: &crate::model::Content) -> Vec<Doc> {
+    let depts: std::collections::HashMap<&str, &crate::model::Department> =
+        content.departments.iter().map(|d| (d.id.as_str(), d)).collect();
+    let mut out: Vec<Doc> = content
+        .items
+        .iter()
+        .map(|it| {
+            let d = depts.get(it.department.as_str());
+            let mut keywords = it.keywords.clone();
+            keywords.extend(d.map(|d| d.name.clone()));
+            keywords.extend(d.map(|d| d.short_name.clone()));
+            Doc {
+                kind: Some(Kind::Guide),
+                id: it.id.clone(),
+                title: it.name.clone(),
+                subtitle: d.map(|d| d.short_name.clone()).unwrap_or_default(),
+                aliases: it.aliases.clone(),
+                keywords,
+                codes: Vec::new(),
+                popularity: it.popularity,
+            }
+        })
+        .collect();
+    out.extend(content.notices.iter().map(|n| Doc {
+        kind: Some(Kind::Notice),
+        id: n.id.clone(),
+        title: n.title.clone(),
+        subtitle: format!("{} · {}", n.publisher, crate::format::date(&n.published.to_string())),
+        aliases: Vec::new(),
+        keywords: Vec::new(),
+        codes: [n.doc_no.clone().unwrap_or_default(), n.index_no.clone()].into_iter().filter(|c| !c.is_empty()).collect(),
+        popularity: 0,
+    }));
+    out
+}

@@ -1,0 +1,123 @@
+//! Spellings a resident may type for one character: every pinyin reading (polyphonic
+//! characters match all of them), ü as `v` or `u`, and the common confusions (z/zh, c/ch, s/sh,
+//! n/l, an/ang, en/eng, in/ing) as "fuzzy" spellings ranked below exact ones.
+
+use pinyin::ToPinyinMulti;
+
+/// The spellings of one character: exact ones first, then fuzzy-only ones.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Spellings {
+    pub exact: Vec<Box<[u8]>>,
+    pub fuzzy: Vec<Box<[u8]>>,
+}
+
+/// Spellings for `c`, or None for characters that are not matched by letters (punctuation).
+pub fn spellings(c: char) -> Option<Spellings> {
+    if c.is_ascii_alphanumeric() {
+        let s: Box<[u8]> = vec![c.to_ascii_lowercase() as u8].into_boxed_slice();
+        return Some(Spellings { exact: vec![s], fuzzy: Vec::new() });
+    }
+    let multi = c.to_pinyin_multi()?;
+    let mut exact: Vec<String> = Vec::new();
+    for p in multi.into_iter() {
+        let plain = p.plain();
+        if plain.contains('ü') || plain.contains('v') {
+            for u in ["v", "u"] {
+                push_unique(&mut exact, plain.replace(['ü', 'v'], u));
+            }
+        } else {
+            push_unique(&mut exact, plain.to_string());
+        }
+    }
+    if exact.is_empty() {
+        return None;
+    }
+    let mut fuzzy: Vec<String> = Vec::new();
+    for r in &exact {
+        for v in confusions(r) {
+            if !exact.contains(&v) {
+                push_unique(&mut fuzzy, v);
+            }
+        }
+    }
+    let boxed = |v: Vec<String>| v.into_iter().map(|s| s.into_bytes().into_boxed_slice()).collect();
+    Some(Spellings { exact: boxed(exact), fuzzy: boxed(fuzzy) })
+}
+
+fn push_unique(v: &mut Vec<String>, s: String) {
+    if !s.is_empty() && !v.contains(&s) {
+        v.push(s);
+    }
+}
+
+/// Every spelling reachable from `reading` by the common confusions, the reading included.
+pub fn confusions(reading: &str) -> Vec<String> {
+    const INITIALS: &[(&str, &str)] = &[("zh", "z"), ("ch", "c"), ("sh", "s"), ("z", "zh"), ("c", "ch"), ("s", "sh"), ("n", "l"), ("l", "n")];
+    const FINALS: &[(&str, &str)] = &[("ang", "an"), ("eng", "en"), ("ing", "in"), ("an", "ang"), ("en", "eng"), ("in", "ing")];
+    let mut initials = vec![reading.to_string()];
+    for (from, to) in INITIALS {
+        if let Some(rest) = reading.strip_prefix(from) {
+            // "zh" must not also be read as "z" + "h…"
+            let is_longer = INITIALS.iter().any(|(f, _)| f.len() > from.len() && reading.starts_with(f));
+            if !is_longer {
+                initials.push(format!("{to}{rest}"));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for s in initials {
+        out.push(s.clone());
+        for (from, to) in FINALS {
+            if let Some(stem) = s.strip_suffix(from) {
+                let is_longer = FINALS.iter().any(|(f, _)| f.len() > from.len() && s.ends_with(f));
+                if !is_longer {
+                    out.push(format!("{stem}{to}"));
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exact(c: char) -> Vec<String> {
+        spellings(c).unwrap().exact.iter().map(|b| String::from_utf8(b.to_vec()).unwrap()).collect()
+    }
+
+    #[test]
+    fn polyphonic_characters_have_every_reading() {
+        let hang = exact('行');
+        assert!(hang.contains(&"hang".to_string()) && hang.contains(&"xing".to_string()), "{hang:?}");
+        assert!(exact('长').contains(&"chang".to_string()) && exact('长').contains(&"zhang".to_string()));
+    }
+
+    #[test]
+    fn u_umlaut_is_typed_as_v_or_u() {
+        let lv = exact('绿');
+        assert!(lv.contains(&"lv".to_string()) && lv.contains(&"lu".to_string()), "{lv:?}");
+        assert!(exact('女').contains(&"nv".to_string()));
+    }
+
+    #[test]
+    fn confusions_cover_initials_and_finals_both_ways() {
+        let z = confusions("zheng");
+        for s in ["zheng", "zeng", "zhen", "zen"] {
+            assert!(z.contains(&s.to_string()), "{s} in {z:?}");
+        }
+        assert!(confusions("lao").contains(&"nao".to_string()));
+        assert!(confusions("sen").contains(&"sheng".to_string()));
+        assert!(!confusions("zhi").contains(&"zhhi".to_string()));
+    }
+
+    #[test]
+    fn punctuation_is_skipped_and_ascii_matches_itself() {
+        assert!(spellings('（').is_none());
+        assert_eq!(exact('A'), vec!["a"]);
+        assert_eq!(exact('7'), vec!["7"]);
+    }
+}

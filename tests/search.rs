@@ -1,0 +1,176 @@
+//! Searching the sample county the way residents type: every query form, with the expected
+//! service or notice within the top 3.
+
+use banshi::sample::sample;
+use banshi::search::{SearchIndex, Typing};
+use banshi::store::Store;
+
+fn setup() -> (Store, SearchIndex) {
+    let store = Store::in_memory(&sample()).unwrap();
+    let index = SearchIndex::build(store.search_docs().unwrap());
+    (store, index)
+}
+
+/// (query, expected id within the top 3, what the query exercises)
+const QUERIES: &[(&str, &str, &str)] = &[
+    // Chinese, including 1- and 2-character queries
+    ("婚", "minzheng-jiehun-dengji", "1 character"),
+    ("护", "gongan-huzhao-qianfa", "1 character"),
+    ("社保", "renshe-sbk-shenling", "2 characters, alias"),
+    ("护照", "gongan-huzhao-qianfa", "2 characters"),
+    ("低保", "minzheng-dibao-shenpi", "2 characters, alias"),
+    ("转学", "jiaoyu-ywjy-zhuanxue", "2 characters"),
+    ("农机", "nongye-nongji-gouzhi-butie", "2 characters"),
+    ("身份证", "gongan-sfz-huanling", "title contains"),
+    ("营业执照", "shichang-gtgsh-sheli", "alias"),
+    ("出生证", "weijian-csyxzm-shouqian", "alias"),
+    ("失业金", "renshe-shiye-baoxianjin", "alias"),
+    ("宅基地", "nongye-zhaijidi-jianfang-shenpi", "title"),
+    ("残疾证", "canlian-canjirenzheng-xinban", "alias"),
+    ("发票", "shuiwu-xinban-shouci-lingpiao", "title"),
+    ("指纹", "gongan-sfz-huanling", "body text only"),
+    // colloquial names kept as aliases
+    ("准生证", "weijian-shengyu-dengji", "synonym"),
+    ("房产证", "budongchan-cunliangfang-zhuanyi", "synonym"),
+    ("户口本", "gongan-hukou-toukao-qianru", "synonym"),
+    ("驾照", "gongan-jiazhao-qiman-huanzheng", "synonym"),
+    ("新农合", "yibao-cxjm-canbao", "synonym"),
+    // Traditional characters
+    ("養老保險", "renshe-cxjm-yanglao-canbao", "Traditional"),
+    ("身分證", "gongan-sfz-huanling", "Traditional variant word"),
+    ("護照", "gongan-huzhao-qianfa", "Traditional"),
+    ("駕照", "gongan-jiazhao-qiman-huanzheng", "Traditional"),
+    ("離婚", "minzheng-lihun-dengji", "Traditional"),
+    // full pinyin
+    ("shenfenzheng", "gongan-sfz-huanling", "full pinyin"),
+    ("huzhao", "gongan-huzhao-qianfa", "full pinyin"),
+    ("shebao", "renshe-sbk-shenling", "full pinyin"),
+    ("dibao", "minzheng-dibao-shenpi", "full pinyin"),
+    ("lihun", "minzheng-lihun-dengji", "full pinyin"),
+    ("jiazhao", "gongan-jiazhao-qiman-huanzheng", "full pinyin"),
+    ("yingyezhizhao", "shichang-gtgsh-sheli", "full pinyin"),
+    ("yinhang", "budongchan-diya-dengji", "polyphonic 行 read hang"),
+    ("zhongliang", "nongye-gengdi-dili-butie", "polyphonic 种"),
+    ("zhongdu", "canlian-liangxiang-butie", "polyphonic 重 read zhong"),
+    ("changshou", "minzheng-gaoling-jintie", "polyphonic 长 read chang"),
+    // initials
+    ("sfz", "gongan-sfz-huanling", "initials"),
+    ("hz", "gongan-huzhao-qianfa", "initials"),
+    ("sbk", "renshe-sbk-shenling", "initials"),
+    ("db", "minzheng-dibao-shenpi", "initials"),
+    ("jhdj", "minzheng-jiehun-dengji", "initials"),
+    ("yyzz", "shichang-gtgsh-sheli", "initials"),
+    ("ylbx", "renshe-cxjm-yanglao-canbao", "initials"),
+    ("zsz", "weijian-shengyu-dengji", "initials of an alias"),
+    // mixed
+    ("shenfz", "gongan-sfz-huanling", "mixed"),
+    ("hukouben", "gongan-hukou-toukao-qianru", "full pinyin of an alias"),
+    ("shebaok", "renshe-sbk-shenling", "mixed"),
+    ("jiaz", "gongan-jiazhao-qiman-huanzheng", "mixed"),
+    ("canjiz", "canlian-canjirenzheng-xinban", "mixed"),
+    // ü typed as v or u
+    ("lvyou", "gongan-huzhao-qianfa", "ü as v"),
+    ("luyou", "gongan-huzhao-qianfa", "ü as u"),
+    // common pinyin confusions (fuzzy)
+    ("senfenzen", "gongan-sfz-huanling", "s/sh en/eng"),
+    ("zuanxue", "jiaoyu-ywjy-zhuanxue", "z/zh"),
+    ("nihun", "minzheng-lihun-dengji", "n/l"),
+    ("cusheng", "gongan-chusheng-dengji", "c/ch"),
+    ("yannaobaoxian", "renshe-cxjm-yanglao-canbao", "an/ang n/l"),
+    ("shipinjinyin", "shichang-shipin-jingying-xuke", "in/ing"),
+    // notices: title, 文号, 索引号
+    ("国庆", "n2026-0003", "notice title"),
+    ("guoqing", "n2026-0003", "notice title in pinyin"),
+    ("青政办发", "n2026-0004", "文号"),
+    ("2026-00031", "n2026-0001", "索引号"),
+];
+
+#[test]
+fn every_query_form_finds_its_service_in_the_top_three() {
+    let (store, index) = setup();
+    let body = |q: &str| store.search_body(q);
+    let mut failures = Vec::new();
+    for (query, expected, what) in QUERIES {
+        let r = index.search(query, 3, Some(&body));
+        if !r.hits.iter().any(|h| h.id == *expected) {
+            let got: Vec<String> = r.hits.iter().map(|h| format!("{} ({})", h.id, h.score)).collect();
+            failures.push(format!("{query:?} [{what}]: expected {expected}, got {got:?}"));
+        }
+    }
+    assert!(QUERIES.len() >= 50);
+    assert!(failures.is_empty(), "{} of {} queries failed:\n{}", failures.len(), QUERIES.len(), failures.join("\n"));
+}
+
+#[test]
+fn exact_beats_prefix_beats_contains_beats_pinyin_beats_fuzzy() {
+    let (_store, index) = setup();
+    let score = |q: &str, id: &str| index.search(q, 100, None).hits.into_iter().find(|h| h.id == id).map(|h| h.score);
+    let sfz = "gongan-sfz-huanling";
+    let exact_alias = score("身分證", sfz).unwrap();
+    let contains = score("身份证", sfz).unwrap();
+    let full = score("shenfenzheng", sfz).unwrap();
+    let initials = score("sfz", sfz).unwrap();
+    let fuzzy = score("senfenzen", sfz).unwrap();
+    assert!(exact_alias > contains && contains > full && full > initials && initials > fuzzy, "{exact_alias} {contains} {full} {initials} {fuzzy}");
+    // Fuzzy matches rank below every exact pinyin match of the same query.
+    let r = index.search("zuanxue", 20, None);
+    let exact_best = index.search("zhuanxue", 1, None).hits[0].score;
+    assert!(r.hits.iter().all(|h| h.score < exact_best));
+}
+
+#[test]
+fn ties_go_to_the_more_popular_service() {
+    let (_store, index) = setup();
+    let r = index.search("社保", 10, None);
+    let c = sample();
+    let pop = |id: &str| c.items.iter().find(|i| i.id == id).unwrap().popularity;
+    for w in r.hits.windows(2) {
+        if w[0].score == w[1].score {
+            assert!(pop(&w[0].id) >= pop(&w[1].id), "{} before {}", w[0].id, w[1].id);
+        }
+    }
+}
+
+#[test]
+fn typing_key_by_key_gives_the_same_answers_as_searching_at_once() {
+    let (_store, index) = setup();
+    for (query, _, _) in QUERIES.iter().filter(|(q, _, _)| q.bytes().all(|b| b.is_ascii_lowercase())) {
+        let mut typing = Typing::new(10);
+        for b in query.bytes() {
+            typing.push(&index, b);
+        }
+        let typed: Vec<_> = typing.answer().unwrap().hits.iter().map(|h| (h.id.clone(), h.score)).collect();
+        let direct: Vec<_> = index.search(query, 10, None).hits.iter().map(|h| (h.id.clone(), h.score)).collect();
+        assert_eq!(typed, direct, "{query}");
+        typing.pop();
+        assert_eq!(typing.query(), query[..query.len() - 1]);
+    }
+}
+
+#[test]
+fn keys_that_lead_nowhere_are_known() {
+    let (_store, index) = setup();
+    use banshi::search::index::key_bit;
+    let r = index.search("sfz", 10, None);
+    // 身份证 → "sfzh…" continues; nothing continues with "sfzq".
+    assert!(r.next & key_bit(b'h') != 0);
+    assert!(r.next & key_bit(b'q') == 0);
+    assert!(index.search("sfzq", 10, None).hits.is_empty());
+    // Every key marked as leading somewhere really does.
+    for key in (b'a'..=b'z').chain(b'0'..=b'9') {
+        let longer = format!("sh{}", key as char);
+        let found = !index.search(&longer, 1, None).hits.is_empty();
+        let marked = index.search("sh", 1, None).next & key_bit(key) != 0;
+        assert_eq!(found, marked, "key {} after sh", key as char);
+    }
+}
+
+#[test]
+fn nothing_found_and_odd_input_are_handled() {
+    let (_store, index) = setup();
+    assert!(index.search("", 10, None).hits.is_empty());
+    assert!(index.search("   ", 10, None).hits.is_empty());
+    assert!(index.search("qqqqqq", 10, None).hits.is_empty());
+    assert!(index.search(&"a".repeat(500), 10, None).hits.is_empty());
+    assert!(index.search("！？。", 10, None).hits.is_empty());
+}
