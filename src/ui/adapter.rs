@@ -187,7 +187,6 @@ impl KioskUi {
         let (weak, ctl) = (self.window.as_weak(), self.ctl.clone());
         k.on_go_home(move || {
             if let Some(w) = weak.upgrade() {
-                ctl.borrow_mut().search.end();
                 ctl.borrow_mut().nav.home();
                 show(&w, &ctl);
             }
@@ -316,7 +315,6 @@ fn reset_state(w: &AppWindow, ctl: &Rc<RefCell<Controller>>) {
     let k = w.global::<Kiosk>();
     {
         let mut c = ctl.borrow_mut();
-        c.search.end();
         c.nav.home();
         c.message_until = None;
         k.set_large_text(c.config.large_text);
@@ -369,6 +367,10 @@ fn tick(w: &AppWindow, ctl: &Rc<RefCell<Controller>>) {
 fn show(w: &AppWindow, ctl: &Rc<RefCell<Controller>>) {
     let k = w.global::<Kiosk>();
     let route = ctl.borrow().nav.current().clone();
+    if route == Route::Home {
+        // Back at home the search is over (by the Home button, an idle reset, or Back).
+        ctl.borrow_mut().search.end();
+    }
     let result = (|| -> Result<bool, anyhow::Error> {
         let c = ctl.borrow();
         match &route {
