@@ -165,13 +165,29 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
 /// keystroke when the queries are typed one key at a time as on the kiosk keyboard.
 fn search_bench(items: usize) -> serde_json::Value {
     use crate::search::{SearchIndex, Typing};
-    // Memory: growth of this process from before the county exists to after the index is built
-    // (an upper bound: it includes what the allocator keeps of the freed county).
+    // Memory: growth of this process from before the documents exist to after the index is
+    // built (documents included: they are what the index keeps).
+    // The sample county's documents repeated with numbered titles, as `sample::generated` does.
+    let base = crate::search::docs(&crate::sample::sample());
     let rss_before = rss_mb();
-    let content = crate::sample::generated(items);
-    let docs = crate::search::docs(&content);
+    let guides: Vec<_> = base.iter().filter(|d| d.kind == Some(crate::search::Kind::Guide)).collect();
+    let notices: Vec<_> = base.iter().filter(|d| d.kind == Some(crate::search::Kind::Notice)).collect();
+    let numbered = |list: &[&crate::search::Doc], n: usize| -> Vec<crate::search::Doc> {
+        (0..n)
+            .map(|i| {
+                let mut d = list[i % list.len()].clone();
+                let round = i / list.len();
+                if round > 0 {
+                    d.id = format!("{}-g{round}", d.id);
+                    d.title = format!("{}（{}）", d.title, round + 1);
+                }
+                d
+            })
+            .collect()
+    };
+    let mut docs = numbered(&guides, items);
+    docs.extend(numbered(&notices, (items / 10).max(notices.len())));
     let n_docs = docs.len();
-    drop(content);
     let t = Instant::now();
     let index = SearchIndex::build(docs);
     let build_ms = ms(t);
@@ -184,6 +200,9 @@ fn search_bench(items: usize) -> serde_json::Value {
             let t = Instant::now();
             typing.push(&index, b);
             keystrokes.push(t.elapsed().as_secs_f64() * 1000.0);
+            if std::env::var_os("BANSHI_BENCH_TRACE").is_some() {
+                eprintln!("{q} {} {:.2} ms {} hits", typing.query(), keystrokes.last().unwrap(), typing.answer().map_or(0, |a| a.total));
+            }
         }
         let t = Instant::now();
         let _ = index.search(q, 50, None);

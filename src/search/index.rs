@@ -57,7 +57,7 @@ pub struct Results {
     pub total: usize,
     /// Keys (a–z, 0–9) that extend the query to at least one more result: bit `key_bit(c)`.
     pub next: u64,
-    /// Every matching document (index order); a longer query matches a subset of these.
+    /// The index's distinct fields that matched; a longer query matches a subset of these.
     pub matched: Vec<u32>,
 }
 
@@ -70,25 +70,15 @@ pub fn key_bit(c: u8) -> u64 {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Class {
     Title,
     Keyword,
     Code,
 }
 
-/// A field's normalized text and spelling-set ids live in the index's arenas.
-#[derive(Debug, Clone, Copy)]
-struct Field {
-    class: Class,
-    /// Byte range in `SearchIndex::texts` (simplified, lower case).
-    text: (u32, u32),
-    /// Range in `SearchIndex::seqs`: spelling-set ids of the characters letters can match.
-    seq: (u32, u32),
-}
-
-/// Bits of the key pairs that can follow each other when typing any field of an entry; a query
-/// with a pair not in it cannot match, so most entries are skipped without matching.
+/// Bits of the key pairs that can follow each other when typing a field; a query with a pair
+/// not in it cannot match, so most fields are skipped without running the matcher.
 #[derive(Debug, Clone, Copy, Default)]
 struct Pairs([u64; 8]);
 
@@ -116,6 +106,20 @@ fn key_index(c: u8) -> usize {
     }
 }
 
+/// One distinct field (class and normalized text), shared by every document that has it: a
+/// department's name, a common alias or keyword is matched once per query, not once per guide.
+#[derive(Debug)]
+struct Unit {
+    class: Class,
+    /// Byte range in `SearchIndex::texts` (simplified, lower case).
+    text: (u32, u32),
+    /// Range in `SearchIndex::seqs`: spelling-set ids of the characters letters can match.
+    seq: (u32, u32),
+    pairs: Pairs,
+    /// Documents having this field.
+    postings: Vec<u32>,
+}
+
 #[derive(Debug)]
 struct Entry {
     kind: Kind,
@@ -124,14 +128,11 @@ struct Entry {
     subtitle: String,
     title_chars: usize,
     popularity: i64,
-    /// Range in `SearchIndex::fields`.
-    fields: (u32, u32),
-    pairs: Pairs,
 }
 
 pub struct SearchIndex {
     entries: Vec<Entry>,
-    fields: Vec<Field>,
+    units: Vec<Unit>,
     texts: String,
     seqs: Vec<u32>,
     sets: Vec<Spellings>,
@@ -139,6 +140,9 @@ pub struct SearchIndex {
     /// Answers for every one-key query, computed once (the first keystroke is the widest).
     single: HashMap<u8, Results>,
 }
+
+/// Hits kept for each one-key answer (more than any screen shows).
+const FIRST_KEY_HITS: usize = 200;
 
 /// Queries longer than this many letters find nothing (the matcher tracks positions in a u64).
 pub const MAX_SPELLED: usize = 63;
@@ -164,13 +168,13 @@ impl SearchIndex {
         let mut set_of: HashMap<char, Option<u32>> = HashMap::new();
         let mut entries = Vec::with_capacity(docs.len());
         let mut by_key = HashMap::with_capacity(docs.len());
-        let mut fields = Vec::new();
+        let mut units: Vec<Unit> = Vec::new();
+        let mut unit_of: HashMap<(Class, String), u32> = HashMap::new();
         let mut texts = String::new();
         let mut seqs: Vec<u32> = Vec::new();
         for doc in docs {
             let kind = doc.kind.unwrap_or(Kind::Guide);
-            let first_field = fields.len() as u32;
-            let mut pairs = Pairs::default();
+            let e = entries.len() as u32;
             let lists = [(Class::Title, std::slice::from_ref(&doc.title)), (Class::Title, &doc.aliases[..]), (Class::Keyword, &doc.keywords[..]), (Class::Code, &doc.codes[..])];
             for (class, list) in lists {
                 for t in list {
@@ -178,37 +182,23 @@ impl SearchIndex {
                     if text.is_empty() {
                         continue;
                     }
-                    let text_at = texts.len() as u32;
-                    texts.push_str(&text);
-                    let seq_at = seqs.len() as u32;
-                    for c in text.chars() {
-                        let id = *set_of.entry(c).or_insert_with(|| {
-                            spellings(c).map(|s| {
-                                sets.push(s);
-                                (sets.len() - 1) as u32
-                            })
-                        });
-                        seqs.extend(id);
-                    }
-                    let seq = &seqs[seq_at as usize..];
-                    for (j, &set) in seq.iter().enumerate() {
-                        let set = &sets[set as usize];
-                        let next = seq.get(j + 1).map(|&n| &sets[n as usize]);
-                        for r in set.exact.iter().chain(&set.fuzzy) {
-                            for (i, &a) in r.iter().enumerate() {
-                                if let Some(&b) = r.get(i + 1) {
-                                    pairs.add(a, b);
-                                }
-                                for r2 in next.iter().flat_map(|n| n.exact.iter().chain(&n.fuzzy)) {
-                                    pairs.add(a, r2[0]);
-                                }
-                            }
+                    let u = match unit_of.get(&(class, text.clone())) {
+                        Some(&u) => u,
+                        None => {
+                            let unit = new_unit(class, &text, &mut texts, &mut seqs, &mut sets, &mut set_of);
+                            units.push(unit);
+                            let u = (units.len() - 1) as u32;
+                            unit_of.insert((class, text), u);
+                            u
                         }
+                    };
+                    let postings = &mut units[u as usize].postings;
+                    if postings.last() != Some(&e) {
+                        postings.push(e);
                     }
-                    fields.push(Field { class, text: (text_at, texts.len() as u32), seq: (seq_at, seqs.len() as u32) });
                 }
             }
-            by_key.insert((kind, doc.id.clone()), entries.len() as u32);
+            by_key.insert((kind, doc.id.clone()), e);
             entries.push(Entry {
                 kind,
                 title_chars: doc.title.chars().count(),
@@ -216,52 +206,43 @@ impl SearchIndex {
                 title: doc.title,
                 subtitle: doc.subtitle,
                 popularity: doc.popularity,
-                fields: (first_field, fields.len() as u32),
-                pairs,
             });
         }
         texts.shrink_to_fit();
         seqs.shrink_to_fit();
-        fields.shrink_to_fit();
-        let mut index = SearchIndex { entries, fields, texts, seqs, sets, by_key, single: HashMap::new() };
+        let mut index = SearchIndex { entries, units, texts, seqs, sets, by_key, single: HashMap::new() };
         index.single = index.first_keys();
         index
     }
 
-    /// The answers to all one-key queries, in one pass over the index.
+    /// The answers to all one-key queries, in one pass over the distinct fields.
     fn first_keys(&self) -> HashMap<u8, Results> {
         const KEYS: usize = 36;
-        let mut scored: Vec<Vec<(i32, u32)>> = vec![Vec::new(); KEYS];
+        let mut per_key: Vec<Vec<(u32, i32)>> = vec![Vec::new(); KEYS];
         let mut next = [0u64; KEYS];
-        for (i, e) in self.entries.iter().enumerate() {
+        for (u, unit) in self.units.iter().enumerate() {
             let mut best: [Option<i32>; KEYS] = [None; KEYS];
-            for f in self.entry_fields(e) {
-                let seq = self.seq(f);
-                for (start, &set) in seq.iter().enumerate() {
-                    let set = &self.sets[set as usize];
-                    let following = seq.get(start + 1).map(|&n| &self.sets[n as usize]);
-                    let spellings = set.exact.iter().map(|r| (r, true)).chain(set.fuzzy.iter().map(|r| (r, false)));
-                    for (r, exact) in spellings {
-                        let k = key_index(r[0]);
-                        if k >= KEYS {
-                            continue;
-                        }
-                        let found = Found { start, exact, full: exact && r.len() == 1 };
-                        if let Some(s) = score_spelled(f.class, found) {
-                            best[k] = Some(best[k].map_or(s, |b| b.max(s)));
-                        }
-                        if r.len() > 1 {
-                            next[k] |= key_bit(r[1]);
-                        }
-                        for r2 in following.iter().flat_map(|n| n.exact.iter().chain(&n.fuzzy)) {
-                            next[k] |= key_bit(r2[0]);
-                        }
+            let seq = self.seq(unit);
+            for (start, &set) in seq.iter().enumerate() {
+                let set = &self.sets[set as usize];
+                let following = seq.get(start + 1).map(|&n| &self.sets[n as usize]);
+                let spellings = set.exact.iter().map(|r| (r, true)).chain(set.fuzzy.iter().map(|r| (r, false)));
+                for (r, exact) in spellings {
+                    let k = key_index(r[0]);
+                    let found = Found { start, exact, full: exact && r.len() == 1 };
+                    let Some(s) = score_spelled(unit.class, found) else { continue };
+                    best[k] = Some(best[k].map_or(s, |b| b.max(s)));
+                    if r.len() > 1 {
+                        next[k] |= key_bit(r[1]);
+                    }
+                    for r2 in following.iter().flat_map(|n| n.exact.iter().chain(&n.fuzzy)) {
+                        next[k] |= key_bit(r2[0]);
                     }
                 }
             }
             for (k, b) in best.iter().enumerate() {
                 if let Some(s) = b {
-                    scored[k].push((*s, i as u32));
+                    per_key[k].push((u as u32, *s));
                 }
             }
         }
@@ -269,21 +250,17 @@ impl SearchIndex {
             .chain(b'0'..=b'9')
             .map(|key| {
                 let k = key_index(key);
-                (key, self.finish(std::mem::take(&mut scored[k]), next[k], usize::MAX))
+                (key, self.collect(std::mem::take(&mut per_key[k]), next[k], FIRST_KEY_HITS))
             })
             .collect()
     }
 
-    fn entry_fields(&self, e: &Entry) -> &[Field] {
-        &self.fields[e.fields.0 as usize..e.fields.1 as usize]
+    fn seq(&self, u: &Unit) -> &[u32] {
+        &self.seqs[u.seq.0 as usize..u.seq.1 as usize]
     }
 
-    fn seq(&self, f: &Field) -> &[u32] {
-        &self.seqs[f.seq.0 as usize..f.seq.1 as usize]
-    }
-
-    fn text(&self, f: &Field) -> &str {
-        &self.texts[f.text.0 as usize..f.text.1 as usize]
+    fn text(&self, u: &Unit) -> &str {
+        &self.texts[u.text.0 as usize..u.text.1 as usize]
     }
 
     pub fn len(&self) -> usize {
@@ -308,83 +285,107 @@ impl SearchIndex {
         self.search_spelled(&spelled, None, limit)
     }
 
-    /// Searches typed keys (a–z, 0–9), only among `within` when given (the matches of the
-    /// query one key shorter).
+    /// Searches typed keys (a–z, 0–9), only among `within` when given (the `matched` fields of
+    /// the query one key shorter).
     pub fn search_spelled(&self, q: &[u8], within: Option<&[u32]>, limit: usize) -> Results {
         if q.is_empty() || q.len() > MAX_SPELLED {
             return Results::default();
         }
-        if q.len() == 1 {
+        if q.len() == 1 && limit <= FIRST_KEY_HITS {
             if let Some(r) = self.single.get(&q[0]) {
-                let mut r = r.clone();
-                r.hits.truncate(limit);
-                return r;
+                let hits = r.hits[..r.hits.len().min(limit)].to_vec();
+                return Results { hits, total: r.total, next: r.next, matched: r.matched.clone() };
             }
         }
-        self.spelled(q, within, limit)
-    }
-
-    fn spelled(&self, q: &[u8], within: Option<&[u32]>, limit: usize) -> Results {
         let mut next = 0u64;
-        let mut scored: Vec<(i32, u32)> = Vec::new();
-        let mut visit = |i: u32| {
-            let e = &self.entries[i as usize];
-            if !e.pairs.may_match(q) {
+        let mut found: Vec<(u32, i32)> = Vec::new();
+        let mut visit = |u: u32| {
+            let unit = &self.units[u as usize];
+            if !unit.pairs.may_match(q) {
                 return;
             }
-            let mut best: Option<i32> = None;
-            for f in self.entry_fields(e) {
-                if let Some(found) = match_spelled(q, self.seq(f), &self.sets, &mut next) {
-                    if let Some(s) = score_spelled(f.class, found) {
-                        best = Some(best.map_or(s, |b| b.max(s)));
-                    }
+            let fuzzy = unit.class != Class::Code;
+            if let Some(f) = match_spelled(q, self.seq(unit), &self.sets, fuzzy, &mut next) {
+                if let Some(s) = score_spelled(unit.class, f) {
+                    found.push((u, s));
                 }
-            }
-            if let Some(s) = best {
-                scored.push((s, i));
             }
         };
         match within {
-            Some(ids) => ids.iter().copied().for_each(&mut visit),
-            None => (0..self.entries.len() as u32).for_each(&mut visit),
+            Some(units) => units.iter().copied().for_each(&mut visit),
+            None => (0..self.units.len() as u32).for_each(&mut visit),
         }
-        self.finish(scored, next, limit)
+        self.collect(found, next, limit)
     }
 
     fn chinese(&self, q: &str, limit: usize, body: Option<&dyn Fn(&str) -> Vec<(Kind, String)>>) -> Results {
-        let mut best: HashMap<u32, i32> = HashMap::new();
-        for (i, e) in self.entries.iter().enumerate() {
-            let mut top: Option<i32> = None;
-            for f in self.entry_fields(e) {
-                let text = self.text(f);
-                let Some(pos) = text.find(q) else { continue };
-                let s = match f.class {
-                    Class::Title if text == q => 1000,
-                    Class::Title if pos == 0 => 900,
-                    Class::Title => 800 - text[..pos].chars().count().min(100) as i32,
-                    Class::Code => 550,
-                    Class::Keyword if text == q => 520,
-                    Class::Keyword => 500,
-                };
-                top = Some(top.map_or(s, |t| t.max(s)));
-            }
-            if let Some(s) = top {
-                best.insert(i as u32, s);
-            }
+        let mut found: Vec<(u32, i32)> = Vec::new();
+        for (u, unit) in self.units.iter().enumerate() {
+            let text = self.text(unit);
+            let Some(pos) = text.find(q) else { continue };
+            let s = match unit.class {
+                Class::Title if text == q => 1000,
+                Class::Title if pos == 0 => 900,
+                Class::Title => 800 - text[..pos].chars().count().min(100) as i32,
+                Class::Code => 550,
+                Class::Keyword if text == q => 520,
+                Class::Keyword => 500,
+            };
+            found.push((u as u32, s));
         }
+        let mut extra = Vec::new();
         if let Some(body) = body {
             for (rank, (kind, id)) in body(q).into_iter().enumerate() {
-                if let Some(&i) = self.by_key.get(&(kind, id)) {
-                    best.entry(i).or_insert(200 - (rank as i32).min(100));
+                if let Some(&e) = self.by_key.get(&(kind, id)) {
+                    extra.push((e, 200 - (rank as i32).min(100)));
                 }
             }
         }
-        self.finish(best.into_iter().map(|(i, s)| (s, i)).collect(), 0, limit)
+        let mut r = self.collect_with(found, extra, 0, limit);
+        r.matched.clear();
+        r
     }
 
-    fn finish(&self, mut scored: Vec<(i32, u32)>, next: u64, limit: usize) -> Results {
-        let mut matched: Vec<u32> = scored.iter().map(|&(_, i)| i).collect();
-        matched.sort_unstable();
+    /// Documents' best scores from the matching fields, ranked.
+    fn collect(&self, found: Vec<(u32, i32)>, next: u64, limit: usize) -> Results {
+        self.collect_with(found, Vec::new(), next, limit)
+    }
+
+    /// Like `collect`, with extra (document, score) pairs that count only where a document has
+    /// no better field match (body text).
+    fn collect_with(&self, found: Vec<(u32, i32)>, extra: Vec<(u32, i32)>, next: u64, limit: usize) -> Results {
+        let mut best: HashMap<u32, i32> = HashMap::new();
+        let mut dense: Vec<i32> = Vec::new();
+        let many = found.iter().map(|&(u, _)| self.units[u as usize].postings.len()).sum::<usize>() > 4096;
+        if many {
+            dense = vec![i32::MIN; self.entries.len()];
+        }
+        let mut touched: Vec<u32> = Vec::new();
+        let mut put = |e: u32, s: i32| {
+            if many {
+                let b = &mut dense[e as usize];
+                if *b == i32::MIN {
+                    touched.push(e);
+                }
+                *b = (*b).max(s);
+            } else {
+                let b = best.entry(e).or_insert_with(|| {
+                    touched.push(e);
+                    i32::MIN
+                });
+                *b = (*b).max(s);
+            }
+        };
+        for &(u, s) in &found {
+            for &e in &self.units[u as usize].postings {
+                put(e, s);
+            }
+        }
+        for (e, s) in extra {
+            put(e, s);
+        }
+        let score = |e: u32| if many { dense[e as usize] } else { best[&e] };
+        let mut scored: Vec<(i32, u32)> = touched.iter().map(|&e| (score(e), e)).collect();
         let total = scored.len();
         let order = |&(s, i): &(i32, u32)| {
             let e = &self.entries[i as usize];
@@ -402,8 +403,49 @@ impl SearchIndex {
                 Hit { id: e.id.clone(), kind: e.kind, title: e.title.clone(), subtitle: e.subtitle.clone(), score }
             })
             .collect();
+        let mut matched: Vec<u32> = found.iter().map(|&(u, _)| u).collect();
+        matched.sort_unstable();
         Results { hits, total, next, matched }
     }
+}
+
+fn new_unit(
+    class: Class,
+    text: &str,
+    texts: &mut String,
+    seqs: &mut Vec<u32>,
+    sets: &mut Vec<Spellings>,
+    set_of: &mut HashMap<char, Option<u32>>,
+) -> Unit {
+    let text_at = texts.len() as u32;
+    texts.push_str(text);
+    let seq_at = seqs.len();
+    for c in text.chars() {
+        let id = *set_of.entry(c).or_insert_with(|| {
+            spellings(c).map(|s| {
+                sets.push(s);
+                (sets.len() - 1) as u32
+            })
+        });
+        seqs.extend(id);
+    }
+    let seq = &seqs[seq_at..];
+    let mut pairs = Pairs::default();
+    for (j, &set) in seq.iter().enumerate() {
+        let set = &sets[set as usize];
+        let next = seq.get(j + 1).map(|&n| &sets[n as usize]);
+        for r in set.exact.iter().chain(&set.fuzzy) {
+            for (i, &a) in r.iter().enumerate() {
+                if let Some(&b) = r.get(i + 1) {
+                    pairs.add(a, b);
+                }
+                for r2 in next.iter().flat_map(|n| n.exact.iter().chain(&n.fuzzy)) {
+                    pairs.add(a, r2[0]);
+                }
+            }
+        }
+    }
+    Unit { class, text: (text_at, texts.len() as u32), seq: (seq_at as u32, seqs.len() as u32), pairs, postings: Vec::new() }
 }
 
 fn score_spelled(class: Class, f: Found) -> Option<i32> {
@@ -433,12 +475,13 @@ fn common_prefix(a: &[u8], b: &[u8]) -> usize {
 /// Matches typed keys `q` against a field's characters: each character consumes a non-empty
 /// prefix of one of its spellings, starting at any character, until `q` is used up. Returns the
 /// best match and adds to `next` every key that would extend a match.
-fn match_spelled(q: &[u8], seq: &[u32], sets: &[Spellings], next: &mut u64) -> Option<Found> {
+fn match_spelled(q: &[u8], seq: &[u32], sets: &[Spellings], fuzzy: bool, next: &mut u64) -> Option<Found> {
     let n = q.len();
     let mut best: Option<Found> = None;
     for start in 0..seq.len() {
         let first = &sets[seq[start] as usize];
-        if !first.exact.iter().chain(&first.fuzzy).any(|r| r[0] == q[0]) {
+        let fuzzy_of = |s: &'_ Spellings| if fuzzy { s.fuzzy.len() } else { 0 };
+        if !first.exact.iter().chain(&first.fuzzy[..fuzzy_of(first)]).any(|r| r[0] == q[0]) {
             continue;
         }
         // Bit p: the first p keys are consumed by some path; exact: only exact spellings;
@@ -447,7 +490,7 @@ fn match_spelled(q: &[u8], seq: &[u32], sets: &[Spellings], next: &mut u64) -> O
         for j in start..seq.len() {
             let set = &sets[seq[j] as usize];
             let (mut n_any, mut n_exact, mut n_full) = (0u64, 0u64, 0u64);
-            let spellings = set.exact.iter().map(|r| (r, true)).chain(set.fuzzy.iter().map(|r| (r, false)));
+            let spellings = set.exact.iter().map(|r| (r, true)).chain(set.fuzzy[..fuzzy_of(set)].iter().map(|r| (r, false)));
             for (r, is_exact) in spellings {
                 let mut bits = any;
                 while bits != 0 {
@@ -472,7 +515,7 @@ fn match_spelled(q: &[u8], seq: &[u32], sets: &[Spellings], next: &mut u64) -> O
                             }
                             if let Some(&following) = seq.get(j + 1) {
                                 let fs = &sets[following as usize];
-                                for r2 in fs.exact.iter().chain(&fs.fuzzy) {
+                                for r2 in fs.exact.iter().chain(&fs.fuzzy[..fuzzy_of(fs)]) {
                                     *next |= key_bit(r2[0]);
                                 }
                             }
