@@ -235,9 +235,8 @@ impl SearchIndex {
                     if r.len() > 1 {
                         next[k] |= key_bit(r[1]);
                     }
-                    for r2 in following.iter().flat_map(|n| n.exact.iter().chain(&n.fuzzy)) {
-                        next[k] |= key_bit(r2[0]);
-                    }
+                    let fuzzy = unit.class != Class::Code;
+                    next[k] |= following.map_or(0, |n| if fuzzy { n.first_all } else { n.first_exact });
                 }
             }
             for (k, b) in best.iter().enumerate() {
@@ -479,9 +478,9 @@ fn match_spelled(q: &[u8], seq: &[u32], sets: &[Spellings], fuzzy: bool, next: &
     let n = q.len();
     let mut best: Option<Found> = None;
     for start in 0..seq.len() {
-        let first = &sets[seq[start] as usize];
         let fuzzy_of = |s: &'_ Spellings| if fuzzy { s.fuzzy.len() } else { 0 };
-        if !first.exact.iter().chain(&first.fuzzy[..fuzzy_of(first)]).any(|r| r[0] == q[0]) {
+        let firsts = |s: &'_ Spellings| if fuzzy { s.first_all } else { s.first_exact };
+        if firsts(&sets[seq[start] as usize]) & key_bit(q[0]) == 0 {
             continue;
         }
         // Bit p: the first p keys are consumed by some path; exact: only exact spellings;
@@ -514,10 +513,7 @@ fn match_spelled(q: &[u8], seq: &[u32], sets: &[Spellings], fuzzy: bool, next: &
                                 *next |= key_bit(r[len]);
                             }
                             if let Some(&following) = seq.get(j + 1) {
-                                let fs = &sets[following as usize];
-                                for r2 in fs.exact.iter().chain(&fs.fuzzy[..fuzzy_of(fs)]) {
-                                    *next |= key_bit(r2[0]);
-                                }
+                                *next |= firsts(&sets[following as usize]);
                             }
                         } else {
                             n_any |= 1 << np;

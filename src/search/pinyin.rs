@@ -9,13 +9,26 @@ use pinyin::ToPinyinMulti;
 pub struct Spellings {
     pub exact: Vec<Box<[u8]>>,
     pub fuzzy: Vec<Box<[u8]>>,
+    /// Key bits (see `index::key_bit`) of the first letters of the exact spellings.
+    pub first_exact: u64,
+    /// Key bits of the first letters of all spellings, fuzzy ones included.
+    pub first_all: u64,
+}
+
+impl Spellings {
+    fn new(exact: Vec<Box<[u8]>>, fuzzy: Vec<Box<[u8]>>) -> Spellings {
+        let bits = |v: &[Box<[u8]>]| v.iter().fold(0u64, |m, r| m | super::index::key_bit(r[0]));
+        let first_exact = bits(&exact);
+        let first_all = first_exact | bits(&fuzzy);
+        Spellings { exact, fuzzy, first_exact, first_all }
+    }
 }
 
 /// Spellings for `c`, or None for characters that are not matched by letters (punctuation).
 pub fn spellings(c: char) -> Option<Spellings> {
     if c.is_ascii_alphanumeric() {
         let s: Box<[u8]> = vec![c.to_ascii_lowercase() as u8].into_boxed_slice();
-        return Some(Spellings { exact: vec![s], fuzzy: Vec::new() });
+        return Some(Spellings::new(vec![s], Vec::new()));
     }
     let multi = c.to_pinyin_multi()?;
     let mut exact: Vec<String> = Vec::new();
@@ -41,7 +54,7 @@ pub fn spellings(c: char) -> Option<Spellings> {
         }
     }
     let boxed = |v: Vec<String>| v.into_iter().map(|s| s.into_bytes().into_boxed_slice()).collect();
-    Some(Spellings { exact: boxed(exact), fuzzy: boxed(fuzzy) })
+    Some(Spellings::new(boxed(exact), boxed(fuzzy)))
 }
 
 fn push_unique(v: &mut Vec<String>, s: String) {
