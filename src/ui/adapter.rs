@@ -24,23 +24,44 @@ const KEYBOARD: &[u8] = b"1234567890qwertyuiopasdfghjklzxcvbnm";
 /// Results shown for a search.
 const SEARCH_LIMIT: usize = 50;
 
-/// The search index is built on a background thread at start-up; the first search waits for it.
+/// The search index is built on a background thread, after the first frame (a few seconds
+/// after start, or when the search page opens first); the first key waits for it if needed.
 struct SearchState {
     index: Arc<OnceLock<SearchIndex>>,
     building: Option<JoinHandle<()>>,
+    started: bool,
     typing: Typing,
     log: Option<SearchLog>,
 }
 
+/// When the search index is built if nobody opened search before.
+const SEARCH_BUILD_DELAY: Duration = Duration::from_secs(3);
+
 impl SearchState {
-    fn start(store: &Store, log: Option<SearchLog>) -> Result<SearchState, anyhow::Error> {
-        let docs = store.search_docs()?;
-        let index = Arc::new(OnceLock::new());
-        let slot = index.clone();
-        let building = std::thread::Builder::new().name("search-index".into()).spawn(move || {
+    fn new(log: Option<SearchLog>) -> SearchState {
+        SearchState { index: Arc::new(OnceLock::new()), building: None, started: false, typing: Typing::new(SEARCH_LIMIT), log }
+    }
+
+    /// Starts building the index from `store` (once).
+    fn start(&mut self, store: &Store) {
+        if self.started {
+            return;
+        }
+        self.started = true;
+        let docs = match store.search_docs() {
+            Ok(d) => d,
+            Err(e) => {
+                eprintln!("banshi: cannot read content for search: {e}");
+                return;
+            }
+        };
+        let slot = self.index.clone();
+        match std::thread::Builder::new().name("search-index".into()).spawn(move || {
             let _ = slot.set(SearchIndex::build(docs));
-        })?;
-        Ok(SearchState { index, building: Some(building), typing: Typing::new(SEARCH_LIMIT), log })
+        }) {
+            Ok(h) => self.building = Some(h),
+            Err(e) => eprintln!("banshi: cannot start the search index thread: {e}"),
+        }
     }
 
     fn index(&mut self) -> Option<&SearchIndex> {
@@ -97,7 +118,7 @@ impl KioskUi {
         let scope = store.scope(config.region.as_deref())?;
         let idle = IdleTracker::new(config.idle_timeout(), config.idle_warning(), Duration::ZERO);
         let log = std::fs::create_dir_all(config.data_dir()).ok().and_then(|_| SearchLog::open(&config.data_dir()).ok());
-        let search = SearchState::start(&store, log)?;
+        let search = SearchState::new(log);
         let ctl = Rc::new(RefCell::new(Controller {
             store,
             scope,
@@ -110,6 +131,12 @@ impl KioskUi {
             search,
         }));
         let timer = Timer::default();
+        let later = ctl.clone();
+        Timer::single_shot(SEARCH_BUILD_DELAY, move || {
+            let mut c = later.borrow_mut();
+            let Controller { search, store, .. } = &mut *c;
+            search.start(store);
+        });
         let ui = KioskUi { window, ctl, _timer: timer };
         ui.load_home()?;
         ui.reset_state();
@@ -403,7 +430,13 @@ fn show(w: &AppWindow, ctl: &Rc<RefCell<Controller>>) {
                 k.set_page(Page::Notice);
             }
             Route::Search => {
-                show_search(w, &c);
+                drop(c);
+                {
+                    let mut c = ctl.borrow_mut();
+                    let Controller { search, store, .. } = &mut *c;
+                    search.start(store);
+                }
+                show_search(w, &ctl.borrow());
                 k.set_page(Page::Search);
             }
         }
@@ -432,7 +465,8 @@ fn type_key(w: &AppWindow, ctl: &Rc<RefCell<Controller>>, key: Option<u8>) {
         let mut c = ctl.borrow_mut();
         let now = c.now;
         c.idle.activity(now);
-        let search = &mut c.search;
+        let Controller { search, store, .. } = &mut *c;
+        search.start(store);
         match key {
             Some(k) => {
                 if search.index().is_some() {
@@ -452,7 +486,7 @@ fn type_key(w: &AppWindow, ctl: &Rc<RefCell<Controller>>, key: Option<u8>) {
 fn show_search(w: &AppWindow, c: &Controller) {
     let k = w.global::<Kiosk>();
     let typing = &c.search.typing;
-    k.set_search_ready(c.search.index.get().is_some() || c.search.building.is_some());
+    k.set_search_ready(c.search.index.get().is_some() || c.search.building.is_some() || !c.search.started);
     k.set_search_text(typing.query().into());
     let answer = typing.answer();
     k.set_search_total(answer.map_or(0, |a| a.total) as i32);
