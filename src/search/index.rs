@@ -132,6 +132,9 @@ struct Entry {
 
 pub struct SearchIndex {
     entries: Vec<Entry>,
+    /// Per entry, its tie-break rank packed for sorting without touching `entries`:
+    /// popularity (higher first), then title length (shorter first).
+    ties: Vec<u64>,
     units: Vec<Unit>,
     texts: String,
     seqs: Vec<u32>,
@@ -210,7 +213,14 @@ impl SearchIndex {
         }
         texts.shrink_to_fit();
         seqs.shrink_to_fit();
-        let mut index = SearchIndex { entries, units, texts, seqs, sets, by_key, single: HashMap::new() };
+        let ties = entries
+            .iter()
+            .map(|e| {
+                let pop = e.popularity.clamp(0, u32::MAX as i64) as u64;
+                ((u32::MAX as u64 - pop) << 32) | e.title_chars.min(u32::MAX as usize) as u64
+            })
+            .collect();
+        let mut index = SearchIndex { entries, ties, units, texts, seqs, sets, by_key, single: HashMap::new() };
         index.single = index.first_keys();
         index
     }
@@ -384,20 +394,18 @@ impl SearchIndex {
             put(e, s);
         }
         let score = |e: u32| if many { dense[e as usize] } else { best[&e] };
-        let mut scored: Vec<(i32, u32)> = touched.iter().map(|&e| (score(e), e)).collect();
+        // Sort keys: higher score, then more popular, then shorter title, then index order.
+        let mut scored: Vec<(std::cmp::Reverse<i32>, u64, u32)> =
+            touched.iter().map(|&e| (std::cmp::Reverse(score(e)), self.ties[e as usize], e)).collect();
         let total = scored.len();
-        let order = |&(s, i): &(i32, u32)| {
-            let e = &self.entries[i as usize];
-            (std::cmp::Reverse(s), std::cmp::Reverse(e.popularity), e.title_chars, i)
-        };
         if scored.len() > limit {
-            scored.select_nth_unstable_by_key(limit, order);
+            scored.select_nth_unstable(limit);
             scored.truncate(limit);
         }
-        scored.sort_unstable_by_key(order);
+        scored.sort_unstable();
         let hits = scored
             .into_iter()
-            .map(|(score, i)| {
+            .map(|(std::cmp::Reverse(score), _, i)| {
                 let e = &self.entries[i as usize];
                 Hit { id: e.id.clone(), kind: e.kind, title: e.title.clone(), subtitle: e.subtitle.clone(), score }
             })
@@ -488,6 +496,17 @@ fn match_spelled(q: &[u8], seq: &[u32], sets: &[Spellings], fuzzy: bool, next: &
         let (mut any, mut exact, mut full) = (1u64, 1u64, 1u64);
         for j in start..seq.len() {
             let set = &sets[seq[j] as usize];
+            // Keys that could come next on some path; no spelling of this character starts
+            // with one of them: the paths end here.
+            let mut wanted = 0u64;
+            let mut bits = any;
+            while bits != 0 {
+                wanted |= key_bit(q[bits.trailing_zeros() as usize]);
+                bits &= bits - 1;
+            }
+            if firsts(set) & wanted == 0 {
+                break;
+            }
             let (mut n_any, mut n_exact, mut n_full) = (0u64, 0u64, 0u64);
             let spellings = set.exact.iter().map(|r| (r, true)).chain(set.fuzzy[..fuzzy_of(set)].iter().map(|r| (r, false)));
             for (r, is_exact) in spellings {
