@@ -170,20 +170,18 @@ fn search_bench(items: usize) -> serde_json::Value {
     use crate::search::{SearchIndex, Typing};
     // Memory: growth of this process from before the documents exist to after the index is
     // built (documents included: they are what the index keeps).
-    // The sample county's documents repeated with numbered titles, as `sample::generated` does.
-    let base = crate::search::docs(&crate::sample::sample());
+    // The sample county's search documents repeated with numbered titles, as
+    // `sample::generated` numbers its copies (a 100,000-item store would take minutes to fill).
+    let base = crate::store::Store::in_memory(&crate::sample::sample())
+        .and_then(|s| s.search_docs())
+        .expect("the sample county loads");
     let rss_before = rss_mb();
-    let guides: Vec<_> = base.iter().filter(|d| d.kind == Some(crate::search::Kind::Guide)).collect();
-    let notices: Vec<_> = base.iter().filter(|d| d.kind == Some(crate::search::Kind::Notice)).collect();
+    let (guides, notices): (Vec<_>, Vec<_>) = base.iter().partition(|d| d.kind == Some(crate::search::Kind::Guide));
     let numbered = |list: &[&crate::search::Doc], n: usize| -> Vec<crate::search::Doc> {
         (0..n)
             .map(|i| {
                 let mut d = list[i % list.len()].clone();
-                let round = i / list.len();
-                if round > 0 {
-                    d.id = format!("{}-g{round}", d.id);
-                    d.title = format!("{}（{}）", d.title, round + 1);
-                }
+                (d.id, d.title) = crate::sample::numbered(&d.id, &d.title, i / list.len());
                 d
             })
             .collect()

@@ -29,6 +29,16 @@ pub fn sample() -> Content {
     source::load_files(sample_files()).unwrap_or_else(|e| panic!("the embedded sample county is invalid:\n{e}"))
 }
 
+/// The id and title of the `round`-th copy of a sample document in a generated county (round 0
+/// is the original).
+pub fn numbered(id: &str, title: &str, round: usize) -> (String, String) {
+    if round == 0 {
+        (id.to_string(), title.to_string())
+    } else {
+        (format!("{id}-g{round}"), format!("{title}（{}）", round + 1))
+    }
+}
+
 /// A county with `items` service items and proportionally many notices, made by repeating the
 /// sample's items with new ids (for benchmarks of large counties).
 pub fn generated(items: usize) -> Content {
@@ -40,9 +50,8 @@ pub fn generated(items: usize) -> Content {
         let mut it = base.items[i % base.items.len()].clone();
         let round = i / base.items.len();
         if round > 0 {
-            it.id = format!("{}-g{round}", it.id);
+            (it.id, it.name) = numbered(&it.id, &it.name, round);
             it.code = format!("{}-g{round}", it.code);
-            it.name = format!("{}（{}）", it.name, round + 1);
             it.popularity = (it.popularity - round as i64).max(0);
         }
         c.items.push(it);
@@ -52,7 +61,7 @@ pub fn generated(items: usize) -> Content {
         let mut n = base.notices[i % base.notices.len()].clone();
         let round = i / base.notices.len();
         if round > 0 {
-            n.id = format!("{}-g{round}", n.id);
+            n.id = numbered(&n.id, "", round).0;
         }
         c.notices.push(n);
     }

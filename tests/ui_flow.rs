@@ -18,7 +18,7 @@ thread_local! {
 /// A kiosk UI with a data folder of its own (removed when the test ends).
 struct TestKiosk {
     ui: KioskUi,
-    _data: tempfile::TempDir,
+    data: tempfile::TempDir,
 }
 
 impl std::ops::Deref for TestKiosk {
@@ -37,7 +37,7 @@ fn kiosk_with(mut config: Config, width: f32, height: f32) -> TestKiosk {
     let ui = KioskUi::new(store, config).unwrap();
     ui.window.window().set_size(slint::LogicalSize::new(width, height));
     ui.window.show().unwrap();
-    TestKiosk { ui, _data: data }
+    TestKiosk { ui, data }
 }
 
 fn kiosk() -> TestKiosk {
@@ -237,9 +237,7 @@ fn scrolling_a_list_counts_as_activity() {
 
 #[test]
 fn search_by_initials_on_the_keyboard_opens_the_guide() {
-    let data = tempfile::tempdir().unwrap();
-    let config = Config { data_dir: Some(data.path().to_path_buf()), ..Config::default() };
-    let ui = kiosk_with(config, 1080.0, 1920.0);
+    let ui = kiosk_with(Config::default(), 1080.0, 1920.0);
     tap(&ui, "搜索事项");
     assert_eq!(k(&ui).get_page(), Page::Search);
     for key in ["s", "f", "z"] {
@@ -269,16 +267,14 @@ fn search_by_initials_on_the_keyboard_opens_the_guide() {
 
 #[test]
 fn searches_that_find_nothing_are_recorded_for_staff() {
-    let data = tempfile::tempdir().unwrap();
-    let config = Config { data_dir: Some(data.path().to_path_buf()), ..Config::default() };
-    let ui = kiosk_with(config, 1920.0, 1080.0);
+    let ui = kiosk();
     tap(&ui, "搜索事项");
     for key in ["s", "f", "z", "q"] {
         tap(&ui, &format!("键 {key}"));
     }
     assert_eq!(k(&ui).get_search_total(), 0);
     tap(&ui, "首页");
-    let log = banshi::search::log::SearchLog::open(data.path()).unwrap();
+    let log = banshi::search::log::SearchLog::open(ui.data.path()).unwrap();
     let report = log.report().unwrap();
     assert_eq!(report.len(), 1, "{report:?}");
     assert_eq!(report[0].query, "sfzq");

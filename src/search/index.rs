@@ -22,6 +22,20 @@ pub enum Kind {
     Notice,
 }
 
+impl Kind {
+    /// The name used in the database, in JSON and in the UI.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Guide => "guide",
+            Kind::Notice => "notice",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Kind> {
+        [Kind::Guide, Kind::Notice].into_iter().find(|k| k.as_str() == s)
+    }
+}
+
 /// What is indexed of one guide or notice.
 #[derive(Debug, Clone, Default)]
 pub struct Doc {

@@ -4,6 +4,7 @@
 use rusqlite::{params, Transaction};
 
 use crate::model::Content;
+use crate::search::Kind;
 
 const CONTENT_TABLES: &[&str] = &[
     "region", "department", "hall_window", "window_department", "life_event", "notice_category", "item",
@@ -176,10 +177,10 @@ pub fn replace_content(tx: &Transaction, content: &Content) -> rusqlite::Result<
             text.push(&q.q);
             text.push(&q.a);
         }
-        body.execute(params!["guide", it.id, crate::search::body::tokens(&text.join("\n"))])?;
+        body.execute(params![Kind::Guide.as_str(), it.id, crate::search::body::tokens(&text.join("\n"))])?;
     }
     for n in &content.notices {
-        body.execute(params!["notice", n.id, crate::search::body::tokens(&format!("{}\n{}\n{}", n.summary, n.publisher, n.body))])?;
+        body.execute(params![Kind::Notice.as_str(), n.id, crate::search::body::tokens(&format!("{}\n{}\n{}", n.summary, n.publisher, n.body))])?;
     }
 
     let mut notice = tx.prepare(

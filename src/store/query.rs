@@ -588,7 +588,7 @@ impl Store {
             let mut s = self.conn().prepare_cached("SELECT kind, id FROM search_body WHERE search_body MATCH ?1 ORDER BY rank LIMIT 100")?;
             let rows = s.query_map([expr.as_str()], |r| {
                 let kind: String = r.get(0)?;
-                Ok((if kind == "notice" { Kind::Notice } else { Kind::Guide }, r.get(1)?))
+                Ok((Kind::parse(&kind).unwrap_or(Kind::Guide), r.get(1)?))
             })?;
             rows.collect()
         };

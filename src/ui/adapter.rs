@@ -64,11 +64,14 @@ impl SearchState {
         }
     }
 
-    fn index(&mut self) -> Option<&SearchIndex> {
+    /// Types `key`, waiting for the index if it is still being built.
+    fn push(&mut self, key: u8) {
         if let Some(h) = self.building.take() {
             let _ = h.join();
         }
-        self.index.get()
+        if let Some(index) = self.index.get() {
+            self.typing.push(index, key);
+        }
     }
 
     /// Ends the current search; a query that found nothing is recorded for staff.
@@ -258,7 +261,10 @@ impl KioskUi {
         let (weak, ctl) = (self.window.as_weak(), self.ctl.clone());
         k.on_open_search_hit(move |kind, id| {
             if let Some(w) = weak.upgrade() {
-                let route = if kind == "notice" { Route::Notice(id.to_string()) } else { Route::Guide(id.to_string()) };
+                let route = match Kind::parse(&kind) {
+                    Some(Kind::Notice) => Route::Notice(id.to_string()),
+                    _ => Route::Guide(id.to_string()),
+                };
                 ctl.borrow_mut().nav.open(route);
                 show(&w, &ctl);
             }
@@ -468,12 +474,7 @@ fn type_key(w: &AppWindow, ctl: &Rc<RefCell<Controller>>, key: Option<u8>) {
         let Controller { search, store, .. } = &mut *c;
         search.start(store);
         match key {
-            Some(k) => {
-                if search.index().is_some() {
-                    let index = search.index.get().expect("built");
-                    search.typing.push(index, k);
-                }
-            }
+            Some(k) => search.push(k),
             None => {
                 search.typing.pop();
             }
@@ -497,9 +498,6 @@ fn show_search(w: &AppWindow, c: &Controller) {
 
 impl From<Kind> for SharedString {
     fn from(k: Kind) -> SharedString {
-        match k {
-            Kind::Guide => "guide".into(),
-            Kind::Notice => "notice".into(),
-        }
+        k.as_str().into()
     }
 }
