@@ -6,6 +6,12 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+/// Every key a config file may have.
+pub const KEYS: &[&str] = &[
+    "kiosk_id", "hall_name", "region", "data_dir", "idle_timeout_secs", "idle_warning_secs", "large_text", "server",
+    "trust_root", "sync_interval_secs",
+];
+
 /// Where a packaged kiosk keeps its configuration.
 pub const SYSTEM_CONFIG: &str = "/etc/banshi/kiosk.toml";
 
@@ -26,6 +32,14 @@ pub struct Config {
     pub idle_warning_secs: u64,
     /// Start in large-text mode (and return to it after every reset).
     pub large_text: bool,
+    /// The county's content repository: an `http(s)://` address, or a folder (USB stick).
+    /// Several may be listed; they are tried in order. None: no sync (content as imported).
+    #[serde(deserialize_with = "one_or_many")]
+    pub server: Vec<String>,
+    /// The county's trust anchor (`root.json` from `banshi keygen`).
+    pub trust_root: Option<PathBuf>,
+    /// Seconds between syncs when all is well (failures retry sooner, backing off).
+    pub sync_interval_secs: u64,
 }
 
 impl Default for Config {
@@ -38,6 +52,9 @@ impl Default for Config {
             idle_timeout_secs: 90,
             idle_warning_secs: 30,
             large_text: false,
+            server: Vec::new(),
+            trust_root: None,
+            sync_interval_secs: 900,
         }
     }
 }
@@ -64,7 +81,7 @@ impl Config {
             let at = line.map(|l| format!("第 {l} 行：")).unwrap_or_default();
             if msg.starts_with("unknown field") {
                 let key = msg.split('`').nth(1).unwrap_or("");
-                format!("{at}不认识的配置项 {key}，可能拼错了。可用的配置项：kiosk_id, hall_name, region, data_dir, idle_timeout_secs, idle_warning_secs, large_text")
+                format!("{at}不认识的配置项 {key}，可能拼错了。可用的配置项：{}", KEYS.join(", "))
             } else {
                 format!("{at}{msg}。请对照 README 里的配置示例改正。")
             }
@@ -73,6 +90,17 @@ impl Config {
             if r.len() != 12 || !r.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(format!("region = \"{r}\" 不对：要写本机所在县、乡镇或村的 12 位区划代码，例如 \"439021101201\"。"));
             }
+        }
+        for s in &config.server {
+            if let Err(e) = crate::sync::Source::parse(s) {
+                return Err(format!("server = \"{s}\" 不对：{e}。写 https://县服务器/banshi/ 这样的地址，或 U 盘上内容仓库的目录。"));
+            }
+        }
+        if !config.server.is_empty() && config.trust_root.is_none() {
+            return Err("配置了 server 但没有 trust_root：终端要用县里发的 root.json 核对内容签名，请写 trust_root = \"/etc/banshi/root.json\"。".into());
+        }
+        if config.sync_interval_secs < 60 {
+            return Err(format!("sync_interval_secs = {} 太短：至少 60 秒，建议 900（15 分钟）。", config.sync_interval_secs));
         }
         if config.idle_timeout_secs < 15 {
             return Err(format!(
@@ -113,6 +141,10 @@ impl Config {
         Duration::from_secs(self.idle_timeout_secs)
     }
 
+    pub fn sync_interval(&self) -> Duration {
+        Duration::from_secs(self.sync_interval_secs)
+    }
+
     pub fn idle_warning(&self) -> Duration {
         Duration::from_secs(self.idle_warning_secs)
     }
@@ -124,6 +156,20 @@ impl Config {
             .or_else(|| project_dirs().map(|d| d.data_dir().to_path_buf()))
             .unwrap_or_else(|| PathBuf::from("banshi-data"))
     }
+}
+
+/// `server = "…"` or `server = ["…", "…"]`.
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::One(s) => vec![s],
+        OneOrMany::Many(v) => v,
+    })
 }
 
 fn project_dirs() -> Option<directories::ProjectDirs> {

@@ -14,4 +14,8 @@ pub mod kiosk;
 pub mod qr;
 pub mod bench;
 pub mod config;
+pub mod pack;
+pub mod publish;
+pub mod serve;
+pub mod sync;
 pub mod ui;

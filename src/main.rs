@@ -60,6 +60,51 @@ enum Command {
         #[command(subcommand)]
         what: Report,
     },
+    /// County staff: make the signing keys and the trust anchor (root.json) kiosks install.
+    Keygen {
+        /// Folder for the keys (root.key, publish.key: keep them secret) and root.json.
+        #[arg(long)]
+        out: PathBuf,
+        /// Overwrite existing keys (every kiosk then needs the new root.json).
+        #[arg(long)]
+        force: bool,
+        /// Replace the keys in OUT with new ones; kiosks follow without reinstalling.
+        #[arg(long, conflicts_with = "force")]
+        rotate: bool,
+        /// How long the trust anchor is valid.
+        #[arg(long, default_value_t = 3650)]
+        root_expires_days: i64,
+    },
+    /// County staff: validate a content folder and publish it as a signed repository.
+    Publish {
+        /// The authored content folder (see docs/authoring.md).
+        #[arg(long)]
+        source: Option<PathBuf>,
+        /// The keys folder from `banshi keygen`.
+        #[arg(long)]
+        keys: PathBuf,
+        /// The repository folder to write or update (serve it as static files).
+        #[arg(long)]
+        out: PathBuf,
+        /// Days until kiosks treat this version as expired unless it is re-signed.
+        #[arg(long, default_value_t = 30)]
+        expires_days: i64,
+        /// Re-sign the current content with a new expiry, without --source.
+        #[arg(long, conflicts_with = "source")]
+        refresh: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Serve a published repository over HTTP (for counties without a web server).
+    Serve {
+        #[arg(long)]
+        repo: PathBuf,
+        /// Address to listen on, e.g. 0.0.0.0:8080.
+        #[arg(long, default_value = "0.0.0.0:8080")]
+        listen: String,
+    },
+    /// Fetch and apply the county's signed content once.
+    Sync(SyncArgs),
     /// Measure start-up, redraw and memory on this machine (prints JSON).
     Bench(bench::BenchArgs),
     /// Internal: one measured kiosk start, used by `bench`.
@@ -92,6 +137,32 @@ struct ContentArgs {
     /// Region code of where the kiosk stands (overrides the config).
     #[arg(long)]
     region: Option<String>,
+}
+
+#[derive(Args)]
+struct SyncArgs {
+    #[command(flatten)]
+    content: ContentArgs,
+    /// Repository address (overrides the config's server).
+    #[arg(long, conflicts_with = "from")]
+    server: Option<String>,
+    /// Apply a repository from a folder, e.g. a USB stick.
+    #[arg(long)]
+    from: Option<PathBuf>,
+    /// The trust anchor root.json (overrides the config's trust_root).
+    #[arg(long)]
+    trust: Option<PathBuf>,
+    #[arg(long)]
+    json: bool,
+    /// Seconds to wait for a connection.
+    #[arg(long, default_value_t = 10)]
+    connect_timeout: u64,
+    /// Seconds of silence before a transfer counts as broken.
+    #[arg(long, default_value_t = 30)]
+    read_timeout: u64,
+    /// Seconds after which the whole sync stops (the next one resumes).
+    #[arg(long, default_value_t = 1800)]
+    deadline: u64,
 }
 
 #[derive(Args, Clone, Default)]
@@ -148,6 +219,12 @@ fn main() -> ExitCode {
         Command::Import { dir, content } => import(&dir, &content),
         Command::Search { query, limit, json, content } => search(&query, limit, json, &content),
         Command::Report { what: Report::Searches { content, json } } => report_searches(&content, json),
+        Command::Keygen { out, force, rotate, root_expires_days } => keygen(&out, force, rotate, root_expires_days),
+        Command::Publish { source, keys, out, expires_days, refresh, json } => {
+            publish(banshi::publish::PublishOptions { source, keys, out, expires_days, refresh }, json)
+        }
+        Command::Serve { repo, listen } => serve(&repo, &listen),
+        Command::Sync(args) => return sync(args),
         Command::Bench(args) => bench::run(args),
         Command::BenchChild(args) => bench::child(args),
     };
@@ -277,6 +354,12 @@ fn status(args: &ContentArgs, json: bool) -> anyhow::Result<()> {
         "database": store.path().display().to_string(),
         "region": config.region,
         "kiosk_id": config.kiosk_id,
+        "sync_version": store.meta(banshi::sync::keys::VERSION)?.and_then(|v| v.parse::<u64>().ok()),
+        "last_sync": store.meta(banshi::sync::keys::LAST_SYNC)?,
+        "last_sync_status": store.meta(banshi::sync::keys::LAST_STATUS)?,
+        "last_sync_error": store.meta(banshi::sync::keys::LAST_ERROR)?.filter(|e| !e.is_empty()),
+        "expires": store.meta(banshi::sync::keys::EXPIRES)?,
+        "content_digest": store.meta("content_digest")?,
     });
     if json {
         println!("{}", serde_json::to_string_pretty(&value)?);
@@ -292,6 +375,110 @@ fn status(args: &ContentArgs, json: bool) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+fn keygen(out: &Path, force: bool, rotate: bool, root_expires_days: i64) -> anyhow::Result<()> {
+    use banshi::publish::keys;
+    if rotate {
+        let v = keys::rotate(out, root_expires_days)?;
+        println!(
+            "已更换密钥：{} 现在是第 {v} 版信任根（新旧根密钥共同签名）。下次 banshi publish 后，终端会自动改用新密钥；旧的 publish.key 已作废。",
+            out.join(keys::ROOT_JSON).display()
+        );
+    } else {
+        keys::keygen(out, &keys::KeygenOptions { root_expires_days, force })?;
+        println!(
+            "已生成签名密钥：{dir}/root.key 和 {dir}/publish.key（只有本人可读，务必保密并备份；root.key 平时请离线保存）。\n信任根：{dir}/root.json，安装到每台终端的 /etc/banshi/root.json。",
+            dir = out.display()
+        );
+    }
+    Ok(())
+}
+
+fn publish(opts: banshi::publish::PublishOptions, json: bool) -> anyhow::Result<()> {
+    let p = banshi::publish::publish(&opts)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&p)?);
+    } else {
+        println!(
+            "已发布第 {} 版：{} 份文档，新写入 {} 个对象（{} 字节），沿用 {} 个；有效期至 {}。\n内容摘要：{}",
+            p.version, p.documents, p.objects_written, p.bytes_written, p.objects_reused, p.expires, p.digest
+        );
+    }
+    Ok(())
+}
+
+fn serve(repo: &Path, listen: &str) -> anyhow::Result<()> {
+    let s = banshi::serve::start(repo, listen)?;
+    eprintln!("banshi: 正在 http://{} 提供 {} （Ctrl+C 停止）", s.addr, repo.display());
+    s.join();
+    Ok(())
+}
+
+/// The sync options for a command or the kiosk: command-line overrides, then the config.
+fn sync_options(config: &Config, server: Option<&str>, from: Option<&Path>, trust: Option<&Path>) -> anyhow::Result<Option<banshi::sync::Options>> {
+    use banshi::sync::{Options, Source};
+    let source = match (server, from) {
+        (Some(s), _) => Source::parse(s).map_err(|e| anyhow!(e))?,
+        (None, Some(d)) => Source::Dir(d.to_path_buf()),
+        (None, None) => match config.server.first() {
+            Some(s) => Source::parse(s).map_err(|e| anyhow!(e))?,
+            None => return Ok(None),
+        },
+    };
+    let trust_path = trust.map(Path::to_path_buf).or_else(|| config.trust_root.clone());
+    let trust = match &trust_path {
+        Some(p) => Some(std::fs::read(p).with_context(|| format!("无法读取信任根 {}：请把县里发的 root.json 放到这里", p.display()))?),
+        None => None,
+    };
+    let mut opts = Options::new(source, config.data_dir(), trust);
+    opts.region = config.region.clone();
+    Ok(Some(opts))
+}
+
+fn sync(args: SyncArgs) -> ExitCode {
+    let run = || -> anyhow::Result<banshi::sync::Report> {
+        let config = config(&args.content)?;
+        let Some(mut opts) = sync_options(&config, args.server.as_deref(), args.from.as_deref(), args.trust.as_deref())? else {
+            bail!("没有配置内容服务器：在配置文件写 server = \"https://…\"，或用 --server / --from 指定。");
+        };
+        opts.timeouts.connect = std::time::Duration::from_secs(args.connect_timeout);
+        opts.timeouts.read = std::time::Duration::from_secs(args.read_timeout);
+        opts.deadline = std::time::Duration::from_secs(args.deadline);
+        Ok(banshi::sync::run_once(&opts))
+    };
+    let report = match run() {
+        Ok(r) => r,
+        Err(e) => banshi::sync::Report {
+            status: banshi::sync::Status::Error,
+            version: None,
+            bytes_downloaded: 0,
+            error: Some(format!("{e:#}")),
+            apply_seconds: 0.0,
+        },
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+    } else {
+        let what = match report.status {
+            banshi::sync::Status::Updated => "已更新到新版本",
+            banshi::sync::Status::UpToDate => "已是最新",
+            banshi::sync::Status::Rejected => "已拒绝（内容未通过校验，继续使用现有内容）",
+            banshi::sync::Status::Offline => "联网失败（继续使用现有内容）",
+            banshi::sync::Status::Expired => "服务器内容已过期（继续使用现有内容）",
+            banshi::sync::Status::Error => "本机出错",
+        };
+        let v = report.version.map(|v| format!("，第 {v} 版")).unwrap_or_default();
+        println!("同步结果：{what}{v}，下载 {} 字节", report.bytes_downloaded);
+        if let Some(e) = &report.error {
+            eprintln!("banshi: {e}");
+        }
+    }
+    if report.status.is_failure() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 fn validate(dir: &Path) -> anyhow::Result<()> {

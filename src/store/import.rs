@@ -4,6 +4,7 @@
 use rusqlite::{params, Transaction};
 
 use crate::model::Content;
+use crate::pack::Packed;
 use crate::search::Kind;
 
 const CONTENT_TABLES: &[&str] = &[
@@ -12,11 +13,20 @@ const CONTENT_TABLES: &[&str] = &[
     "search_body",
 ];
 
-/// Replaces all content inside `tx` (the caller commits).
-pub fn replace_content(tx: &Transaction, content: &Content) -> rusqlite::Result<()> {
+/// Replaces all content inside `tx` (the caller commits). `packed` is the same content as
+/// objects (from `pack::pack`, or as downloaded and verified by a sync).
+pub fn replace_content(tx: &Transaction, content: &Content, packed: &Packed) -> rusqlite::Result<()> {
     for t in CONTENT_TABLES {
         tx.execute(&format!("DELETE FROM {t}"), [])?;
     }
+    tx.execute("DELETE FROM sync_object", [])?;
+    {
+        let mut obj = tx.prepare("INSERT OR REPLACE INTO sync_object (hash, body) VALUES (?1, ?2)")?;
+        for (hash, body) in &packed.objects {
+            obj.execute(params![hash, body])?;
+        }
+    }
+    let manifest = String::from_utf8_lossy(&packed.manifest_bytes).into_owned();
     let c = &content.county;
     let meta = [
         ("content_version", c.content_version.to_string()),
@@ -28,6 +38,8 @@ pub fn replace_content(tx: &Transaction, content: &Content) -> rusqlite::Result<
         ("consult_phone", c.consult_phone.clone()),
         ("complaint_phone", c.complaint_phone.clone()),
         ("imported_at", chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        ("content_digest", packed.manifest.digest.clone()),
+        ("manifest", manifest),
     ];
     for (k, v) in meta {
         tx.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", params![k, v])?;

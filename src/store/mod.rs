@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OpenFlags};
 
 use crate::model::Content;
+use crate::pack::{self, Packed};
 
 pub use query::*;
 
@@ -49,6 +50,23 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
 impl Store {
     /// Opens an existing content database read-write and brings its schema up to date.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let store = Store::open_schema(path)?;
+        if store.meta("content_version")?.is_none() {
+            return Err(StoreError::Empty(path.to_path_buf()));
+        }
+        Ok(store)
+    }
+
+    /// Opens the content database for a sync: creates an empty one (schema only) when there is
+    /// none, and accepts one without content yet.
+    pub fn open_any(path: &Path) -> Result<Store, StoreError> {
+        if !path.exists() {
+            Store::build(path, |_| Ok(()))?;
+        }
+        Store::open_schema(path)
+    }
+
+    fn open_schema(path: &Path) -> Result<Store, StoreError> {
         let err = |source| StoreError::Open { path: path.to_path_buf(), source };
         if !path.exists() {
             return Err(err(rusqlite::Error::SqliteFailure(
@@ -57,16 +75,14 @@ impl Store {
             )));
         }
         let mut conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(err)?;
+        // A sync in another thread or process may hold the write lock for a moment.
+        conn.busy_timeout(std::time::Duration::from_secs(30)).map_err(err)?;
         configure(&conn).map_err(err)?;
         // A foreign or truncated file fails here (reading the schema), not later on a screen.
         // A full integrity check reads the whole file, too slow for start-up.
         conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)).map_err(err)?;
         schema::migrate(&mut conn).map_err(err)?;
-        let store = Store { conn, path: path.to_path_buf() };
-        if store.meta("content_version")?.is_none() {
-            return Err(StoreError::Empty(path.to_path_buf()));
-        }
-        Ok(store)
+        Ok(Store { conn, path: path.to_path_buf() })
     }
 
     /// Opens `dir/content.db`; when there is none, builds it from `seed()` first (atomically).
@@ -95,6 +111,15 @@ impl Store {
 
     /// Builds a new database at `path` holding `content`, via a temporary file renamed into place.
     pub fn create(path: &Path, content: &Content) -> Result<(), StoreError> {
+        Store::build(path, |tx| import::replace_content(tx, content, &pack::pack(content)))
+    }
+
+    /// Builds a new database at `path` (schema, then `fill` in one transaction) via a temporary
+    /// file renamed into place after fsync.
+    fn build(
+        path: &Path,
+        fill: impl FnOnce(&rusqlite::Transaction) -> rusqlite::Result<()>,
+    ) -> Result<(), StoreError> {
         let dir = path.parent().unwrap_or(Path::new("."));
         let io = |p: &Path| {
             let p = p.to_path_buf();
@@ -111,7 +136,7 @@ impl Store {
             conn.pragma_update(None, "journal_mode", "DELETE")?;
             schema::migrate(&mut conn)?;
             let tx = conn.transaction()?;
-            import::replace_content(&tx, content)?;
+            fill(&tx)?;
             tx.commit()?;
             conn.execute_batch("VACUUM")?;
         }
@@ -129,17 +154,53 @@ impl Store {
         let mut conn = Connection::open_in_memory()?;
         schema::migrate(&mut conn)?;
         let tx = conn.transaction()?;
-        import::replace_content(&tx, content)?;
+        import::replace_content(&tx, content, &pack::pack(content))?;
         tx.commit()?;
         Ok(Store { conn, path: PathBuf::from(":memory:") })
     }
 
     /// Replaces all content in one transaction.
     pub fn replace_content(&mut self, content: &Content) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
-        import::replace_content(&tx, content)?;
+        self.apply(content, &pack::pack(content), &[])
+    }
+
+    /// Replaces all content with a synced version and records `meta` (sync state) in the same
+    /// transaction: readers and a power cut see the old version or the new one, whole.
+    pub fn apply(&mut self, content: &Content, packed: &Packed, meta: &[(&str, String)]) -> Result<(), StoreError> {
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        import::replace_content(&tx, content, packed)?;
+        for (k, v) in meta {
+            tx.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", rusqlite::params![k, v])?;
+        }
         tx.commit()?;
         Ok(())
+    }
+
+    /// Records `meta` values (e.g. the result of the last sync) in one transaction.
+    pub fn set_meta(&self, meta: &[(&str, String)]) -> Result<(), StoreError> {
+        let tx = self.conn.unchecked_transaction()?;
+        for (k, v) in meta {
+            tx.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", rusqlite::params![k, v])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The body of an object of the content in use, by hash.
+    pub fn object(&self, hash: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        use rusqlite::OptionalExtension;
+        Ok(self.conn.query_row("SELECT body FROM sync_object WHERE hash = ?1", [hash], |r| r.get(0)).optional()?)
+    }
+
+    /// Runs `f` inside one read transaction, so every query in it sees the same content version
+    /// even if a sync commits meanwhile.
+    pub fn snapshot<T>(&self, f: impl FnOnce(&Store) -> T) -> T {
+        let tx = self.conn.unchecked_transaction();
+        let out = f(self);
+        if let Ok(tx) = tx {
+            let _ = tx.finish();
+        }
+        out
     }
 
     pub fn path(&self) -> &Path {

@@ -126,6 +126,12 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     CREATE VIRTUAL TABLE search_body USING fts5(kind UNINDEXED, id UNINDEXED, body, tokenize = 'unicode61', prefix = '1');
     "#,
+    // 3: the content version as signed objects (see `pack`): every object of the version in use,
+    // by hash, so a sync downloads only what changed. Written with the content, in the same
+    // transaction; the sync metadata (TUF roles, versions) lives in `meta` beside it.
+    r#"
+    CREATE TABLE sync_object (hash TEXT PRIMARY KEY, body BLOB NOT NULL) WITHOUT ROWID;
+    "#,
 ];
 
 /// Brings `conn` to the newest schema. Refuses a database written by a newer Banshi.

@@ -1,0 +1,328 @@
+//! A county's content as content-addressed objects: the unit of publishing and of incremental
+//! sync.
+//!
+//! - The **base** object holds everything small and shared (county, regions, departments,
+//!   windows, categories).
+//! - Every service item and every notice is one **document** object.
+//! - Documents are listed in **buckets** (chosen by a hash of the document's key, so a document
+//!   stays in its bucket across versions); every bucket is itself an object.
+//! - The **manifest** lists the base and the buckets by hash. It is the only file the signed
+//!   TUF metadata names; every other object is checked against the hash that names it, so one
+//!   signature covers everything (a Merkle tree).
+//!
+//! Changing one guide changes its object, its bucket and the manifest; nothing else is
+//! downloaded again. Objects are canonical JSON of the model types, so the same content gives
+//! the same hashes, and the same [`digest`](Manifest::digest), on every machine.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Categories, Content, County, Department, HallWindow, Notice, Regions, ServiceItem};
+
+/// Manifest format understood by this build.
+pub const FORMAT: u32 = 1;
+
+/// Roughly how many documents one bucket lists.
+const DOCS_PER_BUCKET: usize = 16;
+const MAX_BUCKETS: usize = 4096;
+
+/// Lower-case hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes);
+    d.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// True for a string that looks like a SHA-256 hex digest (64 lower-case hex digits).
+pub fn is_hash(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// A reference to an object: its hash and exact length in bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectRef {
+    pub hash: String,
+    pub length: u64,
+}
+
+impl ObjectRef {
+    pub fn of(bytes: &[u8]) -> ObjectRef {
+        ObjectRef { hash: sha256_hex(bytes), length: bytes.len() as u64 }
+    }
+}
+
+/// The shared, small part of a county's content.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Base {
+    pub county: County,
+    pub regions: Regions,
+    pub departments: Vec<Department>,
+    pub windows: Vec<HallWindow>,
+    pub categories: Categories,
+}
+
+/// One entry of a bucket: a document's key and its object.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    /// `item:ID` or `notice:ID`.
+    pub key: String,
+    #[serde(flatten)]
+    pub object: ObjectRef,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bucket {
+    pub entries: Vec<Entry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    pub format: u32,
+    /// The county's region code, so a kiosk never applies another county's content.
+    pub region: String,
+    /// Same content ⇒ same digest, on any machine (see [`digest`]).
+    pub digest: String,
+    pub documents: u64,
+    pub base: ObjectRef,
+    pub buckets: Vec<ObjectRef>,
+}
+
+/// A whole county as objects: the manifest and every object body by hash.
+#[derive(Debug, Clone)]
+pub struct Packed {
+    pub manifest: Manifest,
+    pub manifest_bytes: Vec<u8>,
+    /// Every object (base, buckets, documents) by hash.
+    pub objects: BTreeMap<String, Vec<u8>>,
+}
+
+/// Errors turning objects back into content. Any of them means the publisher (not the network:
+/// hashes were checked before) made something this build cannot read.
+#[derive(Debug, thiserror::Error)]
+pub enum PackError {
+    #[error("内容清单格式 {0} 太新，本机程序只认识格式 {FORMAT}。请升级本机的办事程序。")]
+    Format(u32),
+    #[error("内容对象 {what} 无法读取：{message}")]
+    Parse { what: String, message: String },
+    #[error("缺少内容对象 {0}")]
+    Missing(String),
+}
+
+pub fn item_key(id: &str) -> String {
+    format!("item:{id}")
+}
+
+pub fn notice_key(id: &str) -> String {
+    format!("notice:{id}")
+}
+
+fn bucket_count(documents: usize) -> usize {
+    documents.div_ceil(DOCS_PER_BUCKET).next_power_of_two().clamp(1, MAX_BUCKETS)
+}
+
+/// The bucket a key belongs to, out of `n` (a power of two).
+pub fn bucket_of(key: &str, n: usize) -> usize {
+    let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, key.as_bytes());
+    let v = u32::from_be_bytes([d.as_ref()[0], d.as_ref()[1], d.as_ref()[2], d.as_ref()[3]]) as usize;
+    v % n
+}
+
+fn to_json<T: Serialize>(v: &T) -> Vec<u8> {
+    serde_json::to_vec(v).expect("model types always serialise")
+}
+
+/// The content digest: SHA-256 over the base hash and the sorted `key hash` lines. It depends on
+/// the content only (not on versions, bucket counts or file names).
+pub fn digest(base: &str, entries: &[Entry]) -> String {
+    let mut lines: Vec<String> = entries.iter().map(|e| format!("{} {}\n", e.key, e.object.hash)).collect();
+    lines.sort();
+    let mut text = format!("base {base}\n");
+    for l in lines {
+        text.push_str(&l);
+    }
+    sha256_hex(text.as_bytes())
+}
+
+/// Splits content into objects.
+pub fn pack(content: &Content) -> Packed {
+    let base = Base {
+        county: content.county.clone(),
+        regions: content.regions.clone(),
+        departments: content.departments.clone(),
+        windows: content.windows.clone(),
+        categories: content.categories.clone(),
+    };
+    let mut objects = BTreeMap::new();
+    let base_bytes = to_json(&base);
+    let base_ref = ObjectRef::of(&base_bytes);
+    objects.insert(base_ref.hash.clone(), base_bytes);
+
+    let mut entries = Vec::with_capacity(content.items.len() + content.notices.len());
+    let docs = content
+        .items
+        .iter()
+        .map(|i| (item_key(&i.id), to_json(i)))
+        .chain(content.notices.iter().map(|n| (notice_key(&n.id), to_json(n))));
+    for (key, bytes) in docs {
+        let object = ObjectRef::of(&bytes);
+        objects.insert(object.hash.clone(), bytes);
+        entries.push(Entry { key, object });
+    }
+    entries.sort_by(|a, b| a.key.cmp(&b.key));
+    let digest = digest(&base_ref.hash, &entries);
+
+    let n = bucket_count(entries.len());
+    let mut buckets = vec![Bucket { entries: Vec::new() }; n];
+    for e in &entries {
+        buckets[bucket_of(&e.key, n)].entries.push(e.clone());
+    }
+    let bucket_refs = buckets
+        .iter()
+        .map(|b| {
+            let bytes = to_json(b);
+            let r = ObjectRef::of(&bytes);
+            objects.insert(r.hash.clone(), bytes);
+            r
+        })
+        .collect();
+    let manifest = Manifest {
+        format: FORMAT,
+        region: content.county.region.clone(),
+        digest,
+        documents: entries.len() as u64,
+        base: base_ref,
+        buckets: bucket_refs,
+    };
+    let manifest_bytes = to_json(&manifest);
+    Packed { manifest, manifest_bytes, objects }
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(what: &str, bytes: &[u8]) -> Result<T, PackError> {
+    serde_json::from_slice(bytes).map_err(|e| PackError::Parse { what: what.to_string(), message: e.to_string() })
+}
+
+pub fn parse_manifest(bytes: &[u8]) -> Result<Manifest, PackError> {
+    // Read the format first, so a newer publisher gives "upgrade", not a parse error.
+    #[derive(Deserialize)]
+    struct Head {
+        format: u32,
+    }
+    let head: Head = parse("manifest", bytes)?;
+    if head.format != FORMAT {
+        return Err(PackError::Format(head.format));
+    }
+    parse("manifest", bytes)
+}
+
+pub fn parse_bucket(bytes: &[u8]) -> Result<Bucket, PackError> {
+    parse("bucket", bytes)
+}
+
+/// Rebuilds content from a manifest and a way to get object bodies by hash (already verified).
+/// Documents come out sorted by id, whatever order they were authored in.
+pub fn unpack(
+    manifest: &Manifest,
+    mut get: impl FnMut(&ObjectRef) -> Result<Vec<u8>, PackError>,
+) -> Result<Content, PackError> {
+    let base: Base = parse("base", &get(&manifest.base)?)?;
+    let mut items = Vec::new();
+    let mut notices = Vec::new();
+    let mut entries = Vec::new();
+    for b in &manifest.buckets {
+        let bucket = parse_bucket(&get(b)?)?;
+        for e in bucket.entries {
+            let bytes = get(&e.object)?;
+            if let Some(id) = e.key.strip_prefix("item:") {
+                let item: ServiceItem = parse(&e.key, &bytes)?;
+                if item.id != id {
+                    return Err(PackError::Parse { what: e.key, message: "编号与清单不一致".into() });
+                }
+                items.push(item);
+            } else if let Some(id) = e.key.strip_prefix("notice:") {
+                let notice: Notice = parse(&e.key, &bytes)?;
+                if notice.id != id {
+                    return Err(PackError::Parse { what: e.key, message: "编号与清单不一致".into() });
+                }
+                notices.push(notice);
+            } else {
+                return Err(PackError::Parse { what: e.key, message: "不认识的对象种类".into() });
+            }
+            entries.push(e);
+        }
+    }
+    if digest(&manifest.base.hash, &entries) != manifest.digest {
+        return Err(PackError::Parse { what: "manifest".into(), message: "内容摘要与清单不一致".into() });
+    }
+    items.sort_by(|a, b| a.id.cmp(&b.id));
+    notices.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(Content {
+        county: base.county,
+        regions: base.regions,
+        departments: base.departments,
+        windows: base.windows,
+        categories: base.categories,
+        items,
+        notices,
+    })
+}
+
+/// Every object a manifest needs, as (hash, length), base and buckets first. The documents are
+/// only known once the buckets are read, so this takes the bucket bodies.
+pub fn document_refs(buckets: &[Bucket]) -> impl Iterator<Item = &Entry> {
+    buckets.iter().flat_map(|b| b.entries.iter())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn get_from(p: &Packed) -> impl FnMut(&ObjectRef) -> Result<Vec<u8>, PackError> + '_ {
+        |r| p.objects.get(&r.hash).cloned().ok_or_else(|| PackError::Missing(r.hash.clone()))
+    }
+
+    #[test]
+    fn round_trip_keeps_every_field() {
+        let content = crate::sample::sample();
+        let p = pack(&content);
+        let back = unpack(&p.manifest, get_from(&p)).unwrap();
+        let mut expected = content.clone();
+        expected.items.sort_by(|a, b| a.id.cmp(&b.id));
+        expected.notices.sort_by(|a, b| a.id.cmp(&b.id));
+        assert_eq!(back, expected);
+        assert_eq!(p.manifest.documents as usize, content.items.len() + content.notices.len());
+        for (h, body) in &p.objects {
+            assert_eq!(&sha256_hex(body), h);
+        }
+    }
+
+    #[test]
+    fn digest_ignores_order_and_changes_with_any_field() {
+        let content = crate::sample::sample();
+        let a = pack(&content);
+        let mut reordered = content.clone();
+        reordered.items.reverse();
+        assert_eq!(pack(&reordered).manifest.digest, a.manifest.digest);
+        let mut changed = content.clone();
+        changed.items[3].consult_phone.push('9');
+        let c = pack(&changed);
+        assert_ne!(c.manifest.digest, a.manifest.digest);
+        // Only one document, its bucket and nothing else differ.
+        let new: Vec<_> = c.objects.keys().filter(|h| !a.objects.contains_key(*h)).collect();
+        assert_eq!(new.len(), 2, "the changed guide and its bucket");
+    }
+
+    #[test]
+    fn mismatched_id_and_wrong_digest_are_refused() {
+        let content = crate::sample::sample();
+        let mut p = pack(&content);
+        p.manifest.digest = "0".repeat(64);
+        assert!(unpack(&p.manifest, get_from(&p)).is_err());
+        let newer = format!("{{\"format\": {}}}", FORMAT + 1);
+        assert!(matches!(parse_manifest(newer.as_bytes()), Err(PackError::Format(_))));
+    }
+}

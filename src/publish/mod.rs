@@ -1,0 +1,173 @@
+//! County side: turning an authored content folder into a signed static repository.
+//!
+//! Repository layout (plain files; any static web server, CDN or USB stick can serve it):
+//!
+//! ```text
+//! REPO/metadata/timestamp.json         the small top-level pointer, replaced last, atomically
+//! REPO/metadata/N.snapshot.json        TUF snapshot, version N
+//! REPO/metadata/N.targets.json         TUF targets: names one target, manifest.json
+//! REPO/metadata/N.root.json            every root version (key rotation chain)
+//! REPO/targets/HASH.manifest.json      the content manifest (see `pack`)
+//! REPO/objects/HH/HASH                 immutable content objects, named by SHA-256
+//! ```
+//!
+//! Everything but `timestamp.json` is written under a new name, so a kiosk (or a mirror) reading
+//! during a publish sees the old version or the new one.
+
+pub mod keys;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use tough::editor::signed::PathExists;
+use tough::editor::RepositoryEditor;
+use tough::schema::{Signed, Snapshot, Target, Targets, Timestamp};
+use tough::TargetName;
+
+use crate::pack;
+
+pub const MANIFEST: &str = "manifest.json";
+pub const METADATA_DIR: &str = "metadata";
+pub const TARGETS_DIR: &str = "targets";
+pub const OBJECTS_DIR: &str = "objects";
+
+pub struct PublishOptions {
+    /// The authored content folder; `None` with `refresh` re-signs the current content.
+    pub source: Option<PathBuf>,
+    pub keys: PathBuf,
+    pub out: PathBuf,
+    pub expires_days: i64,
+    pub refresh: bool,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct Published {
+    pub version: u64,
+    pub digest: String,
+    pub documents: u64,
+    pub objects_written: usize,
+    pub objects_reused: usize,
+    pub bytes_written: u64,
+    pub expires: String,
+}
+
+/// Path of an object inside a repository.
+pub fn object_path(repo: &Path, hash: &str) -> PathBuf {
+    repo.join(OBJECTS_DIR).join(&hash[..2]).join(hash)
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> anyhow::Result<T> {
+    let bytes = std::fs::read(path).with_context(|| format!("无法读取 {}", path.display()))?;
+    serde_json::from_slice(&bytes).with_context(|| format!("{} 已损坏", path.display()))
+}
+
+/// The current version of a repository and its manifest file, if it has been published to.
+fn current(repo: &Path) -> anyhow::Result<Option<(u64, PathBuf)>> {
+    let meta = repo.join(METADATA_DIR);
+    let ts_path = meta.join("timestamp.json");
+    if !ts_path.exists() {
+        return Ok(None);
+    }
+    let ts: Signed<Timestamp> = read_json(&ts_path)?;
+    let snap_v = ts.signed.meta.get("snapshot.json").context("timestamp.json 缺少 snapshot.json")?.version;
+    let snap: Signed<Snapshot> = read_json(&meta.join(format!("{snap_v}.snapshot.json")))?;
+    let targets_v = snap.signed.meta.get("targets.json").context("snapshot 缺少 targets.json")?.version;
+    let targets: Signed<Targets> = read_json(&meta.join(format!("{targets_v}.targets.json")))?;
+    let name = TargetName::new(MANIFEST)?;
+    let t = targets.signed.targets.get(&name).context("targets.json 里没有 manifest.json")?;
+    let hash: String = t.hashes.sha256.iter().map(|b| format!("{b:02x}")).collect();
+    Ok(Some((ts.signed.version.get(), repo.join(TARGETS_DIR).join(format!("{hash}.{MANIFEST}")))))
+}
+
+fn write_object(repo: &Path, hash: &str, bytes: &[u8]) -> anyhow::Result<bool> {
+    let path = object_path(repo, hash);
+    if path.exists() {
+        return Ok(false);
+    }
+    std::fs::create_dir_all(path.parent().unwrap()).with_context(|| format!("无法创建 {}", path.display()))?;
+    keys::write_atomic(&path, bytes, 0o644)?;
+    Ok(true)
+}
+
+/// `banshi publish`: validates, packs, writes new objects, signs and switches the pointer.
+pub fn publish(opts: &PublishOptions) -> anyhow::Result<Published> {
+    let repo = &opts.out;
+    let prev = current(repo)?;
+    let staging = repo.join(".publish");
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging).with_context(|| format!("无法清理 {}", staging.display()))?;
+    }
+    std::fs::create_dir_all(&staging).with_context(|| format!("无法创建 {}", staging.display()))?;
+    let manifest_path = staging.join(MANIFEST);
+    let (mut written, mut reused, mut bytes_written) = (0, 0, 0u64);
+    let manifest = match (&opts.source, opts.refresh) {
+        (Some(dir), false) => {
+            let content = crate::source::load_dir(dir).map_err(|p| anyhow::anyhow!("{p}"))?;
+            let packed = pack::pack(&content);
+            for (hash, bytes) in &packed.objects {
+                if write_object(repo, hash, bytes)? {
+                    written += 1;
+                    bytes_written += bytes.len() as u64;
+                } else {
+                    reused += 1;
+                }
+            }
+            keys::write_atomic(&manifest_path, &packed.manifest_bytes, 0o644)?;
+            packed.manifest
+        }
+        (None, true) => {
+            let Some((_, path)) = &prev else { bail!("{} 还没有发布过内容，不能 --refresh。", repo.display()) };
+            std::fs::copy(path, &manifest_path).with_context(|| format!("无法读取 {}", path.display()))?;
+            pack::parse_manifest(&std::fs::read(&manifest_path)?)?
+        }
+        _ => bail!("要么给出 --source 内容目录（发布新内容），要么给出 --refresh（只重新签名，延长有效期），二者选一。"),
+    };
+    let version = prev.as_ref().map_or(1, |(v, _)| v + 1);
+    let expires = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * opts.expires_days);
+    let publish_key = keys::publish_key(&opts.keys)?;
+    let rt = keys::runtime()?;
+    let meta_staging = staging.join(METADATA_DIR);
+    rt.block_on(async {
+        let mut editor = RepositoryEditor::new(opts.keys.join(keys::ROOT_JSON)).await?;
+        let target = Target::from_path(&manifest_path).await?;
+        let v = std::num::NonZeroU64::new(version).unwrap();
+        editor
+            .add_target(TargetName::new(MANIFEST)?, target)?
+            .targets_version(v)?
+            .targets_expires(expires)?
+            .snapshot_version(v)
+            .snapshot_expires(expires)
+            .timestamp_version(v)
+            .timestamp_expires(expires);
+        let signed = editor.sign(&[publish_key]).await?;
+        signed.write(&meta_staging).await?;
+        signed.copy_targets(&staging, repo.join(TARGETS_DIR), PathExists::Skip).await?;
+        anyhow::Ok(())
+    })?;
+
+    // Root history first, then versioned metadata, then the pointer.
+    let meta = repo.join(METADATA_DIR);
+    std::fs::create_dir_all(&meta).with_context(|| format!("无法创建 {}", meta.display()))?;
+    let roots = opts.keys.join(keys::ROOTS_DIR);
+    for entry in std::fs::read_dir(&roots).with_context(|| format!("无法读取 {}", roots.display()))? {
+        let entry = entry?;
+        let dest = meta.join(entry.file_name());
+        if !dest.exists() {
+            keys::write_atomic(&dest, &std::fs::read(entry.path())?, 0o644)?;
+        }
+    }
+    for name in [format!("{version}.targets.json"), format!("{version}.snapshot.json"), "timestamp.json".to_string()] {
+        let bytes = std::fs::read(meta_staging.join(&name)).with_context(|| format!("签名后缺少 {name}"))?;
+        keys::write_atomic(&meta.join(&name), &bytes, 0o644)?;
+    }
+    std::fs::remove_dir_all(&staging).ok();
+    Ok(Published {
+        version,
+        digest: manifest.digest,
+        documents: manifest.documents,
+        objects_written: written,
+        objects_reused: reused,
+        bytes_written,
+        expires: expires.to_string(),
+    })
+}

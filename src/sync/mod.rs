@@ -1,0 +1,461 @@
+//! Kiosk side: one sync from the county's signed repository, verify-then-apply.
+//!
+//! 1. tough verifies the TUF metadata chain (root rotation, timestamp → snapshot → targets,
+//!    signatures, versions against the last applied ones, expiry, length limits). The last
+//!    trusted metadata is kept inside `content.db`, committed with the content it describes, and
+//!    seeded into a fresh tough datastore for each sync: a power cut cannot separate the two.
+//! 2. The manifest (the one TUF target) is read through tough: hash and length checked.
+//! 3. Buckets and documents missing from the database are downloaded into `DATA/sync/` (capped
+//!    at their declared length, resumable, hash-checked).
+//! 4. The content is rebuilt from the objects and applied in one SQLite transaction together with
+//!    the new sync metadata. Before commit nothing is visible; after it, everything is.
+
+pub mod fetch;
+pub mod worker;
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use serde::Serialize;
+use tough::schema::{Root, Signed};
+use tough::{ExpirationEnforcement, IntoVec, Limits, RepositoryLoader, TargetName};
+
+use crate::pack::{self, Manifest, ObjectRef, Packed};
+use crate::store::{Store, DB_FILE};
+pub use fetch::{FetchError, Fetcher, Source, Timeouts};
+
+/// Folder inside the data directory for downloads in progress.
+pub const STAGING_DIR: &str = "sync";
+const LOCK_FILE: &str = "sync.lock";
+/// Simultaneous object downloads.
+const PARALLEL: usize = 8;
+
+/// Meta keys in `content.db` (see `Store::meta`).
+pub mod keys {
+    pub const ROOT: &str = "sync_root";
+    pub const TIMESTAMP: &str = "sync_timestamp";
+    pub const SNAPSHOT: &str = "sync_snapshot";
+    pub const TARGETS: &str = "sync_targets";
+    pub const VERSION: &str = "sync_version";
+    pub const EXPIRES: &str = "sync_expires";
+    pub const LAST_SYNC: &str = "last_sync";
+    pub const LAST_STATUS: &str = "last_sync_status";
+    pub const LAST_ERROR: &str = "last_sync_error";
+    pub const LAST_OK: &str = "last_sync_ok";
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Updated,
+    UpToDate,
+    /// Refused: tampered, rolled back, mixed, too long, another county, bad signature.
+    Rejected,
+    /// The server could not be reached or the transfer broke; try later.
+    Offline,
+    /// The server only offers metadata past its expiry (or a freeze attack). Content is kept.
+    Expired,
+    /// A problem on this machine (disk full, permissions, another sync running).
+    Error,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Updated => "updated",
+            Status::UpToDate => "up-to-date",
+            Status::Rejected => "rejected",
+            Status::Offline => "offline",
+            Status::Expired => "expired",
+            Status::Error => "error",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        [Status::Updated, Status::UpToDate, Status::Rejected, Status::Offline, Status::Expired, Status::Error]
+            .into_iter()
+            .find(|st| st.as_str() == s)
+    }
+
+    /// Whether `banshi sync` exits non-zero.
+    pub fn is_failure(self) -> bool {
+        matches!(self, Status::Rejected | Status::Offline | Status::Error)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub status: Status,
+    /// The repository version in use after this sync (None: never synced).
+    pub version: Option<u64>,
+    pub bytes_downloaded: u64,
+    pub error: Option<String>,
+    #[serde(skip)]
+    pub apply_seconds: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub source: Source,
+    pub data_dir: PathBuf,
+    /// The trust anchor (`root.json`) bytes; a newer root already trusted (stored with the
+    /// content) is used instead when there is one.
+    pub trust: Option<Vec<u8>>,
+    /// This kiosk's region code: a repository of another county is refused.
+    pub region: Option<String>,
+    pub timeouts: Timeouts,
+    /// The whole sync ends by this long, whatever the server does (the next sync resumes).
+    pub deadline: Duration,
+}
+
+impl Options {
+    pub fn new(source: Source, data_dir: PathBuf, trust: Option<Vec<u8>>) -> Options {
+        Options {
+            source,
+            data_dir,
+            trust,
+            region: None,
+            timeouts: Timeouts::default(),
+            deadline: Duration::from_secs(30 * 60),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Failure {
+    status: Status,
+    message: String,
+}
+
+fn fail(status: Status, message: impl Into<String>) -> Failure {
+    Failure { status, message: message.into() }
+}
+
+impl From<FetchError> for Failure {
+    fn from(e: FetchError) -> Failure {
+        match e {
+            FetchError::Network(m) => fail(Status::Offline, m),
+            FetchError::Bad(m) => fail(Status::Rejected, m),
+            FetchError::Local(m) => fail(Status::Error, m),
+        }
+    }
+}
+
+impl From<crate::store::StoreError> for Failure {
+    fn from(e: crate::store::StoreError) -> Failure {
+        fail(Status::Error, e.to_string())
+    }
+}
+
+fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Runs one sync and records its result in the database (best effort).
+pub fn run_once(opts: &Options) -> Report {
+    let fetcher = match Fetcher::new(opts.timeouts) {
+        Ok(f) => f,
+        Err(e) => return Report { status: Status::Error, version: None, bytes_downloaded: 0, error: Some(e), apply_seconds: 0.0 },
+    };
+    let mut apply_seconds = 0.0;
+    let result = run_locked(opts, &fetcher, &mut apply_seconds);
+    let bytes = fetcher.bytes.load(Ordering::Relaxed);
+    let store = Store::open_any(&opts.data_dir.join(DB_FILE)).ok();
+    let version = store
+        .as_ref()
+        .and_then(|s| s.meta(keys::VERSION).ok().flatten())
+        .and_then(|v| v.parse().ok());
+    let (status, error) = match result {
+        Ok(s) => (s, None),
+        Err(f) => (f.status, Some(f.message)),
+    };
+    if let Some(s) = &store {
+        let mut meta = vec![
+            (keys::LAST_SYNC, now_rfc3339()),
+            (keys::LAST_STATUS, status.as_str().to_string()),
+            (keys::LAST_ERROR, error.clone().unwrap_or_default()),
+        ];
+        if matches!(status, Status::Updated | Status::UpToDate) {
+            meta.push((keys::LAST_OK, now_rfc3339()));
+        }
+        if let Err(e) = s.set_meta(&meta) {
+            eprintln!("banshi: 无法记录同步结果：{e}");
+        }
+    }
+    Report { status, version, bytes_downloaded: bytes, error, apply_seconds }
+}
+
+fn run_locked(opts: &Options, fetcher: &Fetcher, apply_seconds: &mut f64) -> Result<Status, Failure> {
+    std::fs::create_dir_all(&opts.data_dir)
+        .map_err(|e| fail(Status::Error, format!("无法创建数据目录 {}：{e}", opts.data_dir.display())))?;
+    let lock_path = opts.data_dir.join(LOCK_FILE);
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| fail(Status::Error, format!("无法创建 {}：{e}", lock_path.display())))?;
+    if lock.try_lock().is_err() {
+        return Err(fail(Status::Error, "另一个同步正在进行，请稍后再试。"));
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| fail(Status::Error, format!("无法启动异步运行时：{e}")))?;
+    let out = rt.block_on(async {
+        match tokio::time::timeout(opts.deadline, run(opts, fetcher, apply_seconds)).await {
+            Ok(r) => r,
+            Err(_) => Err(fail(
+                Status::Offline,
+                format!("同步超过 {} 秒仍未完成（网络太慢或服务器不回应），已停止；下次同步会接着下载。", opts.deadline.as_secs()),
+            )),
+        }
+    });
+    drop(lock);
+    out
+}
+
+/// Maps a tough error to a status. Network trouble seen by our transport means offline.
+fn classify(e: tough::error::Error, fetcher: &Fetcher) -> Failure {
+    use tough::error::Error as E;
+    let text = e.to_string();
+    match e {
+        E::ExpiredMetadata { role, .. } => fail(
+            Status::Expired,
+            format!("服务器上的签名信息（{role}）已过期：继续显示现有内容。请县里重新签名发布（banshi publish --refresh）。"),
+        ),
+        _ if fetcher.network_failed() => fail(Status::Offline, format!("网络不通或中断：{text}")),
+        E::Transport { source, .. } if source.kind() == tough::TransportErrorKind::FileNotFound => {
+            fail(Status::Rejected, format!("服务器上缺少文件：{text}。请检查服务器地址是否指向内容仓库。"))
+        }
+        E::Transport { ref source, .. } if source.to_string().contains("Connection refused") => {
+            fail(Status::Offline, format!("连不上服务器：{text}"))
+        }
+        _ => fail(Status::Rejected, format!("内容校验失败，已拒绝，继续使用现有内容：{text}")),
+    }
+}
+
+fn parse_root(bytes: &[u8]) -> Option<Signed<Root>> {
+    serde_json::from_slice(bytes).ok()
+}
+
+async fn run(opts: &Options, fetcher: &Fetcher, apply_seconds: &mut f64) -> Result<Status, Failure> {
+    let db_path = opts.data_dir.join(DB_FILE);
+    let mut store = Store::open_any(&db_path)?;
+    let stored = |k: &str| store.meta(k).ok().flatten();
+
+    // Trust: the newer of the configured anchor and the root already trusted.
+    let anchor = opts.trust.as_deref().and_then(|b| parse_root(b).map(|r| (r, b.to_vec())));
+    if opts.trust.is_some() && anchor.is_none() {
+        return Err(fail(Status::Error, "信任根文件（root.json）无法读取：请向县里重新索取 root.json。"));
+    }
+    let kept = stored(keys::ROOT).and_then(|s| parse_root(s.as_bytes()).map(|r| (r, s.into_bytes())));
+    let root_bytes = match (anchor, kept) {
+        (Some((a, ab)), Some((k, kb))) => {
+            if k.signed.version > a.signed.version {
+                kb
+            } else {
+                ab
+            }
+        }
+        (Some((_, b)), None) | (None, Some((_, b))) => b,
+        (None, None) => {
+            return Err(fail(Status::Error, "没有配置信任根（root.json）：请在配置文件写 trust_root，或用 --trust 指定。"))
+        }
+    };
+
+    // A fresh tough datastore, seeded with the metadata of the version in use (rollback checks).
+    let datastore = tempfile::Builder::new()
+        .prefix("tuf-")
+        .tempdir_in(&opts.data_dir)
+        .map_err(|e| fail(Status::Error, format!("无法在 {} 建临时目录：{e}（磁盘满了？）", opts.data_dir.display())))?;
+    for (key, file) in [(keys::TIMESTAMP, "timestamp.json"), (keys::SNAPSHOT, "snapshot.json"), (keys::TARGETS, "targets.json")] {
+        if let Some(v) = stored(key) {
+            std::fs::write(datastore.path().join(file), v).map_err(|e| fail(Status::Error, format!("无法写临时文件：{e}")))?;
+        }
+    }
+    let base = opts.source.base().map_err(|m| fail(Status::Error, m))?;
+    let metadata_url = base.join("metadata/").map_err(|e| fail(Status::Error, e.to_string()))?;
+    let targets_url = base.join("targets/").map_err(|e| fail(Status::Error, e.to_string()))?;
+    let limits = Limits {
+        max_root_size: 256 * 1024,
+        max_targets_size: 1024 * 1024,
+        max_timestamp_size: 64 * 1024,
+        max_snapshot_size: 256 * 1024,
+        max_root_updates: 64,
+    };
+    let repo = RepositoryLoader::new(&root_bytes, metadata_url, targets_url)
+        .transport(fetcher.clone())
+        .limits(limits)
+        .datastore(datastore.path())
+        .expiration_enforcement(ExpirationEnforcement::Safe)
+        .load()
+        .await
+        .map_err(|e| classify(e, fetcher))?;
+
+    let version = repo.targets().signed.version.get();
+    let applied: Option<u64> = stored(keys::VERSION).and_then(|v| v.parse().ok());
+    if let Some(applied) = applied {
+        if version < applied {
+            return Err(fail(Status::Rejected, format!("服务器给出的版本 {version} 比本机已有的版本 {applied} 旧（回滚），已拒绝。")));
+        }
+    }
+    let expires = [
+        repo.root().signed.expires,
+        repo.timestamp().signed.expires,
+        repo.snapshot().signed.expires,
+        repo.targets().signed.expires,
+    ]
+    .into_iter()
+    .min()
+    .unwrap();
+    let sync_meta = vec![
+        (keys::ROOT, to_json(repo.root())),
+        (keys::TIMESTAMP, to_json(repo.timestamp())),
+        (keys::SNAPSHOT, to_json(repo.snapshot())),
+        (keys::TARGETS, to_json(repo.targets())),
+        (keys::VERSION, version.to_string()),
+        (keys::EXPIRES, expires.to_string()),
+    ];
+
+    let name = TargetName::new(crate::publish::MANIFEST).map_err(|e| fail(Status::Rejected, e.to_string()))?;
+    let stream = repo
+        .read_target(&name)
+        .await
+        .map_err(|e| classify(e, fetcher))?
+        .ok_or_else(|| fail(Status::Rejected, "签名的目标清单里没有 manifest.json"))?;
+    let manifest_bytes = stream.into_vec().await.map_err(|e| classify(e, fetcher))?;
+    let manifest = pack::parse_manifest(&manifest_bytes).map_err(|e| fail(Status::Rejected, e.to_string()))?;
+    if let Some(region) = &opts.region {
+        if manifest.region.get(..6) != region.get(..6) {
+            return Err(fail(
+                Status::Rejected,
+                format!("这个内容仓库属于区划 {}，不是本机所在的 {region}：请检查服务器地址。", manifest.region),
+            ));
+        }
+    }
+
+    if stored("content_digest").as_deref() == Some(manifest.digest.as_str()) && applied.is_some() {
+        // Same content (perhaps re-signed with a later expiry): keep it, trust the new metadata.
+        store.set_meta(&sync_meta.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>())?;
+        return Ok(Status::UpToDate);
+    }
+
+    let staging = opts.data_dir.join(STAGING_DIR);
+    std::fs::create_dir_all(&staging).map_err(|e| fail(Status::Error, format!("无法创建 {}：{e}", staging.display())))?;
+    let objects = collect(&store, fetcher, &base, &staging, &manifest).await?;
+
+    let started = Instant::now();
+    let content = pack::unpack(&manifest, |r| {
+        objects.get(&r.hash).cloned().ok_or_else(|| pack::PackError::Missing(r.hash.clone()))
+    })
+    .map_err(|e| fail(Status::Rejected, e.to_string()))?;
+    let packed = Packed { manifest, manifest_bytes, objects };
+    store.apply(&content, &packed, &sync_meta)?;
+    *apply_seconds = started.elapsed().as_secs_f64();
+    // Committed: the downloads are in the database now.
+    let _ = std::fs::remove_dir_all(&staging);
+    Ok(Status::Updated)
+}
+
+/// Every object of `manifest`, from the database when this kiosk already has it, else
+/// downloaded (checked). Staged files not needed by this manifest are deleted first, so failed
+/// syncs never pile up.
+async fn collect(
+    store: &Store,
+    fetcher: &Fetcher,
+    base: &url::Url,
+    staging: &Path,
+    manifest: &Manifest,
+) -> Result<BTreeMap<String, Vec<u8>>, Failure> {
+    let mut objects = BTreeMap::new();
+    let mut top = vec![manifest.base.clone()];
+    top.extend(manifest.buckets.iter().cloned());
+    fetch_all(store, fetcher, base, staging, &top, &mut objects, None).await?;
+    let mut docs = Vec::new();
+    for b in &manifest.buckets {
+        let bucket = pack::parse_bucket(&objects[&b.hash]).map_err(|e| fail(Status::Rejected, e.to_string()))?;
+        docs.extend(bucket.entries.into_iter().map(|e| e.object));
+    }
+    let wanted: HashSet<String> = top.iter().chain(docs.iter()).map(|r| r.hash.clone()).collect();
+    if let Ok(dir) = std::fs::read_dir(staging) {
+        for entry in dir.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let hash = name.strip_suffix(".part").unwrap_or(&name);
+            if !wanted.contains(hash) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+    fetch_all(store, fetcher, base, staging, &docs, &mut objects, Some(&check_free_space)).await?;
+    Ok(objects)
+}
+
+type FreeCheck = dyn Fn(&Path, u64) -> Result<(), Failure>;
+
+/// Refuses to start downloading `need` bytes unless the disk has room for them three times
+/// over (downloads, the objects in the database, the content tables) plus 64 MB.
+fn check_free_space(dir: &Path, need: u64) -> Result<(), Failure> {
+    let want = need.saturating_mul(3) + 64 * 1024 * 1024;
+    let free = match rustix::fs::statvfs(dir) {
+        Ok(s) => s.f_bavail.saturating_mul(s.f_frsize),
+        Err(_) => return Ok(()),
+    };
+    if free < want {
+        return Err(fail(
+            Status::Error,
+            format!(
+                "磁盘空间不足：这次更新需要约 {} MB，{} 只剩 {} MB。请清理磁盘后再同步；现有内容不受影响。",
+                want / 1_048_576 + 1,
+                dir.display(),
+                free / 1_048_576
+            ),
+        ));
+    }
+    Ok(())
+}
+
+async fn fetch_all(
+    store: &Store,
+    fetcher: &Fetcher,
+    base: &url::Url,
+    staging: &Path,
+    refs: &[ObjectRef],
+    out: &mut BTreeMap<String, Vec<u8>>,
+    free_check: Option<&FreeCheck>,
+) -> Result<(), Failure> {
+    let mut missing = Vec::new();
+    for r in refs {
+        if out.contains_key(&r.hash) {
+            continue;
+        }
+        match store.object(&r.hash)? {
+            Some(body) if body.len() as u64 == r.length => {
+                out.insert(r.hash.clone(), body);
+            }
+            _ => missing.push(r.clone()),
+        }
+    }
+    missing.sort_by(|a, b| a.hash.cmp(&b.hash));
+    missing.dedup_by(|a, b| a.hash == b.hash);
+    if let Some(check) = free_check {
+        check(staging, missing.iter().map(|r| r.length).sum())?;
+    }
+    let mut downloads = futures::stream::iter(missing.iter())
+        .map(|r| async move { fetcher.object(base, staging, r).await.map(|p| (r, p)) })
+        .buffer_unordered(PARALLEL);
+    while let Some(res) = downloads.next().await {
+        let (r, path) = res?;
+        let body = std::fs::read(&path).map_err(|e| fail(Status::Error, format!("无法读取 {}：{e}", path.display())))?;
+        out.insert(r.hash.clone(), body);
+    }
+    Ok(())
+}
+
+/// Signed metadata back to JSON, for keeping it in the database.
+fn to_json<T: Serialize>(v: &T) -> String {
+    serde_json::to_string(v).expect("signed metadata serialises")
+}
