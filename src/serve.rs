@@ -3,15 +3,15 @@
 //! HEAD, single `Range: bytes=N-` / `N-M` requests (resumed downloads), no directory listings,
 //! nothing outside the repository folder.
 
-use std::io::Read;
+use std::convert::Infallible;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
-use tiny_http::{Header, Method, Request, Response, Server, StatusCode};
-
-/// Worker threads answering requests.
-const THREADS: usize = 4;
+use http_body_util::Full;
+use hyper::body::Bytes;
+use hyper::header::{HeaderValue, ACCEPT_RANGES, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, RANGE};
+use hyper::{Method, Request, Response, StatusCode};
 
 /// Maps a request path to a file inside `root`, refusing anything that could escape it.
 pub fn resolve(root: &Path, url: &str) -> Option<PathBuf> {
@@ -54,69 +54,63 @@ pub fn parse_range(value: &str, len: u64) -> Option<(u64, u64)> {
     (start <= end && start < len).then_some((start, end))
 }
 
-fn header(name: &str, value: &str) -> Header {
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("valid header")
+type Reply = Response<Full<Bytes>>;
+
+fn empty(status: StatusCode) -> Reply {
+    let mut r = Response::new(Full::new(Bytes::new()));
+    *r.status_mut() = status;
+    r
 }
 
-fn answer(root: &Path, req: Request) {
-    let head = *req.method() == Method::Head;
-    if !matches!(req.method(), Method::Get | Method::Head) {
-        let _ = req.respond(Response::empty(StatusCode(405)));
-        return;
+/// Answers one request from the files under `root` (repository files are small: read whole).
+pub fn answer<B>(root: &Path, req: &Request<B>) -> Reply {
+    let head = req.method() == Method::HEAD;
+    if req.method() != Method::GET && !head {
+        return empty(StatusCode::METHOD_NOT_ALLOWED);
     }
-    let Some(path) = resolve(root, req.url()) else {
-        let _ = req.respond(Response::empty(StatusCode(404)));
-        return;
-    };
-    let Ok(mut file) = std::fs::File::open(&path) else {
-        let _ = req.respond(Response::empty(StatusCode(404)));
-        return;
-    };
-    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let kind = if path.extension().is_some_and(|e| e == "json") { "application/json" } else { "application/octet-stream" };
-    let range = req.headers().iter().find(|h| h.field.equiv("Range")).map(|h| h.value.as_str().to_string());
+    let Some(path) = resolve(root, req.uri().path()) else { return empty(StatusCode::NOT_FOUND) };
+    let Ok(data) = std::fs::read(&path) else { return empty(StatusCode::NOT_FOUND) };
+    let len = data.len() as u64;
+    let range = req.headers().get(RANGE).and_then(|v| v.to_str().ok());
     let (status, start, end) = match range {
-        Some(r) => match parse_range(&r, len) {
-            Some((s, e)) => (206, s, e),
+        Some(r) => match parse_range(r, len) {
+            Some((s, e)) => (StatusCode::PARTIAL_CONTENT, s, e + 1),
             None => {
-                let resp = Response::empty(StatusCode(416)).with_header(header("Content-Range", &format!("bytes */{len}")));
-                let _ = req.respond(resp);
-                return;
+                let mut resp = empty(StatusCode::RANGE_NOT_SATISFIABLE);
+                resp.headers_mut().insert(CONTENT_RANGE, HeaderValue::from_str(&format!("bytes */{len}")).unwrap());
+                return resp;
             }
         },
-        None => (200, 0, len.saturating_sub(1)),
+        None => (StatusCode::OK, 0, len),
     };
-    let count = if len == 0 { 0 } else { end - start + 1 };
-    use std::io::Seek;
-    if file.seek(std::io::SeekFrom::Start(start)).is_err() {
-        let _ = req.respond(Response::empty(StatusCode(500)));
-        return;
+    let body = if head { Bytes::new() } else { Bytes::copy_from_slice(&data[start as usize..end as usize]) };
+    let mut resp = Response::new(Full::new(body));
+    *resp.status_mut() = status;
+    let h = resp.headers_mut();
+    let kind = if path.extension().is_some_and(|e| e == "json") { "application/json" } else { "application/octet-stream" };
+    h.insert(CONTENT_TYPE, HeaderValue::from_static(kind));
+    h.insert(ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    h.insert(CONTENT_LENGTH, HeaderValue::from(end - start));
+    if status == StatusCode::PARTIAL_CONTENT {
+        h.insert(CONTENT_RANGE, HeaderValue::from_str(&format!("bytes {start}-{}/{len}", end - 1)).unwrap());
     }
-    let body: Box<dyn Read + Send> = if head { Box::new(std::io::empty()) } else { Box::new(file.take(count)) };
-    let mut resp = Response::new(StatusCode(status), vec![header("Content-Type", kind), header("Accept-Ranges", "bytes")], body, Some(count as usize), None);
-    if status == 206 {
-        resp.add_header(header("Content-Range", &format!("bytes {start}-{end}/{len}")));
-    }
-    // Metadata changes between versions; objects never do (they are named by hash).
-    let cache = if path.components().any(|c| c.as_os_str() == "objects" || c.as_os_str() == "targets") {
-        "public, max-age=31536000, immutable"
-    } else {
-        "no-cache"
-    };
-    resp.add_header(header("Cache-Control", cache));
-    let _ = req.respond(resp);
+    // Metadata changes between versions; objects and targets never do (they are named by hash).
+    let immutable = path.strip_prefix(root).is_ok_and(|p| p.starts_with("objects") || p.starts_with("targets"));
+    h.insert(CACHE_CONTROL, HeaderValue::from_static(if immutable { "public, max-age=31536000, immutable" } else { "no-cache" }));
+    resp
 }
 
-/// A running server; dropping it stops accepting requests.
+/// A running server on its own thread; dropping it stops it.
 pub struct Serving {
-    server: Arc<Server>,
     pub addr: std::net::SocketAddr,
-    threads: Vec<std::thread::JoinHandle<()>>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Serving {
+    /// Blocks until the server stops (never, for `banshi serve`).
     pub fn join(mut self) {
-        for t in self.threads.drain(..) {
+        if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
     }
@@ -124,7 +118,9 @@ impl Serving {
 
 impl Drop for Serving {
     fn drop(&mut self) {
-        self.server.unblock();
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
     }
 }
 
@@ -134,20 +130,38 @@ pub fn start(repo: &Path, listen: &str) -> anyhow::Result<Serving> {
     if !root.join("metadata").join("timestamp.json").exists() {
         anyhow::bail!("{} 不是已发布的内容仓库（缺少 metadata/timestamp.json）。先运行 banshi publish。", root.display());
     }
-    let server = Arc::new(Server::http(listen).map_err(|e| anyhow::anyhow!("无法在 {listen} 上监听：{e}"))?);
-    let addr = server.server_addr().to_ip().context("不是 IP 地址")?;
-    let threads = (0..THREADS)
-        .map(|_| {
-            let server = server.clone();
-            let root = root.clone();
-            std::thread::spawn(move || {
-                for req in server.incoming_requests() {
-                    answer(&root, req);
-                }
-            })
+    let listener = std::net::TcpListener::bind(listen).with_context(|| format!("无法在 {listen} 上监听"))?;
+    listener.set_nonblocking(true)?;
+    let addr = listener.local_addr()?;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let (stop_tx, mut stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let root = Arc::new(root);
+    let thread = std::thread::Builder::new().name("serve".into()).spawn(move || {
+        rt.block_on(async move {
+            let Ok(listener) = tokio::net::TcpListener::from_std(listener) else { return };
+            loop {
+                let stream = tokio::select! {
+                    _ = &mut stop_rx => break,
+                    accepted = listener.accept() => match accepted {
+                        Ok((s, _)) => s,
+                        Err(_) => continue,
+                    },
+                };
+                let _ = stream.set_nodelay(true);
+                let root = root.clone();
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(move |req| {
+                        let reply = answer(&root, &req);
+                        async move { Ok::<_, Infallible>(reply) }
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                        .await;
+                });
+            }
         })
-        .collect();
-    Ok(Serving { server, addr, threads })
+    })?;
+    Ok(Serving { addr, stop: Some(stop_tx), thread: Some(thread) })
 }
 
 #[cfg(test)]

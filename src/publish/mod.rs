@@ -91,7 +91,24 @@ fn write_object(repo: &Path, hash: &str, bytes: &[u8]) -> anyhow::Result<bool> {
 
 /// `banshi publish`: validates, packs, writes new objects, signs and switches the pointer.
 pub fn publish(opts: &PublishOptions) -> anyhow::Result<Published> {
-    let repo = &opts.out;
+    match (&opts.source, opts.refresh) {
+        (Some(dir), false) => {
+            let content = crate::source::load_dir(dir).map_err(|p| anyhow::anyhow!("{p}"))?;
+            publish_content(Some(&content), &opts.keys, &opts.out, opts.expires_days)
+        }
+        (None, true) => publish_content(None, &opts.keys, &opts.out, opts.expires_days),
+        _ => bail!("要么给出 --source 内容目录（发布新内容），要么给出 --refresh（只重新签名，延长有效期），二者选一。"),
+    }
+}
+
+/// Publishes validated `content` as the next version of `repo` (or, with `None`, re-signs the
+/// current content with a new expiry).
+pub fn publish_content(
+    content: Option<&crate::model::Content>,
+    keys_dir: &Path,
+    repo: &Path,
+    expires_days: i64,
+) -> anyhow::Result<Published> {
     let prev = current(repo)?;
     let staging = repo.join(".publish");
     if staging.exists() {
@@ -100,10 +117,9 @@ pub fn publish(opts: &PublishOptions) -> anyhow::Result<Published> {
     std::fs::create_dir_all(&staging).with_context(|| format!("无法创建 {}", staging.display()))?;
     let manifest_path = staging.join(MANIFEST);
     let (mut written, mut reused, mut bytes_written) = (0, 0, 0u64);
-    let manifest = match (&opts.source, opts.refresh) {
-        (Some(dir), false) => {
-            let content = crate::source::load_dir(dir).map_err(|p| anyhow::anyhow!("{p}"))?;
-            let packed = pack::pack(&content);
+    let manifest = match content {
+        Some(content) => {
+            let packed = pack::pack(content);
             for (hash, bytes) in &packed.objects {
                 if write_object(repo, hash, bytes)? {
                     written += 1;
@@ -115,20 +131,19 @@ pub fn publish(opts: &PublishOptions) -> anyhow::Result<Published> {
             keys::write_atomic(&manifest_path, &packed.manifest_bytes, 0o644)?;
             packed.manifest
         }
-        (None, true) => {
+        None => {
             let Some((_, path)) = &prev else { bail!("{} 还没有发布过内容，不能 --refresh。", repo.display()) };
             std::fs::copy(path, &manifest_path).with_context(|| format!("无法读取 {}", path.display()))?;
             pack::parse_manifest(&std::fs::read(&manifest_path)?)?
         }
-        _ => bail!("要么给出 --source 内容目录（发布新内容），要么给出 --refresh（只重新签名，延长有效期），二者选一。"),
     };
     let version = prev.as_ref().map_or(1, |(v, _)| v + 1);
-    let expires = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * opts.expires_days);
-    let publish_key = keys::publish_key(&opts.keys)?;
+    let expires = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * expires_days);
+    let publish_key = keys::publish_key(keys_dir)?;
     let rt = keys::runtime()?;
     let meta_staging = staging.join(METADATA_DIR);
     rt.block_on(async {
-        let mut editor = RepositoryEditor::new(opts.keys.join(keys::ROOT_JSON)).await?;
+        let mut editor = RepositoryEditor::new(keys_dir.join(keys::ROOT_JSON)).await?;
         let target = Target::from_path(&manifest_path).await?;
         let v = std::num::NonZeroU64::new(version).unwrap();
         editor
@@ -148,7 +163,7 @@ pub fn publish(opts: &PublishOptions) -> anyhow::Result<Published> {
     // Root history first, then versioned metadata, then the pointer.
     let meta = repo.join(METADATA_DIR);
     std::fs::create_dir_all(&meta).with_context(|| format!("无法创建 {}", meta.display()))?;
-    let roots = opts.keys.join(keys::ROOTS_DIR);
+    let roots = keys_dir.join(keys::ROOTS_DIR);
     for entry in std::fs::read_dir(&roots).with_context(|| format!("无法读取 {}", roots.display()))? {
         let entry = entry?;
         let dest = meta.join(entry.file_name());

@@ -1,0 +1,70 @@
+//! A county with keys and a repository in a temporary folder, for sync tests.
+
+use std::path::{Path, PathBuf};
+
+use banshi::model::Content;
+use banshi::publish::{self, keys, Published};
+use banshi::store::Store;
+use banshi::sync::{Options, Source};
+
+pub struct TestCounty {
+    _dir: tempfile::TempDir,
+    pub keys: PathBuf,
+    pub repo: PathBuf,
+}
+
+impl TestCounty {
+    pub fn new() -> TestCounty {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = dir.path().join("keys");
+        let repo = dir.path().join("repo");
+        keys::keygen(&keys, &keys::KeygenOptions { root_expires_days: 3650, force: false }).unwrap();
+        TestCounty { _dir: dir, keys, repo }
+    }
+
+    pub fn publish(&self, content: &Content) -> Published {
+        publish::publish_content(Some(content), &self.keys, &self.repo, 30).unwrap()
+    }
+
+    /// The version-1 trust anchor, as a kiosk installed it.
+    pub fn trust(&self) -> Vec<u8> {
+        std::fs::read(self.keys.join(keys::ROOTS_DIR).join("1.root.json")).unwrap()
+    }
+
+    pub fn serve(&self) -> banshi::serve::Serving {
+        banshi::serve::start(&self.repo, "127.0.0.1:0").unwrap()
+    }
+
+    pub fn options(&self, served: &banshi::serve::Serving, data: &Path) -> Options {
+        let source = Source::parse(&format!("http://{}/", served.addr)).unwrap();
+        Options::new(source, data.to_path_buf(), Some(self.trust()))
+    }
+
+    pub fn dir_options(&self, data: &Path) -> Options {
+        Options::new(Source::Dir(self.repo.clone()), data.to_path_buf(), Some(self.trust()))
+    }
+}
+
+/// What a resident would see of a version, in a comparable form.
+pub fn fingerprint(c: &Content) -> String {
+    let mut items: Vec<String> =
+        c.items.iter().map(|i| format!("{}|{}|{}|{}", i.id, i.name, i.consult_phone, i.summary)).collect();
+    items.sort();
+    let mut notices: Vec<String> = c.notices.iter().map(|n| format!("{}|{}|{}", n.id, n.title, n.summary)).collect();
+    notices.sort();
+    format!("{}\n--\n{}", items.join("\n"), notices.join("\n"))
+}
+
+/// The same, read from a kiosk's database.
+pub fn fingerprint_db(s: &Store) -> String {
+    let rows = |sql: &str| -> Vec<String> {
+        let mut st = s.conn().prepare(sql).unwrap();
+        let v: Vec<String> = st.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+        v
+    };
+    let mut items = rows("SELECT id || '|' || name || '|' || consult_phone || '|' || summary FROM item");
+    items.sort();
+    let mut notices = rows("SELECT id || '|' || title || '|' || summary FROM notice");
+    notices.sort();
+    format!("{}\n--\n{}", items.join("\n"), notices.join("\n"))
+}
