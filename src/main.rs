@@ -271,7 +271,29 @@ fn run_kiosk(args: KioskArgs) -> anyhow::Result<()> {
     prepare_fonts(&config);
     config.large_text |= args.large_text;
     let store = open_store(&args.content, &config)?;
+    let sync = if args.content.content.is_none() { sync_options(&config, None, None, None)? } else { None };
+    let interval = config.sync_interval();
     let ui = banshi::ui::KioskUi::new(store, config)?;
+    // Sync in the background; the UI picks up each report on its next tick.
+    let _worker = match sync {
+        Some(opts) => {
+            let inbox = ui.sync_inbox();
+            let worker = banshi::sync::worker::Worker::spawn(opts, interval, move |report| {
+                if let Some(e) = &report.error {
+                    eprintln!("banshi: 同步 {}：{e}", report.status.as_str());
+                }
+                if let Ok(mut slot) = inbox.lock() {
+                    // An "updated" must not be overwritten by a later "up-to-date" before the UI saw it.
+                    if slot.as_ref().is_none_or(|r| r.status != banshi::sync::Status::Updated) {
+                        *slot = Some(report);
+                    }
+                }
+            })
+            .context("无法启动同步线程")?;
+            Some(worker)
+        }
+        None => None,
+    };
     use slint::ComponentHandle;
     if let Some((w, h)) = args.size {
         ui.window.window().set_size(slint::PhysicalSize::new(w, h));

@@ -271,12 +271,6 @@ pub fn unpack(
     })
 }
 
-/// Every object a manifest needs, as (hash, length), base and buckets first. The documents are
-/// only known once the buckets are read, so this takes the bucket bodies.
-pub fn document_refs(buckets: &[Bucket]) -> impl Iterator<Item = &Entry> {
-    buckets.iter().flat_map(|b| b.entries.iter())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,8 @@
 //! The real UI, headless (Slint's testing backend with mocked time): a resident's path through
 //! the screens, QR codes, large text, and the idle warning and reset.
 
+mod common;
+
 use std::time::Duration;
 
 use i_slint_backend_testing::{mock_elapsed_time, ElementHandle};
@@ -308,4 +310,59 @@ fn village_kiosk_shows_the_handling_mode_and_whom_to_ask() {
     assert!(["直办", "代办", "协办", "告知"].contains(&g.village_mode.as_str()));
     assert_eq!(g.village_assistant, "李春梅");
     assert!(!g.village_phone.is_empty());
+}
+
+/// A kiosk showing a guide picks up a new version from its sync worker without a restart: the
+/// page being read shows the new text, the route is kept, and the status line says the content
+/// was confirmed. Then the county lets the metadata expire: the kiosk keeps its content and
+/// says so.
+#[test]
+fn a_sync_switches_the_running_kiosk_to_the_new_version() {
+    use banshi::sync::{self, Options, Source, Status};
+    use common::sync::TestCounty;
+    BACKEND.with(|_| ());
+    let county = TestCounty::new();
+    let mut content = banshi::sample::sample();
+    let guide = content.items[0].id.clone();
+    county.publish(&content);
+    let data = tempfile::tempdir().unwrap();
+    let opts = Options::new(Source::Dir(county.repo.clone()), data.path().to_path_buf(), Some(county.trust()));
+    assert_eq!(sync::run_once(&opts).status, Status::Updated);
+
+    let config = Config {
+        data_dir: Some(data.path().to_path_buf()),
+        server: vec![county.repo.display().to_string()],
+        ..Config::default()
+    };
+    let store = Store::open(&data.path().join(banshi::store::DB_FILE)).unwrap();
+    let ui = KioskUi::new(store, config).unwrap();
+    ui.window.window().set_size(slint::LogicalSize::new(1920.0, 1080.0));
+    ui.window.show().unwrap();
+    ui.open(banshi::kiosk::nav::Route::Guide(guide.clone()));
+    let old_name = k(&ui).get_guide().name.to_string();
+    assert_eq!(old_name, content.items[0].name);
+
+    content.items[0].name = format!("{}（已更新）", content.items[0].name);
+    county.publish(&content);
+    // The worker thread's part: a sync on its own connection, then the report in the inbox.
+    let report = sync::run_once(&opts);
+    assert_eq!(report.status, Status::Updated);
+    assert_eq!(k(&ui).get_guide().name, old_name, "nothing changes on screen before the UI applies it");
+    *ui.sync_inbox().lock().unwrap() = Some(report);
+    wait(1);
+    assert_eq!(ui.route(), banshi::kiosk::nav::Route::Guide(guide));
+    assert_eq!(k(&ui).get_guide().name, content.items[0].name);
+    assert!(k(&ui).get_status_text().contains("已与县里核对为最新"), "{}", k(&ui).get_status_text());
+    assert_eq!(k(&ui).get_status_kind(), banshi::ui::StatusKind::Ok);
+
+    // Expired metadata: the content stays, the status line warns.
+    content.items[1].name.push_str("（过期版）");
+    banshi::publish::publish_content(Some(&content), &county.keys, &county.repo, 0).unwrap();
+    let report = sync::run_once(&opts);
+    assert_eq!(report.status, Status::Expired);
+    *ui.sync_inbox().lock().unwrap() = Some(report);
+    wait(1);
+    assert_eq!(k(&ui).get_status_kind(), banshi::ui::StatusKind::Expired);
+    assert!(k(&ui).get_status_text().contains("有效期"), "{}", k(&ui).get_status_text());
+    assert!(k(&ui).get_guide().name.ends_with("（已更新）"), "the content in use is kept");
 }

@@ -3,3 +3,4 @@
 
 pub mod idle;
 pub mod nav;
+pub mod status;

@@ -192,17 +192,6 @@ impl Store {
         Ok(self.conn.query_row("SELECT body FROM sync_object WHERE hash = ?1", [hash], |r| r.get(0)).optional()?)
     }
 
-    /// Runs `f` inside one read transaction, so every query in it sees the same content version
-    /// even if a sync commits meanwhile.
-    pub fn snapshot<T>(&self, f: impl FnOnce(&Store) -> T) -> T {
-        let tx = self.conn.unchecked_transaction();
-        let out = f(self);
-        if let Ok(tx) = tx {
-            let _ = tx.finish();
-        }
-        out
-    }
-
     pub fn path(&self) -> &Path {
         &self.path
     }

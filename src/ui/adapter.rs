@@ -4,7 +4,7 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -18,6 +18,10 @@ use crate::qr;
 use crate::search::log::SearchLog;
 use crate::search::{Kind, SearchIndex, Typing};
 use crate::store::{ItemFilter, Scope, Store};
+use crate::sync::{Report, Status};
+
+/// Where the sync worker leaves its latest report for the UI thread (read on the next tick).
+pub type SyncInbox = Arc<Mutex<Option<Report>>>;
 
 /// The keyboard's keys in the order of `Kiosk.key-enabled`.
 const KEYBOARD: &[u8] = b"1234567890qwertyuiopasdfghjklzxcvbnm";
@@ -32,6 +36,8 @@ struct SearchState {
     started: bool,
     typing: Typing,
     log: Option<SearchLog>,
+    /// The content changed during a search; rebuild when it ends.
+    stale: bool,
 }
 
 /// When the search index is built if nobody opened search before.
@@ -39,7 +45,7 @@ const SEARCH_BUILD_DELAY: Duration = Duration::from_secs(3);
 
 impl SearchState {
     fn new(log: Option<SearchLog>) -> SearchState {
-        SearchState { index: Arc::new(OnceLock::new()), building: None, started: false, typing: Typing::new(SEARCH_LIMIT), log }
+        SearchState { index: Arc::new(OnceLock::new()), building: None, started: false, typing: Typing::new(SEARCH_LIMIT), log, stale: false }
     }
 
     /// Starts building the index from `store` (once).
@@ -74,6 +80,25 @@ impl SearchState {
         }
     }
 
+    /// New content: the index is rebuilt, now if no search is going on, else when it ends.
+    fn content_changed(&mut self, store: &Store, searching: bool) {
+        if searching {
+            self.stale = true;
+        } else {
+            self.rebuild(store);
+        }
+    }
+
+    fn rebuild(&mut self, store: &Store) {
+        if let Some(h) = self.building.take() {
+            let _ = h.join();
+        }
+        self.index = Arc::new(OnceLock::new());
+        self.started = false;
+        self.stale = false;
+        self.start(store);
+    }
+
     /// Ends the current search; a query that found nothing is recorded for staff.
     fn end(&mut self) {
         let missed = !self.typing.query().is_empty() && self.typing.answer().is_none_or(|a| a.total == 0);
@@ -105,6 +130,7 @@ struct Controller {
     /// Screenshots show a fixed time instead of the live clock.
     clock_frozen: bool,
     search: SearchState,
+    sync_inbox: SyncInbox,
 }
 
 /// The running kiosk UI. Dropping it stops its timer.
@@ -132,6 +158,7 @@ impl KioskUi {
             message_until: None,
             clock_frozen: false,
             search,
+            sync_inbox: Arc::new(Mutex::new(None)),
         }));
         let timer = Timer::default();
         let later = ctl.clone();
@@ -159,32 +186,13 @@ impl KioskUi {
         self.window.global::<Kiosk>()
     }
 
-    /// Fills the parts of the home screen that come from content.
     fn load_home(&self) -> Result<(), anyhow::Error> {
-        let ctl = self.ctl.borrow();
-        let home = ctl.store.home(&ctl.scope)?;
-        let k = self.kiosk();
-        // A service room's name without its parenthesised location: "柳塘村便民服务室".
-        let hall = home.hall_name.split(['（', '(']).next().unwrap_or(&home.hall_name).trim().to_string();
-        k.set_hall_name(ctl.config.hall_name.clone().unwrap_or(hall).into());
-        let place = if home.place_name.is_empty() {
-            ctl.store.meta("hall_address")?.unwrap_or_default()
-        } else {
-            format!("{} {}", home.county_name, home.place_name)
-        };
-        k.set_place_name(place.into());
-        k.set_life_events(convert::tiles(&home.life_events));
-        k.set_business(convert::tiles(&home.business));
-        k.set_departments(convert::tiles(&home.departments));
-        k.set_popular(convert::item_rows(&home.popular));
-        k.set_latest_notices(convert::notice_rows(&home.notices));
-        k.set_notice_categories(convert::tiles(&ctl.store.notice_categories()?));
-        let updated = chrono::DateTime::parse_from_rfc3339(&home.imported_at)
-            .map(|t| t.with_timezone(&chrono::Local).format("%Y年%-m月%-d日").to_string())
-            .unwrap_or_default();
-        k.set_status_text(format!("办事指南第 {} 版 · 更新于 {updated} · 断网也能查", home.content_version).into());
-        k.set_status_kind(StatusKind::Ok);
-        Ok(())
+        load_home(&self.window, &self.ctl.borrow())
+    }
+
+    /// Where the sync worker puts its reports; the UI applies them on its next tick.
+    pub fn sync_inbox(&self) -> SyncInbox {
+        self.ctl.borrow().sync_inbox.clone()
     }
 
     fn bind(&self) {
@@ -334,6 +342,72 @@ impl KioskUi {
     }
 }
 
+/// Fills the parts of the home screen that come from content.
+fn load_home(w: &AppWindow, c: &Controller) -> Result<(), anyhow::Error> {
+    let home = c.store.home(&c.scope)?;
+    let k = w.global::<Kiosk>();
+    // A service room's name without its parenthesised location: "柳塘村便民服务室".
+    let hall = home.hall_name.split(['（', '(']).next().unwrap_or(&home.hall_name).trim().to_string();
+    k.set_hall_name(c.config.hall_name.clone().unwrap_or(hall).into());
+    let place = if home.place_name.is_empty() {
+        c.store.meta("hall_address")?.unwrap_or_default()
+    } else {
+        format!("{} {}", home.county_name, home.place_name)
+    };
+    k.set_place_name(place.into());
+    k.set_life_events(convert::tiles(&home.life_events));
+    k.set_business(convert::tiles(&home.business));
+    k.set_departments(convert::tiles(&home.departments));
+    k.set_popular(convert::item_rows(&home.popular));
+    k.set_latest_notices(convert::notice_rows(&home.notices));
+    k.set_notice_categories(convert::tiles(&c.store.notice_categories()?));
+    update_status(w, c);
+    Ok(())
+}
+
+/// The content status line (version, last check, offline, expired).
+fn update_status(w: &AppWindow, c: &Controller) {
+    use crate::kiosk::status::{self, SyncState};
+    use crate::sync::keys;
+    let meta = |k: &str| c.store.meta(k).ok().flatten().filter(|v| !v.is_empty());
+    let state = SyncState {
+        content_version: meta("content_version").and_then(|v| v.parse().ok()).unwrap_or(0),
+        imported_at: meta("imported_at"),
+        syncing: !c.config.server.is_empty(),
+        last_status: meta(keys::LAST_STATUS),
+        last_ok: meta(keys::LAST_OK),
+        expires: meta(keys::EXPIRES),
+    };
+    let (text, kind) = status::line(&state, chrono::Utc::now());
+    let k = w.global::<Kiosk>();
+    k.set_status_text(text.into());
+    k.set_status_kind(match kind {
+        status::Kind::Ok => StatusKind::Ok,
+        status::Kind::Offline => StatusKind::Offline,
+        status::Kind::Expired => StatusKind::Expired,
+    });
+}
+
+/// A sync finished: show its outcome; new content replaces the old on screen in one step
+/// (home, the page being read, search), without a restart.
+fn sync_report(w: &AppWindow, ctl: &Rc<RefCell<Controller>>, report: Report) {
+    if report.status == Status::Updated {
+        {
+            let mut c = ctl.borrow_mut();
+            let searching = c.nav.current() == &Route::Search;
+            let Controller { search, store, .. } = &mut *c;
+            search.content_changed(store, searching);
+        }
+        if let Err(e) = load_home(w, &ctl.borrow()) {
+            eprintln!("banshi: cannot reload the home screen: {e:#}");
+        }
+        if ctl.borrow().nav.current() != &Route::Search {
+            show(w, ctl);
+        }
+    }
+    update_status(w, &ctl.borrow());
+}
+
 fn update_clock(w: &AppWindow) {
     let now = chrono::Local::now();
     let k = w.global::<Kiosk>();
@@ -374,6 +448,13 @@ fn tick(w: &AppWindow, ctl: &Rc<RefCell<Controller>>) {
     if !ctl.borrow().clock_frozen {
         update_clock(w);
     }
+    let report = ctl.borrow().sync_inbox.lock().ok().and_then(|mut r| r.take());
+    if let Some(report) = report {
+        sync_report(w, ctl, report);
+    } else if ctl.borrow().now.as_secs() % 60 == 0 {
+        // Content can pass its expiry while the kiosk is offline.
+        update_status(w, &ctl.borrow());
+    }
     let state = {
         let mut c = ctl.borrow_mut();
         c.now += TICK;
@@ -402,8 +483,16 @@ fn show(w: &AppWindow, ctl: &Rc<RefCell<Controller>>) {
     let route = ctl.borrow().nav.current().clone();
     if route == Route::Home {
         // Back at home the search is over (by the Home button, an idle reset, or Back).
-        ctl.borrow_mut().search.end();
+        let mut c = ctl.borrow_mut();
+        c.search.end();
+        if c.search.stale {
+            let Controller { search, store, .. } = &mut *c;
+            search.rebuild(store);
+        }
     }
+    // One read transaction for the whole page: a sync committing meanwhile cannot give it half
+    // of each version.
+    let _ = ctl.borrow().store.conn().execute_batch("BEGIN");
     let result = (|| -> Result<bool, anyhow::Error> {
         let c = ctl.borrow();
         match &route {
@@ -448,6 +537,7 @@ fn show(w: &AppWindow, ctl: &Rc<RefCell<Controller>>) {
         }
         Ok(true)
     })();
+    let _ = ctl.borrow().store.conn().execute_batch("COMMIT");
     let problem = match result {
         Ok(true) => None,
         Ok(false) => Some("没有找到这一项内容，可能已经更新。请返回重新选择。".to_string()),

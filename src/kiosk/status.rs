@@ -1,0 +1,112 @@
+//! The one-line content status on the home screen: which version, when it was last confirmed,
+//! and whether the kiosk is offline or its content past the county's expiry. Pure: the UI
+//! passes in what the store recorded and the time.
+
+use chrono::{DateTime, Local, Utc};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Ok,
+    Offline,
+    Expired,
+}
+
+/// What the database says about the content and its sync.
+#[derive(Debug, Clone, Default)]
+pub struct SyncState {
+    pub content_version: i64,
+    /// When the content was imported or applied (RFC 3339).
+    pub imported_at: Option<String>,
+    /// Whether this kiosk syncs at all (a server is configured).
+    pub syncing: bool,
+    pub last_status: Option<String>,
+    /// Last time the server confirmed the content (updated or up to date).
+    pub last_ok: Option<String>,
+    /// When the signed metadata in use expires.
+    pub expires: Option<String>,
+}
+
+fn parse(t: &Option<String>) -> Option<DateTime<Utc>> {
+    t.as_deref().and_then(|s| DateTime::parse_from_rfc3339(s).ok()).map(|t| t.with_timezone(&Utc))
+}
+
+fn day(t: DateTime<Utc>) -> String {
+    t.with_timezone(&Local).format("%Y年%-m月%-d日").to_string()
+}
+
+fn minute(t: DateTime<Utc>) -> String {
+    t.with_timezone(&Local).format("%-m月%-d日 %H:%M").to_string()
+}
+
+/// The status line and its kind at time `now`.
+pub fn line(s: &SyncState, now: DateTime<Utc>) -> (String, Kind) {
+    let v = s.content_version;
+    let imported = parse(&s.imported_at).map(day).unwrap_or_default();
+    if let Some(expires) = parse(&s.expires) {
+        if now >= expires || s.last_status.as_deref() == Some("expired") {
+            return (
+                format!("办事指南第 {v} 版已过有效期（{}），内容可能不是最新，请以窗口工作人员说明为准", day(expires.min(now))),
+                Kind::Expired,
+            );
+        }
+    }
+    if !s.syncing {
+        return (format!("办事指南第 {v} 版 · 更新于 {imported} · 断网也能查"), Kind::Ok);
+    }
+    match s.last_status.as_deref() {
+        Some("updated") | Some("up-to-date") => {
+            let when = parse(&s.last_ok).map(minute).unwrap_or(imported);
+            (format!("办事指南第 {v} 版 · {when} 已与县里核对为最新"), Kind::Ok)
+        }
+        None => (format!("办事指南第 {v} 版 · 更新于 {imported} · 正在连接县里服务器"), Kind::Ok),
+        Some(_) => {
+            let since = parse(&s.last_ok).map(minute).unwrap_or(imported);
+            (format!("暂时连不上县里服务器，显示的是 {since} 核对过的内容 · 断网也能查"), Kind::Offline)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn state(status: Option<&str>, expires: &str) -> SyncState {
+        SyncState {
+            content_version: 3,
+            imported_at: Some("2026-11-01T02:00:00Z".into()),
+            syncing: true,
+            last_status: status.map(str::to_string),
+            last_ok: Some("2026-11-20T02:00:00Z".into()),
+            expires: Some(expires.into()),
+        }
+    }
+
+    #[test]
+    fn ok_offline_and_expired() {
+        let now = at("2026-11-22T02:00:00Z");
+        let (t, k) = line(&state(Some("up-to-date"), "2026-12-01T00:00:00Z"), now);
+        assert_eq!(k, Kind::Ok);
+        assert!(t.contains("已与县里核对为最新"), "{t}");
+        let (t, k) = line(&state(Some("offline"), "2026-12-01T00:00:00Z"), now);
+        assert_eq!(k, Kind::Offline);
+        assert!(t.contains("连不上") && t.contains("11月20日"), "{t}");
+        // Past expiry even though the last sync was fine (the kiosk was offline since).
+        let (t, k) = line(&state(Some("up-to-date"), "2026-11-21T00:00:00Z"), now);
+        assert_eq!(k, Kind::Expired);
+        assert!(t.contains("有效期"), "{t}");
+        let (_, k) = line(&state(Some("expired"), "2026-12-01T00:00:00Z"), now);
+        assert_eq!(k, Kind::Expired);
+    }
+
+    #[test]
+    fn a_kiosk_without_sync_shows_its_import_date() {
+        let s = SyncState { content_version: 2, imported_at: Some("2026-11-01T02:00:00Z".into()), ..Default::default() };
+        let (t, k) = line(&s, at("2026-11-22T02:00:00Z"));
+        assert_eq!(k, Kind::Ok);
+        assert!(t.contains("第 2 版") && t.contains("2026年11月1日"), "{t}");
+    }
+}
