@@ -1,12 +1,16 @@
 //! Finding a service or notice the way residents search: Chinese (Traditional too), full
-//! pinyin, initials, mixed, fuzzy pinyin, aliases and keywords — see `index.rs` for matching
-//! and ranking, `typing.rs` for the keystroke-by-keystroke session the kiosk keyboard uses, and
-//! `log.rs` for the record of searches that found nothing.
+//! pinyin, initials, mixed, fuzzy pinyin, aliases and keywords — see `index.rs` for queries
+//! and scores, `fields.rs` for what is indexed, `frontier.rs` for matching typed keys,
+//! `rank.rs` for ranking, `typing.rs` for the keystroke-by-keystroke session the kiosk keyboard
+//! uses, and `log.rs` for the record of searches that found nothing.
 
 pub mod body;
+pub mod fields;
+pub mod frontier;
 pub mod index;
 pub mod log;
 pub mod pinyin;
+pub mod rank;
 pub mod typing;
 
 pub use index::{Doc, Hit, Kind, Results, SearchIndex};
