@@ -558,13 +558,7 @@ mod tests {
     ];
 
     fn random_queries(count: usize) -> Vec<Vec<u8>> {
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut rnd = move |m: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % m
-        };
+        let mut rnd = crate::search::test_random(0x9e37_79b9_7f4a_7c15);
         let common = b"shzngaeiu";
         let all = b"abcdefghijklmnopqrstuvwxyz0123456789";
         (0..count)

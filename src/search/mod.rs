@@ -53,3 +53,14 @@ pub fn normalize(text: &str) -> String {
 pub fn is_han(c: char) -> bool {
     matches!(c, '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{3134F}')
 }
+
+/// A small repeatable random number source for tests: `rnd(m)` is below m.
+#[cfg(test)]
+pub(crate) fn test_random(mut seed: u64) -> impl FnMut(u64) -> u64 {
+    move |m| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % m
+    }
+}

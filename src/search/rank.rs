@@ -137,13 +137,7 @@ mod tests {
 
     #[test]
     fn equals_scoring_every_document() {
-        let mut seed = 7u64;
-        let mut rnd = move |m: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % m
-        };
+        let mut rnd = crate::search::test_random(7);
         for round in 0..200 {
             let docs = 1 + rnd(300) as usize;
             // Few distinct tie ranks and scores, so ties and shared buckets are common.
