@@ -642,6 +642,30 @@ mod tests {
     }
 
     #[test]
+    fn noted_one_key_paths_extend_like_fresh_ones() {
+        let mut table = SpellingTable::default();
+        // Short, and too long to note (characters past 255): both must extend alike.
+        let (short, _) = field_of("身份证社保卡", &mut table);
+        let (long, _) = field_of(&format!("{}身份证", "办".repeat(300)), &mut table);
+        let fields = [Field { seq: &short, fuzzy: true }, Field { seq: &long, fuzzy: true }];
+        let mut frontier = Frontier::new(b"s");
+        for f in fields {
+            let mut paths = Vec::new();
+            table.seed(f, b's', &mut paths);
+            frontier.note_seeds(&paths);
+        }
+        assert_eq!(frontier.seed_counts[1], FROM_SCRATCH);
+        let mut cursor = Cursor::default();
+        for f in fields {
+            let (mut noted, mut fresh) = (Vec::new(), Vec::new());
+            let outcome = frontier.extend_next(&mut cursor, &table, f, b'h', &mut noted);
+            assert_eq!(outcome, table.read(f, b"sh", &mut fresh, &mut Default::default()));
+            assert_eq!(noted, fresh);
+            assert!(outcome.best.is_some());
+        }
+    }
+
+    #[test]
     fn frontier_keeps_each_fields_paths() {
         let mut table = SpellingTable::default();
         let (a, _) = field_of("身份证", &mut table);
