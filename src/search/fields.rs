@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use super::frontier::{Field, SpellingTable};
+use super::frontier::{Field, SetId, SpellingTable};
 use super::index::key_index;
 use super::pinyin::{spellings, Spellings};
 
@@ -69,7 +69,7 @@ pub struct Fields {
     /// Simplified, lower case (UTF-8 bytes).
     texts: Ranges<u8>,
     /// Spelling-set ids (in `table`) of the characters letters can match.
-    seqs: Ranges<u32>,
+    seqs: Ranges<SetId>,
     pairs: Vec<Pairs>,
     /// The documents having each field.
     postings: Ranges<u32>,
@@ -113,11 +113,11 @@ impl Fields {
 pub struct FieldsBuilder {
     fields: Fields,
     unit_of: HashMap<(Class, String), u32>,
-    set_of: HashMap<char, Option<u32>>,
+    set_of: HashMap<char, Option<SetId>>,
     /// The spellings of each set in `fields.table` (for the key pairs); characters with the
     /// same spellings (是, 市, 事 …) share a set, which keeps the table small and cached.
     sets: Vec<Spellings>,
-    set_of_spellings: HashMap<Spellings, u32>,
+    set_of_spellings: HashMap<Spellings, Option<SetId>>,
     postings: Vec<Vec<u32>>,
 }
 
@@ -148,17 +148,19 @@ impl FieldsBuilder {
             let (sets, shared) = (&mut self.sets, &mut self.set_of_spellings);
             let id = *self.set_of.entry(c).or_insert_with(|| {
                 let s = spellings(c)?;
-                Some(*shared.entry(s.clone()).or_insert_with(|| {
+                // A full table (never, with pinyin's readings) leaves the character unmatched.
+                *shared.entry(s.clone()).or_insert_with(|| {
+                    let id = f.table.add(&s)?;
                     sets.push(s);
-                    f.table.add(&sets[sets.len() - 1])
-                }))
+                    Some(id)
+                })
             });
             f.seqs.items.extend(id);
         }
         f.seqs.close();
         let seq = &f.seqs.items[seq_at..];
         let mut pairs = Pairs::default();
-        let all = |id: u32| {
+        let all = |id: SetId| {
             let s = &self.sets[id as usize];
             s.exact.iter().chain(&s.fuzzy)
         };

@@ -10,6 +10,10 @@
 use super::index::{key_bit, key_index};
 use super::pinyin::Spellings;
 
+/// A character's spelling set in a `SpellingTable`. Characters with the same spellings share a
+/// set: every Han character has one of about 5,200 (a test checks they fit).
+pub type SetId = u16;
+
 /// Every distinct character's spellings as a small trie per character (one path covers all
 /// spellings sharing the letters typed: 身 "s" is one path for shen, sen, sheng, seng).
 #[derive(Debug, Default)]
@@ -67,7 +71,7 @@ const MAX_NODES: usize = 256;
 /// match, and whether fuzzy spellings count (not in notice codes).
 #[derive(Debug, Clone, Copy)]
 pub struct Field<'a> {
-    pub seq: &'a [u32],
+    pub seq: &'a [SetId],
     pub fuzzy: bool,
 }
 
@@ -123,8 +127,9 @@ impl Found {
 }
 
 impl SpellingTable {
-    /// Adds a character's spellings and returns the set's id.
-    pub fn add(&mut self, s: &Spellings) -> u32 {
+    /// Adds a character's spellings and returns the set's id, None when the table is full.
+    pub fn add(&mut self, s: &Spellings) -> Option<SetId> {
+        let id = SetId::try_from(self.roots.len()).ok()?;
         // The trie, built with child lists, then laid out breadth first.
         struct Draft {
             letter: u8,
@@ -191,7 +196,7 @@ impl SpellingTable {
         self.first_exact.push(first.next_exact);
         self.first_all.push(first.next_all);
         self.roots.push(root);
-        (self.roots.len() - 1) as u32
+        Some(id)
     }
 
     fn set(&self, f: Field, at: u32) -> Set {
@@ -222,7 +227,7 @@ impl SpellingTable {
 
     /// The child of character `id`'s root for `key` (key bit `bit`), if a usable spelling
     /// starts with it.
-    fn first_child(&self, id: u32, key: u8, bit: u64, fuzzy: bool) -> Option<u8> {
+    fn first_child(&self, id: SetId, key: u8, bit: u64, fuzzy: bool) -> Option<u8> {
         if self.firsts(fuzzy)[id as usize] & bit == 0 {
             return None;
         }
@@ -537,9 +542,9 @@ mod tests {
         (best, next)
     }
 
-    fn field_of(text: &str, table: &mut SpellingTable) -> (Vec<u32>, Vec<Spellings>) {
+    fn field_of(text: &str, table: &mut SpellingTable) -> (Vec<SetId>, Vec<Spellings>) {
         let sets: Vec<Spellings> = text.chars().filter_map(spellings).collect();
-        let ids = sets.iter().map(|s| table.add(s)).collect();
+        let ids = sets.iter().map(|s| table.add(s).unwrap()).collect();
         (ids, sets)
     }
 
@@ -621,13 +626,18 @@ mod tests {
     }
 
     #[test]
-    fn every_characters_trie_fits_a_path() {
-        for c in ('\u{4E00}'..='\u{9FFF}').chain('\u{3400}'..='\u{4DBF}') {
+    fn every_characters_spellings_fit_the_table() {
+        let mut distinct = std::collections::HashSet::new();
+        let han = ('\u{3400}'..='\u{4DBF}').chain('\u{4E00}'..='\u{9FFF}').chain('\u{F900}'..='\u{FAFF}').chain('\u{20000}'..='\u{3134F}');
+        for c in han {
             if let Some(s) = spellings(c) {
                 let letters: usize = s.exact.iter().chain(&s.fuzzy).map(|r| r.len()).sum();
                 assert!(letters < MAX_NODES, "{c}");
+                distinct.insert(s);
             }
         }
+        // Sets for every Han character and every letter and digit, with room to spare.
+        assert!(distinct.len() + 36 < SetId::MAX as usize / 4, "{}", distinct.len());
     }
 
     #[test]
