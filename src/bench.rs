@@ -40,6 +40,15 @@ pub struct BenchArgs {
     /// Print JSON (the default output is JSON too; the flag is accepted for scripts).
     #[arg(long)]
     json: bool,
+    /// Measure only this part: `kiosk` (start-up, redraw, memory per county) or `search`.
+    #[arg(long, value_enum)]
+    only: Option<Part>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    Kiosk,
+    Search,
 }
 
 #[derive(Args, Clone)]
@@ -98,9 +107,12 @@ fn median(mut v: Vec<f64>) -> f64 {
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     let root = std::env::temp_dir().join(format!("banshi-bench-{}", std::process::id()));
     let exe = std::env::current_exe()?;
-    let mut counties = vec![("sample".to_string(), crate::sample::sample())];
-    for n in &args.items {
-        counties.push((format!("generated-{n}"), crate::sample::generated(*n)));
+    let mut counties = Vec::new();
+    if args.only != Some(Part::Search) {
+        counties.push(("sample".to_string(), crate::sample::sample()));
+        for n in &args.items {
+            counties.push((format!("generated-{n}"), crate::sample::generated(*n)));
+        }
     }
     let mut reports = Vec::new();
     for (name, content) in counties {
@@ -152,7 +164,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         });
     }
     let _ = std::fs::remove_dir_all(&root);
-    let search = search_bench(args.search_items);
+    let search = (args.only != Some(Part::Kiosk)).then(|| search_bench(args.search_items));
     let out = serde_json::json!({
         "size": "1920x1080",
         "renderer": "software",

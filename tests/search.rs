@@ -174,3 +174,40 @@ fn nothing_found_and_odd_input_are_handled() {
     assert!(index.search(&"a".repeat(500), 10, None).hits.is_empty());
     assert!(index.search("！？。", 10, None).hits.is_empty());
 }
+
+#[test]
+fn typing_equals_searching_at_once_over_a_larger_county() {
+    // The sample's documents copied with numbered titles (as the benchmark does), so fields are
+    // shared by many documents and many fields match the first keys.
+    let store = Store::in_memory(&sample()).unwrap();
+    let base = store.search_docs().unwrap();
+    let docs: Vec<_> = (0..1500)
+        .map(|i| {
+            let mut d = base[i % base.len()].clone();
+            (d.id, d.title) = banshi::sample::numbered(&d.id, &d.title, i / base.len());
+            d
+        })
+        .collect();
+    let index = SearchIndex::build(docs);
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut rnd = move |m: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % m
+    };
+    let common = b"shzngaeiuoyjx";
+    let all = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    for _ in 0..300 {
+        let len = 1 + rnd(8) as usize;
+        let query: Vec<u8> = (0..len).map(|_| if rnd(10) < 7 { common[rnd(13) as usize] } else { all[rnd(36) as usize] }).collect();
+        let mut typing = Typing::new(20);
+        for n in 1..=query.len() {
+            let typed = typing.push(&index, query[n - 1]).unwrap().clone();
+            let q = std::str::from_utf8(&query[..n]).unwrap();
+            let direct = index.search(q, 20, None);
+            let hits = |r: &banshi::search::Results| r.hits.iter().map(|h| (h.id.clone(), h.score)).collect::<Vec<_>>();
+            assert_eq!((hits(&typed), typed.total, typed.next), (hits(&direct), direct.total, direct.next), "{q}");
+        }
+    }
+}

@@ -1,12 +1,16 @@
 //! Finding a service or notice the way residents search: Chinese (Traditional too), full
-//! pinyin, initials, mixed, fuzzy pinyin, aliases and keywords — see `index.rs` for matching
-//! and ranking, `typing.rs` for the keystroke-by-keystroke session the kiosk keyboard uses, and
-//! `log.rs` for the record of searches that found nothing.
+//! pinyin, initials, mixed, fuzzy pinyin, aliases and keywords — see `index.rs` for queries
+//! and scores, `fields.rs` for what is indexed, `frontier.rs` for matching typed keys,
+//! `rank.rs` for ranking, `typing.rs` for the keystroke-by-keystroke session the kiosk keyboard
+//! uses, and `log.rs` for the record of searches that found nothing.
 
 pub mod body;
+pub mod fields;
+pub mod frontier;
 pub mod index;
 pub mod log;
 pub mod pinyin;
+pub mod rank;
 pub mod typing;
 
 pub use index::{Doc, Hit, Kind, Results, SearchIndex};
@@ -48,4 +52,15 @@ pub fn normalize(text: &str) -> String {
 
 pub fn is_han(c: char) -> bool {
     matches!(c, '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{3134F}')
+}
+
+/// A small repeatable random number source for tests: `rnd(m)` is below m.
+#[cfg(test)]
+pub(crate) fn test_random(mut seed: u64) -> impl FnMut(u64) -> u64 {
+    move |m| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % m
+    }
 }

@@ -1,5 +1,6 @@
-//! A search typed key by key on the kiosk keyboard. Each key narrows the previous matches
-//! instead of searching everything again; backspace returns to the previous answer at once.
+//! A search typed key by key on the kiosk keyboard. Each key extends the previous answer's
+//! partial matches instead of searching everything again; backspace returns to the previous
+//! answer at once.
 
 use super::index::{Results, SearchIndex};
 
@@ -23,7 +24,7 @@ impl Typing {
             return self.answers.last();
         }
         self.keys.push(key);
-        let within = self.answers.last().map(|r| &r.matched[..]);
+        let within = self.answers.last();
         let answer = index.search_spelled(&self.keys, within, self.limit);
         self.answers.push(answer);
         self.answers.last()
