@@ -34,13 +34,16 @@ pub struct BenchArgs {
     /// Guides in the generated county for the search benchmark.
     #[arg(long, default_value_t = 100_000)]
     search_items: usize,
+    /// Guides in the generated county for the sync benchmark (0 skips it).
+    #[arg(long, default_value_t = 10_000)]
+    sync_items: usize,
     /// Kiosk starts per county (the median is reported).
     #[arg(long, default_value_t = 5)]
     runs: usize,
     /// Print JSON (the default output is JSON too; the flag is accepted for scripts).
     #[arg(long)]
     json: bool,
-    /// Measure only this part: `kiosk` (start-up, redraw, memory per county) or `search`.
+    /// Measure only this part: `kiosk` (start-up, redraw, memory per county), `search` or `sync`.
     #[arg(long, value_enum)]
     only: Option<Part>,
 }
@@ -49,6 +52,7 @@ pub struct BenchArgs {
 pub enum Part {
     Kiosk,
     Search,
+    Sync,
 }
 
 #[derive(Args, Clone)]
@@ -108,7 +112,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     let root = std::env::temp_dir().join(format!("banshi-bench-{}", std::process::id()));
     let exe = std::env::current_exe()?;
     let mut counties = Vec::new();
-    if args.only != Some(Part::Search) {
+    if args.only.is_none() || args.only == Some(Part::Kiosk) {
         counties.push(("sample".to_string(), crate::sample::sample()));
         for n in &args.items {
             counties.push((format!("generated-{n}"), crate::sample::generated(*n)));
@@ -164,13 +168,16 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         });
     }
     let _ = std::fs::remove_dir_all(&root);
-    let search = (args.only != Some(Part::Kiosk)).then(|| search_bench(args.search_items));
+    let wanted = |p: Part| args.only.is_none() || args.only == Some(p);
+    let search = wanted(Part::Search).then(|| search_bench(args.search_items));
+    let sync = if wanted(Part::Sync) && args.sync_items > 0 { Some(crate::sync::bench::run(args.sync_items)?) } else { None };
     let out = serde_json::json!({
         "size": "1920x1080",
         "renderer": "software",
         "targets": {"startup_ms": 150, "peak_rss_mb": 60, "search_keystroke_p99_ms": 5},
         "counties": reports,
         "search": search,
+        "sync": sync,
     });
     println!("{}", serde_json::to_string_pretty(&out)?);
     Ok(())

@@ -223,34 +223,52 @@ pub fn parse_bucket(bytes: &[u8]) -> Result<Bucket, PackError> {
     parse("bucket", bytes)
 }
 
+pub fn parse_base(bytes: &[u8]) -> Result<Base, PackError> {
+    parse("base", bytes)
+}
+
+/// A guide or a notice, as one object.
+pub enum Document {
+    Item(ServiceItem),
+    Notice(Notice),
+}
+
+/// Parses the document a bucket lists under `key`, checking that its id is the key's.
+pub fn parse_document(key: &str, bytes: &[u8]) -> Result<Document, PackError> {
+    let mismatch = || PackError::Parse { what: key.to_string(), message: "编号与清单不一致".into() };
+    if let Some(id) = key.strip_prefix("item:") {
+        let item: ServiceItem = parse(key, bytes)?;
+        if item.id != id {
+            return Err(mismatch());
+        }
+        Ok(Document::Item(item))
+    } else if let Some(id) = key.strip_prefix("notice:") {
+        let notice: Notice = parse(key, bytes)?;
+        if notice.id != id {
+            return Err(mismatch());
+        }
+        Ok(Document::Notice(notice))
+    } else {
+        Err(PackError::Parse { what: key.to_string(), message: "不认识的对象种类".into() })
+    }
+}
+
 /// Rebuilds content from a manifest and a way to get object bodies by hash (already verified).
 /// Documents come out sorted by id, whatever order they were authored in.
 pub fn unpack(
     manifest: &Manifest,
     mut get: impl FnMut(&ObjectRef) -> Result<Vec<u8>, PackError>,
 ) -> Result<Content, PackError> {
-    let base: Base = parse("base", &get(&manifest.base)?)?;
+    let base = parse_base(&get(&manifest.base)?)?;
     let mut items = Vec::new();
     let mut notices = Vec::new();
     let mut entries = Vec::new();
     for b in &manifest.buckets {
         let bucket = parse_bucket(&get(b)?)?;
         for e in bucket.entries {
-            let bytes = get(&e.object)?;
-            if let Some(id) = e.key.strip_prefix("item:") {
-                let item: ServiceItem = parse(&e.key, &bytes)?;
-                if item.id != id {
-                    return Err(PackError::Parse { what: e.key, message: "编号与清单不一致".into() });
-                }
-                items.push(item);
-            } else if let Some(id) = e.key.strip_prefix("notice:") {
-                let notice: Notice = parse(&e.key, &bytes)?;
-                if notice.id != id {
-                    return Err(PackError::Parse { what: e.key, message: "编号与清单不一致".into() });
-                }
-                notices.push(notice);
-            } else {
-                return Err(PackError::Parse { what: e.key, message: "不认识的对象种类".into() });
+            match parse_document(&e.key, &get(&e.object)?)? {
+                Document::Item(item) => items.push(item),
+                Document::Notice(notice) => notices.push(notice),
             }
             entries.push(e);
         }

@@ -200,3 +200,64 @@ fn a_wrong_config_is_reported_before_anything_starts() {
     assert!(!o.status.success());
     assert!(text(&o).contains("无法读取配置文件"), "{}", text(&o));
 }
+
+/// County staff make keys and publish; `banshi serve` serves the repository; a kiosk syncs and
+/// reports; with the server gone the sync says offline and exits 1.
+#[test]
+fn keygen_publish_serve_sync_status_with_the_real_binary() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let p = |name: &str| dir.path().join(name).display().to_string();
+    let (keys, repo, data) = (p("keys"), p("repo"), p("data"));
+    let o = banshi(&["keygen", "--out", &keys]);
+    assert!(o.status.success(), "{}", text(&o));
+    let again = banshi(&["keygen", "--out", &keys]);
+    assert!(!again.status.success() && text(&again).contains("--force"), "{}", text(&again));
+    let o = banshi(&["publish", "--source", &sample(), "--keys", &keys, "--out", &repo, "--json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let published: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(published["version"], 1);
+
+    let mut server = Command::new(env!("CARGO_BIN_EXE_banshi"))
+        .args(["serve", "--repo", &repo, "--listen", "127.0.0.1:0"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(server.stderr.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.split_whitespace().find(|w| w.starts_with("http://")).expect("serve prints its address").to_string();
+
+    let trust = format!("{keys}/root.json");
+    let sync = |url: &str| banshi(&["sync", "--server", url, "--trust", &trust, "--data-dir", &data, "--json", "--connect-timeout", "2"]);
+    let o = sync(&url);
+    assert!(o.status.success(), "{}", text(&o));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["status"], "updated");
+    assert_eq!(r["version"], 1);
+    assert!(r["bytes_downloaded"].as_u64().unwrap() > 100_000);
+    assert!(r["error"].is_null());
+
+    let o = banshi(&["status", "--data-dir", &data, "--json"]);
+    let s: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(s["last_sync_status"], "updated");
+    assert_eq!(s["content_digest"], published["digest"]);
+    assert!(s["last_sync"].is_string() && s["expires"].is_string(), "{s}");
+
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let o = sync(&url);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["status"], "offline");
+    assert!(r["error"].as_str().unwrap().contains("连不上"), "{r}");
+    let s: serde_json::Value = serde_json::from_slice(&banshi(&["status", "--data-dir", &data, "--json"]).stdout).unwrap();
+    assert_eq!(s["last_sync_status"], "offline");
+    assert_eq!(s["content_digest"], published["digest"], "content kept");
+
+    // A new kiosk with no trust anchor: a clear message (a kiosk that synced before keeps
+    // trusting the root it stored).
+    let fresh = p("fresh");
+    let o = banshi(&["sync", "--server", &url, "--data-dir", &fresh, "--json"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("root.json"), "{}", text(&o));
+}

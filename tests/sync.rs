@@ -44,6 +44,22 @@ fn first_sync_applies_everything_then_up_to_date_then_only_the_change_is_downloa
     assert!(share <= 0.02, "changing 1 guide of 1000 downloaded {:.2} % of a full sync", share * 100.0);
     let store = Store::open(&kiosk.path().join(DB_FILE)).unwrap();
     assert_eq!(fingerprint_db(&store), fingerprint(&content));
+    // Writing only the changed guide gives exactly what a full import of version 2 gives.
+    let full = Store::in_memory(&content).unwrap();
+    let (a, b) = (dump(&store), dump(&full));
+    assert_eq!(a.len(), b.len());
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(x, y);
+    }
+    // A guide removed and a notice added: also applied incrementally, also exact.
+    content.items.remove(10);
+    let mut n = content.notices[0].clone();
+    n.id = "new-notice".into();
+    content.notices.push(n);
+    county.publish(&content);
+    let r = sync::run_once(&county.options(&served, kiosk.path()));
+    assert_eq!(r.status, Status::Updated, "{:?}", r.error);
+    assert_eq!(dump(&store), dump(&Store::in_memory(&content).unwrap()));
     // Nothing left behind in the download folder.
     assert!(!kiosk.path().join(sync::STAGING_DIR).exists());
 }

@@ -3,7 +3,7 @@
 
 use rusqlite::{params, Transaction};
 
-use crate::model::Content;
+use crate::model::{Content, County, Notice, ServiceItem};
 use crate::pack::Packed;
 use crate::search::Kind;
 
@@ -20,14 +20,69 @@ pub fn replace_content(tx: &Transaction, content: &Content, packed: &Packed) -> 
         tx.execute(&format!("DELETE FROM {t}"), [])?;
     }
     tx.execute("DELETE FROM sync_object", [])?;
-    {
-        let mut obj = tx.prepare("INSERT OR REPLACE INTO sync_object (hash, body) VALUES (?1, ?2)")?;
-        for (hash, body) in &packed.objects {
-            obj.execute(params![hash, body])?;
+    insert_objects(tx, packed.objects.iter())?;
+    write_meta(tx, &content.county, packed)?;
+    write_base(tx, content)?;
+    write_documents(tx, &content.county, content.items.iter(), content.notices.iter())
+}
+
+/// What a new version changes, when its base object (county, regions, departments, windows,
+/// categories) is unchanged: the documents to write (new or changed) and to remove.
+pub struct Changes<'a> {
+    pub items: Vec<&'a ServiceItem>,
+    pub notices: Vec<&'a Notice>,
+    pub removed_items: Vec<String>,
+    pub removed_notices: Vec<String>,
+    /// Objects of the old version that the new one does not have.
+    pub stale_objects: Vec<String>,
+    /// Objects the new version adds.
+    pub new_objects: Vec<String>,
+}
+
+/// Writes only what changed, inside `tx`: the result equals `replace_content` with the whole new
+/// version (tested), at a fraction of the writes.
+pub fn apply_changes(tx: &Transaction, county: &County, packed: &Packed, changes: &Changes) -> rusqlite::Result<()> {
+    const ITEM_TABLES: &[(&str, &str)] = &[
+        ("item", "id"),
+        ("item_life_event", "item"),
+        ("item_text", "item"),
+        ("fee", "item"),
+        ("material_group", "item"),
+        ("material", "item"),
+        ("step", "item"),
+        ("faq", "item"),
+        ("village_override", "item"),
+    ];
+    let items = changes.items.iter().map(|i| i.id.as_str()).chain(changes.removed_items.iter().map(String::as_str));
+    for id in items {
+        for (table, col) in ITEM_TABLES {
+            tx.prepare_cached(&format!("DELETE FROM {table} WHERE {col} = ?1"))?.execute([id])?;
         }
+        tx.prepare_cached("DELETE FROM search_body WHERE kind = ?1 AND id = ?2")?.execute(params![Kind::Guide.as_str(), id])?;
     }
+    let notices = changes.notices.iter().map(|n| n.id.as_str()).chain(changes.removed_notices.iter().map(String::as_str));
+    for id in notices {
+        tx.prepare_cached("DELETE FROM notice WHERE id = ?1")?.execute([id])?;
+        tx.prepare_cached("DELETE FROM search_body WHERE kind = ?1 AND id = ?2")?.execute(params![Kind::Notice.as_str(), id])?;
+    }
+    for h in &changes.stale_objects {
+        tx.prepare_cached("DELETE FROM sync_object WHERE hash = ?1")?.execute([h])?;
+    }
+    insert_objects(tx, changes.new_objects.iter().filter_map(|h| packed.objects.get_key_value(h)))?;
+    write_meta(tx, county, packed)?;
+    write_documents(tx, county, changes.items.iter().copied(), changes.notices.iter().copied())
+}
+
+fn insert_objects<'a>(tx: &Transaction, objects: impl Iterator<Item = (&'a String, &'a Vec<u8>)>) -> rusqlite::Result<()> {
+    let mut obj = tx.prepare("INSERT OR REPLACE INTO sync_object (hash, body) VALUES (?1, ?2)")?;
+    for (hash, body) in objects {
+        obj.execute(params![hash, body])?;
+    }
+    Ok(())
+}
+
+fn write_meta(tx: &Transaction, c: &County, packed: &Packed) -> rusqlite::Result<()> {
     let manifest = String::from_utf8_lossy(&packed.manifest_bytes).into_owned();
-    let c = &content.county;
     let meta = [
         ("content_version", c.content_version.to_string()),
         ("county_name", c.name.clone()),
@@ -44,6 +99,11 @@ pub fn replace_content(tx: &Transaction, content: &Content, packed: &Packed) -> 
     for (k, v) in meta {
         tx.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", params![k, v])?;
     }
+    Ok(())
+}
+
+fn write_base(tx: &Transaction, content: &Content) -> rusqlite::Result<()> {
+    let c = &content.county;
 
     let mut region = tx.prepare(
         "INSERT INTO region (code, level, parent, name, service_room, hours, assistant, phone) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
@@ -78,6 +138,15 @@ pub fn replace_content(tx: &Transaction, content: &Content, packed: &Packed) -> 
         nc.execute(params![n.id, i as i64, n.name])?;
     }
 
+    Ok(())
+}
+
+fn write_documents<'a>(
+    tx: &Transaction,
+    c: &County,
+    items: impl Iterator<Item = &'a ServiceItem> + Clone,
+    notices: impl Iterator<Item = &'a Notice> + Clone,
+) -> rusqlite::Result<()> {
     let mut item = tx.prepare(
         "INSERT INTO item (id, name, code, basic_code, department, item_type, handle_type, for_person, for_legal,
             popularity, summary, legal_limit_value, legal_limit_unit, promised_limit_value, promised_limit_unit,
@@ -95,7 +164,7 @@ pub fn replace_content(tx: &Transaction, content: &Content, packed: &Packed) -> 
     let mut step = tx.prepare("INSERT INTO step (item, ord, name, actor, time_limit, description) VALUES (?1,?2,?3,?4,?5,?6)")?;
     let mut faq = tx.prepare("INSERT INTO faq (item, ord, q, a) VALUES (?1,?2,?3,?4)")?;
     let mut ovr = tx.prepare("INSERT OR REPLACE INTO village_override (item, region, mode, note) VALUES (?1,?2,?3,?4)")?;
-    for it in &content.items {
+    for it in items.clone() {
         let place = it.place.clone().unwrap_or_else(|| c.hall_address.clone());
         let hours = it.hours.clone().unwrap_or_else(|| c.hall_hours.clone());
         item.execute(params![
@@ -174,7 +243,7 @@ pub fn replace_content(tx: &Transaction, content: &Content, packed: &Packed) -> 
     }
 
     let mut body = tx.prepare("INSERT INTO search_body (kind, id, body) VALUES (?1, ?2, ?3)")?;
-    for it in &content.items {
+    for it in items {
         let mut text: Vec<&str> = vec![&it.summary, &it.result.name];
         text.extend(it.conditions.iter().map(String::as_str));
         for g in &it.material_group {
@@ -191,7 +260,7 @@ pub fn replace_content(tx: &Transaction, content: &Content, packed: &Packed) -> 
         }
         body.execute(params![Kind::Guide.as_str(), it.id, crate::search::body::tokens(&text.join("\n"))])?;
     }
-    for n in &content.notices {
+    for n in notices.clone() {
         body.execute(params![Kind::Notice.as_str(), n.id, crate::search::body::tokens(&format!("{}\n{}\n{}", n.summary, n.publisher, n.body))])?;
     }
 
@@ -199,7 +268,7 @@ pub fn replace_content(tx: &Transaction, content: &Content, packed: &Packed) -> 
         "INSERT INTO notice (id, title, index_no, category, publisher, doc_no, written, published, scope, summary, body)
          VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
     )?;
-    for n in &content.notices {
+    for n in notices {
         notice.execute(params![
             n.id,
             n.title,

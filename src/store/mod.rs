@@ -176,6 +176,24 @@ impl Store {
         Ok(())
     }
 
+    /// Applies a new version that changes only documents (see `import::apply_changes`), with
+    /// `meta`, in one transaction.
+    pub fn apply_changes(
+        &mut self,
+        county: &crate::model::County,
+        packed: &Packed,
+        changes: &import::Changes,
+        meta: &[(&str, String)],
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        import::apply_changes(&tx, county, packed, changes)?;
+        for (k, v) in meta {
+            tx.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", rusqlite::params![k, v])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Records `meta` values (e.g. the result of the last sync) in one transaction.
     pub fn set_meta(&self, meta: &[(&str, String)]) -> Result<(), StoreError> {
         let tx = self.conn.unchecked_transaction()?;

@@ -11,6 +11,7 @@
 //!    the new sync metadata. Before commit nothing is visible; after it, everything is.
 
 pub mod fetch;
+pub mod bench;
 pub mod worker;
 
 use std::collections::{BTreeMap, HashSet};
@@ -227,7 +228,7 @@ fn classify(e: tough::error::Error, fetcher: &Fetcher) -> Failure {
             Status::Expired,
             format!("服务器上的签名信息（{role}）已过期：继续显示现有内容。请县里重新签名发布（banshi publish --refresh）。"),
         ),
-        _ if fetcher.network_failed() => fail(Status::Offline, format!("网络不通或中断：{text}")),
+        _ if fetcher.network_failed() => fail(Status::Offline, format!("连不上服务器或网络中断，现有内容照常使用：{text}")),
         E::Transport { source, .. } if source.kind() == tough::TransportErrorKind::FileNotFound => {
             fail(Status::Rejected, format!("服务器上缺少文件：{text}。请检查服务器地址是否指向内容仓库。"))
         }
@@ -346,6 +347,18 @@ async fn run(opts: &Options, fetcher: &Fetcher, apply_seconds: &mut f64) -> Resu
 
     let staging = opts.data_dir.join(STAGING_DIR);
     std::fs::create_dir_all(&staging).map_err(|e| fail(Status::Error, format!("无法创建 {}：{e}", staging.display())))?;
+    let old = stored("manifest").and_then(|m| pack::parse_manifest(m.as_bytes()).ok());
+    if let (Some(old), Some(_)) = (old, applied) {
+        if old.base.hash == manifest.base.hash {
+            let started = Instant::now();
+            let applied = incremental(&mut store, fetcher, &base, &staging, &manifest, &manifest_bytes, &old, &sync_meta).await?;
+            if applied {
+                *apply_seconds = started.elapsed().as_secs_f64();
+                let _ = std::fs::remove_dir_all(&staging);
+                return Ok(Status::Updated);
+            }
+        }
+    }
     let objects = collect(&store, fetcher, &base, &staging, &manifest).await?;
 
     let started = Instant::now();
@@ -359,6 +372,88 @@ async fn run(opts: &Options, fetcher: &Fetcher, apply_seconds: &mut f64) -> Resu
     // Committed: the downloads are in the database now.
     let _ = std::fs::remove_dir_all(&staging);
     Ok(Status::Updated)
+}
+
+/// Applies a version whose base is unchanged by writing only the documents that changed.
+/// Returns false (nothing done) when so much changed that a full replace is cheaper, or when
+/// the old version's objects are not all in the database.
+#[allow(clippy::too_many_arguments)]
+async fn incremental(
+    store: &mut Store,
+    fetcher: &Fetcher,
+    base: &url::Url,
+    staging: &Path,
+    manifest: &Manifest,
+    manifest_bytes: &[u8],
+    old: &Manifest,
+    sync_meta: &[(&str, String)],
+) -> Result<bool, Failure> {
+    let rejected = |e: pack::PackError| fail(Status::Rejected, e.to_string());
+    let mut old_set: HashSet<String> = HashSet::new();
+    old_set.insert(old.base.hash.clone());
+    let mut old_entries = std::collections::HashMap::new();
+    for b in &old.buckets {
+        old_set.insert(b.hash.clone());
+        let Some(body) = store.object(&b.hash)? else { return Ok(false) };
+        let Ok(bucket) = pack::parse_bucket(&body) else { return Ok(false) };
+        for e in bucket.entries {
+            old_set.insert(e.object.hash.clone());
+            old_entries.insert(e.key, e.object.hash);
+        }
+    }
+    let Some(base_body) = store.object(&manifest.base.hash)? else { return Ok(false) };
+    let base_obj = pack::parse_base(&base_body).map_err(rejected)?;
+
+    let mut objects = BTreeMap::new();
+    fetch_all(store, fetcher, base, staging, &manifest.buckets, &mut objects, None).await?;
+    let mut entries = Vec::new();
+    for b in &manifest.buckets {
+        entries.extend(pack::parse_bucket(&objects[&b.hash]).map_err(rejected)?.entries);
+    }
+    if pack::digest(&manifest.base.hash, &entries) != manifest.digest {
+        return Err(fail(Status::Rejected, "内容摘要与清单不一致，已拒绝"));
+    }
+    let new_keys: HashSet<&str> = entries.iter().map(|e| e.key.as_str()).collect();
+    let changed: Vec<&pack::Entry> =
+        entries.iter().filter(|e| old_entries.get(&e.key) != Some(&e.object.hash)).collect();
+    let removed: Vec<&String> = old_entries.keys().filter(|k| !new_keys.contains(k.as_str())).collect();
+    if changed.len() + removed.len() > (entries.len() / 10).max(64) {
+        return Ok(false);
+    }
+    let refs: Vec<ObjectRef> = changed.iter().map(|e| e.object.clone()).collect();
+    fetch_all(store, fetcher, base, staging, &refs, &mut objects, Some(&check_free_space)).await?;
+
+    let mut docs = Vec::new();
+    for e in &changed {
+        docs.push(pack::parse_document(&e.key, &objects[&e.object.hash]).map_err(rejected)?);
+    }
+    let mut new_set: HashSet<String> = entries.iter().map(|e| e.object.hash.clone()).collect();
+    new_set.insert(manifest.base.hash.clone());
+    new_set.extend(manifest.buckets.iter().map(|b| b.hash.clone()));
+    let mut changes = crate::store::import::Changes {
+        items: Vec::new(),
+        notices: Vec::new(),
+        removed_items: Vec::new(),
+        removed_notices: Vec::new(),
+        stale_objects: old_set.difference(&new_set).cloned().collect(),
+        new_objects: new_set.difference(&old_set).cloned().collect(),
+    };
+    for d in &docs {
+        match d {
+            pack::Document::Item(i) => changes.items.push(i),
+            pack::Document::Notice(n) => changes.notices.push(n),
+        }
+    }
+    for k in removed {
+        if let Some(id) = k.strip_prefix("item:") {
+            changes.removed_items.push(id.to_string());
+        } else if let Some(id) = k.strip_prefix("notice:") {
+            changes.removed_notices.push(id.to_string());
+        }
+    }
+    let packed = Packed { manifest: manifest.clone(), manifest_bytes: manifest_bytes.to_vec(), objects };
+    store.apply_changes(&base_obj.county, &packed, &changes, sync_meta)?;
+    Ok(true)
 }
 
 /// Every object of `manifest`, from the database when this kiosk already has it, else

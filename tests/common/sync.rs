@@ -68,3 +68,37 @@ pub fn fingerprint_db(s: &Store) -> String {
     notices.sort();
     format!("{}\n--\n{}", items.join("\n"), notices.join("\n"))
 }
+
+/// Every row of every content table (and the objects), sorted: two stores with the same dump
+/// show residents exactly the same thing.
+pub fn dump(s: &Store) -> Vec<String> {
+    let tables = [
+        "region", "department", "hall_window", "window_department", "life_event", "notice_category", "item",
+        "item_life_event", "item_text", "fee", "material_group", "material", "step", "faq", "village_override", "notice",
+        "sync_object",
+    ];
+    let mut out = Vec::new();
+    for t in tables {
+        let mut st = s.conn().prepare(&format!("SELECT * FROM {t}")).unwrap();
+        let n = st.column_count();
+        let mut rows: Vec<String> = st
+            .query_map([], |r| Ok((0..n).map(|i| format!("{:?}", r.get_ref(i).unwrap())).collect::<Vec<_>>().join("|")))
+            .unwrap()
+            .map(|r| format!("{t}: {}", r.unwrap()))
+            .collect();
+        rows.sort();
+        out.extend(rows);
+    }
+    let mut st = s.conn().prepare("SELECT kind, id, body FROM search_body").unwrap();
+    let mut rows: Vec<String> = st
+        .query_map([], |r| Ok(format!("search_body: {}|{}|{}", r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    rows.sort();
+    out.extend(rows);
+    for k in ["content_digest", "manifest", "content_version", "county_name", "hall_address"] {
+        out.push(format!("meta {k}: {:?}", s.meta(k).unwrap()));
+    }
+    out
+}
