@@ -185,6 +185,9 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
 
 /// Search over a generated county: index build time and memory, and the latency of every
 /// keystroke when the queries are typed one key at a time as on the kiosk keyboard.
+/// Times each query is typed in the search benchmark (see `search_bench`).
+const KEYSTROKE_ROUNDS: usize = 3;
+
 fn search_bench(items: usize) -> serde_json::Value {
     use crate::search::{SearchIndex, Typing};
     // Memory: growth of this process from before the documents exist to after the index is
@@ -215,14 +218,24 @@ fn search_bench(items: usize) -> serde_json::Value {
     let mut keystrokes = Vec::new();
     let mut full = Vec::new();
     for q in SEARCH_QUERIES {
-        let mut typing = Typing::new(50);
-        for &b in q.as_bytes() {
-            let t = Instant::now();
-            typing.push(&index, b);
-            keystrokes.push(t.elapsed().as_secs_f64() * 1000.0);
-            if std::env::var_os("BANSHI_BENCH_TRACE").is_some() {
-                eprintln!("{q} {} {:.2} ms {} hits", typing.query(), keystrokes.last().unwrap(), typing.answer().map_or(0, |a| a.total));
+        // Each query is typed KEYSTROKE_ROUNDS times; a keystroke's figure is the median of its
+        // rounds, so one pause of this process by the scheduler (another program on the board)
+        // does not count as the cost of a key.
+        let mut rounds: Vec<Vec<f64>> = vec![Vec::new(); q.len()];
+        for _ in 0..KEYSTROKE_ROUNDS {
+            let mut typing = Typing::new(50);
+            for (i, &b) in q.as_bytes().iter().enumerate() {
+                let t = Instant::now();
+                typing.push(&index, b);
+                rounds[i].push(t.elapsed().as_secs_f64() * 1000.0);
+                if std::env::var_os("BANSHI_BENCH_TRACE").is_some() {
+                    eprintln!("{q} {} {:.2} ms {} hits", typing.query(), rounds[i].last().unwrap(), typing.answer().map_or(0, |a| a.total));
+                }
             }
+        }
+        for mut r in rounds {
+            r.sort_by(|a, b| a.total_cmp(b));
+            keystrokes.push(r[r.len() / 2]);
         }
         let t = Instant::now();
         let _ = index.search(q, 50, None);
@@ -238,6 +251,7 @@ fn search_bench(items: usize) -> serde_json::Value {
         "build_ms": build_ms,
         "index_mb": (index_mb * 10.0).round() / 10.0,
         "keystroke_ms": stats(keystrokes),
+        "keystroke_rounds": KEYSTROKE_ROUNDS,
         "whole_query_ms": stats(full),
     })
 }

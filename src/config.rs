@@ -181,6 +181,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn server_is_one_address_or_a_list_and_needs_a_trust_root() {
+        let one = Config::parse("server = \"https://a.example/banshi/\"\ntrust_root = \"/etc/banshi/root.json\"\n").unwrap();
+        assert_eq!(one.server, vec!["https://a.example/banshi/"]);
+        let two = Config::parse("server = [\"https://a/\", \"/media/usb\"]\ntrust_root = \"/r.json\"\n").unwrap();
+        assert_eq!(two.server.len(), 2);
+        let e = Config::parse("server = \"https://a/\"\n").unwrap_err();
+        assert!(e.contains("trust_root"), "{e}");
+        let e = Config::parse("server = \"https://a/\"\ntrust_root = \"/r\"\nsync_interval_secs = 5\n").unwrap_err();
+        assert!(e.contains("sync_interval_secs"), "{e}");
+    }
+
+    #[test]
     fn empty_file_means_defaults() {
         assert_eq!(Config::parse("").unwrap(), Config::default());
     }

@@ -554,3 +554,27 @@ async fn fetch_all(
 fn to_json<T: Serialize>(v: &T) -> String {
     serde_json::to_string(v).expect("signed metadata serialises")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_download_that_does_not_fit_is_refused_before_it_starts() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = check_free_space(dir.path(), u64::MAX / 8).unwrap_err();
+        assert_eq!(e.status, Status::Error);
+        assert!(e.message.contains("磁盘空间不足") && e.message.contains("MB"), "{}", e.message);
+        assert!(check_free_space(dir.path(), 1024).is_ok());
+    }
+
+    #[test]
+    fn statuses_round_trip_and_exit_codes() {
+        for s in [Status::Updated, Status::UpToDate, Status::Rejected, Status::Offline, Status::Expired, Status::Error] {
+            assert_eq!(Status::parse(s.as_str()), Some(s));
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        }
+        assert!(!Status::Expired.is_failure() && !Status::UpToDate.is_failure());
+        assert!(Status::Rejected.is_failure() && Status::Offline.is_failure());
+    }
+}
