@@ -35,8 +35,16 @@ pub struct KeygenOptions {
     pub force: bool,
 }
 
-/// Writes `bytes` to `path` via a temporary file and rename, with the given mode.
+/// Writes `bytes` to `path` via a temporary file and rename, with the given mode, and makes
+/// it durable (file and directory fsync).
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> anyhow::Result<()> {
+    write_renamed(path, bytes, mode, true)
+}
+
+/// Writes `bytes` to `path` via a temporary file and rename; `durable` fsyncs the file and its
+/// directory. Many files written with `durable = false` are made durable at once with
+/// `rustix::fs::syncfs` (see `publish`).
+pub fn write_renamed(path: &Path, bytes: &[u8], mode: u32, durable: bool) -> anyhow::Result<()> {
     let tmp = PathBuf::from(format!("{}.tmp", path.display()));
     let mut f = OpenOptions::new()
         .write(true)
@@ -44,11 +52,15 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> anyhow::Result<()> 
         .truncate(true)
         .mode(mode)
         .open(&tmp)
-        .with_context(|| format!("无法写入 {}", tmp.display()))?;
-    f.write_all(bytes).and_then(|_| f.sync_all()).with_context(|| format!("无法写入 {}", tmp.display()))?;
+        .with_context(|| format!("无法写入 {}（磁盘满了或没有权限？）", tmp.display()))?;
+    f.write_all(bytes)
+        .and_then(|_| if durable { f.sync_all() } else { Ok(()) })
+        .with_context(|| format!("无法写入 {}（磁盘满了？）", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("无法写入 {}", path.display()))?;
-    if let Some(dir) = path.parent() {
-        std::fs::File::open(dir).and_then(|d| d.sync_all()).ok();
+    if durable {
+        if let Some(dir) = path.parent() {
+            std::fs::File::open(dir).and_then(|d| d.sync_all()).ok();
+        }
     }
     Ok(())
 }

@@ -85,7 +85,7 @@ fn write_object(repo: &Path, hash: &str, bytes: &[u8]) -> anyhow::Result<bool> {
         return Ok(false);
     }
     std::fs::create_dir_all(path.parent().unwrap()).with_context(|| format!("无法创建 {}", path.display()))?;
-    keys::write_atomic(&path, bytes, 0o644)?;
+    keys::write_renamed(&path, bytes, 0o644, false)?;
     Ok(true)
 }
 
@@ -128,6 +128,10 @@ pub fn publish_content(
                     reused += 1;
                 }
             }
+            // Every new object on disk before any metadata can point at it: one syncfs instead
+            // of an fsync per object (10,000 of them took most of a publish).
+            let repo_dir = std::fs::File::open(repo).with_context(|| format!("无法打开 {}", repo.display()))?;
+            rustix::fs::syncfs(&repo_dir).with_context(|| format!("无法把 {} 写入磁盘", repo.display()))?;
             keys::write_atomic(&manifest_path, &packed.manifest_bytes, 0o644)?;
             packed.manifest
         }
