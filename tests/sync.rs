@@ -491,3 +491,41 @@ fn dir_size(dir: &Path) -> u64 {
     n
 }
 
+
+/// A kiosk whose disk is nearly full: a big update is refused before downloading, with a
+/// message saying what to do, and the content in use stays. Uses a real small file system
+/// (tmpfs), which needs root (as in CI); elsewhere the test says so and does nothing.
+#[test]
+fn a_full_disk_is_refused_up_front_and_loses_nothing() {
+    struct Mount(PathBuf);
+    impl Drop for Mount {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount").arg(&self.0).status();
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let ok = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=40m", "tmpfs"])
+        .arg(dir.path())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        eprintln!("skipped: mounting a small tmpfs needs root");
+        return;
+    }
+    let _mount = Mount(dir.path().to_path_buf());
+    let county = TestCounty::new();
+    let small = banshi::sample::sample();
+    county.publish(&small);
+    let r = sync::run_once(&county.dir_options(dir.path()));
+    assert_eq!(r.status, Status::Updated, "{:?}", r.error);
+    county.publish(&banshi::sample::generated(3000));
+    let r = sync::run_once(&county.dir_options(dir.path()));
+    assert_eq!(r.status, Status::Error);
+    let e = r.error.unwrap();
+    assert!(e.contains("磁盘空间不足") && e.contains("清理"), "{e}");
+    let store = Store::open(&dir.path().join(DB_FILE)).unwrap();
+    assert_eq!(fingerprint_db(&store), fingerprint(&small));
+    assert_eq!(store.meta(sync::keys::LAST_STATUS).unwrap().as_deref(), Some("error"));
+}

@@ -492,9 +492,9 @@ async fn collect(
 type FreeCheck = dyn Fn(&Path, u64) -> Result<(), Failure>;
 
 /// Refuses to start downloading `need` bytes unless the disk has room for them three times
-/// over (downloads, the objects in the database, the content tables) plus 64 MB.
+/// over (downloads, the objects in the database, the content tables) plus 16 MB.
 fn check_free_space(dir: &Path, need: u64) -> Result<(), Failure> {
-    let want = need.saturating_mul(3) + 64 * 1024 * 1024;
+    let want = need.saturating_mul(3) + 16 * 1024 * 1024;
     let free = match rustix::fs::statvfs(dir) {
         Ok(s) => s.f_bavail.saturating_mul(s.f_frsize),
         Err(_) => return Ok(()),
