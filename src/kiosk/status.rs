@@ -43,12 +43,20 @@ pub fn line(s: &SyncState, now: DateTime<Utc>) -> (String, Kind) {
     let v = s.content_version;
     let imported = parse(&s.imported_at).map(day).unwrap_or_default();
     if let Some(expires) = parse(&s.expires) {
-        if now >= expires || s.last_status.as_deref() == Some("expired") {
+        if now >= expires {
             return (
-                format!("办事指南第 {v} 版已过有效期（{}），内容可能不是最新，请以窗口工作人员说明为准", day(expires.min(now))),
+                format!("办事指南第 {v} 版已过有效期（{}），内容可能不是最新，请以窗口工作人员说明为准", day(expires)),
                 Kind::Expired,
             );
         }
+    }
+    if s.last_status.as_deref() == Some("expired") {
+        // The server only offers metadata past its expiry: what is shown cannot be confirmed.
+        let since = parse(&s.last_ok).map(minute).unwrap_or(imported);
+        return (
+            format!("县里服务器上的内容已过有效期，本机显示的是 {since} 核对过的内容，可能不是最新，请以窗口工作人员说明为准"),
+            Kind::Expired,
+        );
     }
     if !s.syncing {
         return (format!("办事指南第 {v} 版 · 更新于 {imported} · 断网也能查"), Kind::Ok);
@@ -98,8 +106,10 @@ mod tests {
         let (t, k) = line(&state(Some("up-to-date"), "2026-11-21T00:00:00Z"), now);
         assert_eq!(k, Kind::Expired);
         assert!(t.contains("有效期"), "{t}");
-        let (_, k) = line(&state(Some("expired"), "2026-12-01T00:00:00Z"), now);
+        assert!(t.contains("2026年11月21日"), "the expiry date: {t}");
+        let (t, k) = line(&state(Some("expired"), "2026-12-01T00:00:00Z"), now);
         assert_eq!(k, Kind::Expired);
+        assert!(t.contains("服务器上的内容已过有效期") && t.contains("11月20日"), "{t}");
     }
 
     #[test]
