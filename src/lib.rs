@@ -14,6 +14,7 @@ pub mod kiosk;
 pub mod qr;
 pub mod bench;
 pub mod config;
+pub mod doctor;
 pub mod pack;
 pub mod publish;
 pub mod serve;

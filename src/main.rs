@@ -105,6 +105,14 @@ enum Command {
     },
     /// Fetch and apply the county's signed content once.
     Sync(SyncArgs),
+    /// Technicians: check this kiosk (config, data, content, trust, server, sync, expiry, disk).
+    Doctor {
+        /// Config file (default: the one the kiosk uses: $BANSHI_CONFIG, /etc/banshi/kiosk.toml, …).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Measure start-up, redraw and memory on this machine (prints JSON).
     Bench(bench::BenchArgs),
     /// Internal: one measured kiosk start, used by `bench`.
@@ -225,6 +233,7 @@ fn main() -> ExitCode {
         }
         Command::Serve { repo, listen } => serve(&repo, &listen),
         Command::Sync(args) => return sync(args),
+        Command::Doctor { config, json } => return doctor(config.as_deref(), json),
         Command::Bench(args) => bench::run(args),
         Command::BenchChild(args) => bench::child(args),
     };
@@ -500,6 +509,30 @@ fn sync(args: SyncArgs) -> ExitCode {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+fn doctor(explicit: Option<&Path>, json: bool) -> ExitCode {
+    let (config, path) = match Config::discover(explicit) {
+        Ok((c, p)) => (Ok(c), p),
+        Err(e) => (Err(e.to_string()), explicit.map(Path::to_path_buf)),
+    };
+    let checks = banshi::doctor::run(config, path.as_deref(), std::time::Duration::from_secs(5));
+    if json {
+        println!("{}", serde_json::to_string_pretty(&checks).unwrap_or_default());
+    } else {
+        for c in &checks {
+            let mark = if c.ok { "通过" } else { "失败" };
+            match &c.hint {
+                Some(h) => println!("[{mark}] {}：{}\n       处理：{h}", c.name, c.detail),
+                None => println!("[{mark}] {}：{}", c.name, c.detail),
+            }
+        }
+    }
+    if checks.iter().all(|c| c.ok) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }
 

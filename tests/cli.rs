@@ -261,3 +261,43 @@ fn keygen_publish_serve_sync_status_with_the_real_binary() {
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).contains("root.json"), "{}", text(&o));
 }
+
+/// `banshi doctor` on a working kiosk (all pass, exit 0) and on broken ones (each failure has
+/// a hint, exit 1).
+#[test]
+fn doctor_passes_a_good_kiosk_and_explains_a_broken_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |name: &str| dir.path().join(name).display().to_string();
+    let (keys, repo, data) = (p("keys"), p("repo"), p("data"));
+    assert!(banshi(&["keygen", "--out", &keys]).status.success());
+    assert!(banshi(&["publish", "--source", &sample(), "--keys", &keys, "--out", &repo]).status.success());
+    let good = p("good.toml");
+    std::fs::write(&good, format!("server = \"{repo}\"\ntrust_root = \"{keys}/root.json\"\ndata_dir = \"{data}\"\n")).unwrap();
+    assert!(banshi(&["sync", "--config", &good, "--json"]).status.success());
+    let o = banshi(&["doctor", "--config", &good, "--json"]);
+    let checks: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let names: Vec<&str> = checks.iter().map(|c| c["name"].as_str().unwrap()).collect();
+    for n in ["配置文件", "数据目录", "磁盘空间", "内容数据库", "信任根", "服务器连通", "上次同步", "内容有效期"] {
+        assert!(names.contains(&n), "{n} missing from {names:?}");
+    }
+    assert!(checks.iter().all(|c| c["ok"] == true), "{checks:?}");
+
+    // Server unreachable, trust root missing, never synced.
+    let bad = p("bad.toml");
+    std::fs::write(&bad, format!("server = \"http://127.0.0.1:9/\"\ntrust_root = \"{}\"\ndata_dir = \"{}\"\n", p("none.json"), p("empty"))).unwrap();
+    let o = banshi(&["doctor", "--config", &bad]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = text(&o);
+    for failed in ["[失败] 内容数据库", "[失败] 信任根", "[失败] 服务器连通"] {
+        assert!(out.contains(failed), "{failed} in\n{out}");
+    }
+    assert!(out.matches("处理：").count() >= 3, "every failure has a hint:\n{out}");
+
+    // A config file with a misspelt key.
+    let typo = p("typo.toml");
+    std::fs::write(&typo, "servr = \"x\"\n").unwrap();
+    let o = banshi(&["doctor", "--config", &typo]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("servr"), "{}", text(&o));
+}

@@ -137,6 +137,29 @@ impl Fetcher {
         FetchError::Network(describe_reqwest(e))
     }
 
+    /// Whether the repository at `source` answers: `Ok(description)` or why not.
+    pub async fn probe(&self, source: &Source) -> Result<String, FetchError> {
+        match source {
+            Source::Dir(d) => {
+                let ts = d.join("metadata").join("timestamp.json");
+                if ts.is_file() {
+                    Ok(format!("{} 可读", d.display()))
+                } else {
+                    Err(FetchError::Bad(format!("{} 里没有 metadata/timestamp.json", d.display())))
+                }
+            }
+            Source::Server(base) => {
+                let url = base.join("metadata/timestamp.json").map_err(|e| FetchError::Bad(e.to_string()))?;
+                let resp = self.client.get(url.clone()).send().await.map_err(|e| self.net_err(&e))?;
+                if resp.status().is_success() {
+                    Ok(format!("{url} 应答正常"))
+                } else {
+                    Err(FetchError::Bad(format!("{url} 应答 HTTP {}", resp.status().as_u16())))
+                }
+            }
+        }
+    }
+
     /// Downloads object `r` from `base` into `dir/HASH` (via `dir/HASH.part`, resuming), checks
     /// length and hash, and returns the path.
     pub async fn object(&self, base: &Url, dir: &Path, r: &ObjectRef) -> Result<PathBuf, FetchError> {

@@ -1,0 +1,153 @@
+//! `banshi doctor`: the checks a technician runs on a kiosk, each a pass/fail line with a hint
+//! for every failure. The same facts the technician screen will show.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::store::{Store, DB_FILE};
+use crate::sync::{self, keys, Source};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub name: &'static str,
+    pub ok: bool,
+    pub detail: String,
+    /// What to do when it failed.
+    pub hint: Option<String>,
+}
+
+fn pass(name: &'static str, detail: impl Into<String>) -> Check {
+    Check { name, ok: true, detail: detail.into(), hint: None }
+}
+
+fn failed(name: &'static str, detail: impl Into<String>, hint: impl Into<String>) -> Check {
+    Check { name, ok: false, detail: detail.into(), hint: Some(hint.into()) }
+}
+
+/// Free bytes for unprivileged users on the file system holding `dir`.
+pub fn free_bytes(dir: &Path) -> Option<u64> {
+    rustix::fs::statvfs(dir).ok().map(|s| s.f_bavail.saturating_mul(s.f_frsize))
+}
+
+/// Below this much free space the check fails.
+const MIN_FREE: u64 = 200 * 1024 * 1024;
+
+/// Runs every check. `config` is the outcome of loading the config file (`path`: which one).
+pub fn run(config: Result<Config, String>, path: Option<&Path>, network_timeout: Duration) -> Vec<Check> {
+    let mut out = Vec::new();
+    let where_ = path.map_or("（没有配置文件，使用默认值）".to_string(), |p| p.display().to_string());
+    let config = match config {
+        Ok(c) => {
+            out.push(pass("配置文件", where_));
+            c
+        }
+        Err(e) => {
+            out.push(failed("配置文件", e, "按提示改正配置文件；配置项说明见 README 的“Configuration”一节。"));
+            return out;
+        }
+    };
+
+    let data = config.data_dir();
+    let probe = data.join(".doctor-write-test");
+    match std::fs::create_dir_all(&data).and_then(|_| std::fs::write(&probe, b"ok")) {
+        Ok(()) => {
+            let _ = std::fs::remove_file(&probe);
+            out.push(pass("数据目录", format!("{} 可写", data.display())));
+        }
+        Err(e) => out.push(failed(
+            "数据目录",
+            format!("{} 不可写：{e}", data.display()),
+            "检查目录权限（软件包安装时应属于 banshi 用户）和磁盘是否只读。",
+        )),
+    }
+
+    match free_bytes(&data) {
+        Some(free) if free >= MIN_FREE => out.push(pass("磁盘空间", format!("剩余 {} MB", free / 1_048_576))),
+        Some(free) => out.push(failed(
+            "磁盘空间",
+            format!("只剩 {} MB", free / 1_048_576),
+            "清理磁盘（旧日志、下载文件），至少留出 200 MB，内容更新才能进行。",
+        )),
+        None => out.push(failed("磁盘空间", "无法读取", "检查数据目录是否存在。")),
+    }
+
+    let db = data.join(DB_FILE);
+    let store = match Store::open(&db) {
+        Ok(s) => {
+            let counts = s.counts().ok();
+            let version = s.meta("content_version").ok().flatten().unwrap_or_default();
+            let county = s.meta("county_name").ok().flatten().unwrap_or_default();
+            let digest = s.meta("content_digest").ok().flatten().unwrap_or_default();
+            out.push(pass(
+                "内容数据库",
+                format!(
+                    "{county} 第 {version} 版，事项 {} 项，内容摘要 {}",
+                    counts.map_or(0, |c| c.items),
+                    digest.get(..16).unwrap_or("")
+                ),
+            ));
+            Some(s)
+        }
+        Err(e) => {
+            out.push(failed("内容数据库", e.to_string(), "运行 banshi sync（联网）或 banshi sync --from U盘目录 获取内容。"));
+            None
+        }
+    };
+
+    if config.server.is_empty() {
+        out.push(pass("内容同步", "未配置服务器：使用导入或内置的内容"));
+        return out;
+    }
+    match config.trust_root.as_deref().map(std::fs::read) {
+        Some(Ok(b)) if serde_json::from_slice::<serde_json::Value>(&b).is_ok_and(|v| v["signed"]["_type"] == "root") => {
+            out.push(pass("信任根", config.trust_root.as_ref().unwrap().display().to_string()))
+        }
+        Some(Ok(_)) => out.push(failed("信任根", "文件不是 root.json", "向县里重新索取 root.json，放到 trust_root 指定的位置。")),
+        Some(Err(e)) => out.push(failed("信任根", format!("无法读取：{e}"), "向县里索取 root.json，放到 trust_root 指定的位置。")),
+        None => out.push(failed("信任根", "没有配置 trust_root", "在配置文件写 trust_root = \"/etc/banshi/root.json\"。")),
+    }
+
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
+    for s in &config.server {
+        let result = match (Source::parse(s), sync::Fetcher::new(sync::Timeouts { connect: network_timeout, read: network_timeout }), &rt) {
+            (Ok(src), Ok(f), Ok(rt)) => {
+                rt.block_on(async { tokio::time::timeout(network_timeout * 2, f.probe(&src)).await })
+                    .unwrap_or_else(|_| Err(sync::FetchError::Network("超时".into())))
+                    .map_err(|e| e.to_string())
+            }
+            (Err(e), _, _) => Err(e),
+            (_, Err(e), _) => Err(e),
+            (_, _, Err(e)) => Err(e.to_string()),
+        };
+        match result {
+            Ok(d) => out.push(pass("服务器连通", d)),
+            Err(e) => out.push(failed("服务器连通", format!("{s}：{e}"), "检查网线/4G、DNS 和防火墙；地址写错时改配置的 server。断网时终端照常显示已有内容。")),
+        }
+    }
+
+    let Some(store) = store else { return out };
+    let meta = |k: &str| store.meta(k).ok().flatten().filter(|v| !v.is_empty());
+    match meta(keys::LAST_STATUS).as_deref() {
+        Some(st @ ("updated" | "up-to-date")) => out.push(pass("上次同步", format!("{st}，{}", meta(keys::LAST_SYNC).unwrap_or_default()))),
+        Some(st) => out.push(failed(
+            "上次同步",
+            format!("{st}，{}：{}", meta(keys::LAST_SYNC).unwrap_or_default(), meta(keys::LAST_ERROR).unwrap_or_default()),
+            "按错误信息处理；banshi sync --json 可立即重试。被拒绝（rejected）时请联系县里核对发布的内容和密钥。",
+        )),
+        None => out.push(failed("上次同步", "还没有同步过", "运行 banshi sync --json，或等终端自动同步。")),
+    }
+    let expires = meta(keys::EXPIRES).and_then(|e| chrono::DateTime::parse_from_rfc3339(&e).ok());
+    match expires {
+        Some(t) if t > chrono::Utc::now() => out.push(pass("内容有效期", format!("至 {}", t.format("%Y-%m-%d %H:%M")))),
+        Some(t) => out.push(failed(
+            "内容有效期",
+            format!("已于 {} 过期", t.format("%Y-%m-%d %H:%M")),
+            "请县里重新签名发布（banshi publish --refresh），并确认本机能连上服务器。",
+        )),
+        None => out.push(failed("内容有效期", "没有签名信息（内容不是同步来的）", "运行 banshi sync 从县里获取签名的内容。")),
+    }
+    out
+}
