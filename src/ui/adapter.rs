@@ -445,6 +445,19 @@ fn at_rest(w: &AppWindow, c: &Controller) -> bool {
 }
 
 fn tick(w: &AppWindow, ctl: &Rc<RefCell<Controller>>) {
+    // systemd (Type=notify, WatchdogSec): the first tick says the UI is up, every tick that the
+    // UI loop is alive. A hung UI stops ticking and systemd restarts the kiosk. Without
+    // NOTIFY_SOCKET (not under systemd) this does nothing.
+    let first = ctl.borrow().now.is_zero();
+    let mut state = vec![sd_notify::NotifyState::Watchdog];
+    if first {
+        state.push(sd_notify::NotifyState::Ready);
+    }
+    if let Err(e) = sd_notify::notify(&state) {
+        if first {
+            eprintln!("banshi: cannot notify systemd: {e}");
+        }
+    }
     if !ctl.borrow().clock_frozen {
         update_clock(w);
     }
