@@ -9,7 +9,7 @@ use serde::Deserialize;
 /// Every key a config file may have.
 pub const KEYS: &[&str] = &[
     "kiosk_id", "hall_name", "region", "data_dir", "idle_timeout_secs", "idle_warning_secs", "large_text", "server",
-    "trust_root", "sync_interval_secs",
+    "trust_root", "sync_interval_secs", "technician_pin_hash",
 ];
 
 /// Where a packaged kiosk keeps its configuration.
@@ -40,6 +40,8 @@ pub struct Config {
     pub trust_root: Option<PathBuf>,
     /// Seconds between syncs when all is well (failures retry sooner, backing off).
     pub sync_interval_secs: u64,
+    /// The technician PIN as made by `banshi pin-hash` (never the PIN itself).
+    pub technician_pin_hash: Option<String>,
 }
 
 impl Default for Config {
@@ -55,6 +57,7 @@ impl Default for Config {
             server: Vec::new(),
             trust_root: None,
             sync_interval_secs: 900,
+            technician_pin_hash: None,
         }
     }
 }
@@ -98,6 +101,11 @@ impl Config {
         }
         if !config.server.is_empty() && config.trust_root.is_none() {
             return Err("配置了 server 但没有 trust_root：终端要用县里发的 root.json 核对内容签名，请写 trust_root = \"/etc/banshi/root.json\"。".into());
+        }
+        if let Some(h) = &config.technician_pin_hash {
+            if !crate::pin::is_valid_hash(h) {
+                return Err("technician_pin_hash 不对：这里要填 banshi pin-hash 生成的整串（以 pbkdf2-sha256$ 开头），不能直接写 PIN。".into());
+            }
         }
         if config.sync_interval_secs < 60 {
             return Err(format!("sync_interval_secs = {} 太短：至少 60 秒，建议 900（15 分钟）。", config.sync_interval_secs));
@@ -190,6 +198,15 @@ mod tests {
         assert!(e.contains("trust_root"), "{e}");
         let e = Config::parse("server = \"https://a/\"\ntrust_root = \"/r\"\nsync_interval_secs = 5\n").unwrap_err();
         assert!(e.contains("sync_interval_secs"), "{e}");
+    }
+
+    #[test]
+    fn the_pin_is_accepted_only_as_a_hash() {
+        let h = crate::pin::hash("135790");
+        let c = Config::parse(&format!("technician_pin_hash = \"{h}\"\n")).unwrap();
+        assert!(crate::pin::verify("135790", c.technician_pin_hash.as_deref().unwrap()));
+        let e = Config::parse("technician_pin_hash = \"135790\"\n").unwrap_err();
+        assert!(e.contains("technician_pin_hash") && e.contains("pin-hash"), "{e}");
     }
 
     #[test]

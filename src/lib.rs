@@ -16,6 +16,7 @@ pub mod bench;
 pub mod config;
 pub mod doctor;
 pub mod pack;
+pub mod pin;
 pub mod publish;
 pub mod serve;
 pub mod sync;

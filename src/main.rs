@@ -105,6 +105,9 @@ enum Command {
     },
     /// Fetch and apply the county's signed content once.
     Sync(SyncArgs),
+    /// Technicians: read a PIN (4–12 digits) from standard input and print the line for
+    /// `technician_pin_hash` in kiosk.toml.
+    PinHash,
     /// Technicians: check this kiosk (config, data, content, trust, server, sync, expiry, disk).
     Doctor {
         /// Config file (default: the one the kiosk uses: $BANSHI_CONFIG, /etc/banshi/kiosk.toml, …).
@@ -234,6 +237,7 @@ fn main() -> ExitCode {
         Command::Serve { repo, listen } => serve(&repo, &listen),
         Command::Sync(args) => return sync(args),
         Command::Doctor { config, json } => return doctor(config.as_deref(), json),
+        Command::PinHash => pin_hash(),
         Command::Bench(args) => bench::run(args),
         Command::BenchChild(args) => bench::child(args),
     };
@@ -510,6 +514,15 @@ fn sync(args: SyncArgs) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+fn pin_hash() -> anyhow::Result<()> {
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).context("无法读取 PIN")?;
+    let pin = line.trim();
+    banshi::pin::check_pin(pin).map_err(|e| anyhow!(e))?;
+    println!("technician_pin_hash = \"{}\"", banshi::pin::hash(pin));
+    Ok(())
 }
 
 fn doctor(explicit: Option<&Path>, json: bool) -> ExitCode {
