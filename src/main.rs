@@ -280,7 +280,11 @@ fn prepare_fonts(config: &Config) {
 }
 
 fn run_kiosk(args: KioskArgs) -> anyhow::Result<()> {
-    let mut config = config(&args.content)?;
+    let mut config = match config(&args.content) {
+        Ok(c) => c,
+        // A kiosk must never show a black screen: explain on screen, wait for the fix.
+        Err(e) => return setup_screen(&args, &format!("{e:#}")),
+    };
     prepare_fonts(&config);
     config.large_text |= args.large_text;
     let store = open_store(&args.content, &config)?;
@@ -318,6 +322,30 @@ fn run_kiosk(args: KioskArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The kiosk window showing what is wrong with the configuration. Every 5 s the config is read
+/// again; once it loads, the process exits (status 0) so that systemd starts the kiosk afresh.
+fn setup_screen(args: &KioskArgs, message: &str) -> anyhow::Result<()> {
+    eprintln!("banshi: {message}");
+    let config = Config::default();
+    prepare_fonts(&config);
+    let ui = banshi::ui::KioskUi::new(Store::in_memory(&sample::sample())?, config)?;
+    ui.show_setup(message);
+    use slint::ComponentHandle;
+    if args.fullscreen {
+        ui.window.window().set_fullscreen(true);
+    }
+    let explicit = args.content.config.clone();
+    let timer = slint::Timer::default();
+    timer.start(slint::TimerMode::Repeated, std::time::Duration::from_secs(5), move || {
+        if Config::discover(explicit.as_deref()).is_ok() {
+            eprintln!("banshi: 配置已改好，重新启动。");
+            let _ = slint::quit_event_loop();
+        }
+    });
+    ui.window.run().context("无法打开显示窗口")?;
+    Ok(())
+}
+
 fn screenshot(args: ScreenshotArgs) -> anyhow::Result<()> {
     let mut config = config(&args.content)?;
     prepare_fonts(&config);
@@ -334,7 +362,10 @@ fn screenshot(args: ScreenshotArgs) -> anyhow::Result<()> {
         screen.resize(size.0, size.1);
         ui.open(Route::Home);
         ui.set_large_text(large);
-        if page == "idle-warning" {
+        ui.show_setup("");
+        if page == "setup" {
+            ui.show_setup("配置文件 /etc/banshi/kiosk.toml 有误：第 3 行：不认识的配置项 servr，可能拼错了。可用的配置项：kiosk_id, hall_name, region, …");
+        } else if page == "idle-warning" {
             ui.open(Route::Guide(bench::longest_guide(&ui)?));
             ui.show_idle_warning(25);
         } else {

@@ -366,3 +366,17 @@ fn a_sync_switches_the_running_kiosk_to_the_new_version() {
     assert!(k(&ui).get_status_text().contains("有效期"), "{}", k(&ui).get_status_text());
     assert!(k(&ui).get_guide().name.ends_with("（已更新）"), "the content in use is kept");
 }
+
+/// A kiosk that cannot run as configured covers the whole screen with what is wrong, for the
+/// technician, instead of a black screen or a half-working kiosk.
+#[test]
+fn a_broken_config_shows_the_setup_screen() {
+    let ui = kiosk();
+    let message = "配置文件 /etc/banshi/kiosk.toml 有误：不认识的配置项 servr";
+    assert!(ElementHandle::find_by_accessible_label(&ui.window, "setup-message").next().is_none());
+    ui.show_setup(message);
+    let el = ElementHandle::find_by_accessible_label(&ui.window, "setup-message").next().expect("setup screen shown");
+    let size = el.size();
+    assert!(size.width > 300.0 && size.height > 20.0, "the message is laid out: {size:?}");
+    assert_eq!(k(&ui).get_setup_message(), message);
+}

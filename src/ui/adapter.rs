@@ -315,6 +315,11 @@ impl KioskUi {
         }
     }
 
+    /// Covers the screen with the setup message (the kiosk cannot run as configured).
+    pub fn show_setup(&self, message: &str) {
+        self.kiosk().set_setup_message(message.into());
+    }
+
     /// Shows the idle warning with `seconds` left (screenshots).
     pub fn show_idle_warning(&self, seconds: u32) {
         let k = self.kiosk();
