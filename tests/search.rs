@@ -2,7 +2,7 @@
 //! service or notice within the top 3.
 
 use banshi::sample::sample;
-use banshi::search::{SearchIndex, Typing};
+use banshi::search::{SearchIndex, Split, Typing};
 use banshi::store::Store;
 
 fn setup() -> (Store, SearchIndex) {
@@ -177,30 +177,10 @@ fn nothing_found_and_odd_input_are_handled() {
 
 #[test]
 fn typing_equals_searching_at_once_over_a_larger_county() {
-    // The sample's documents copied with numbered titles (as the benchmark does), so fields are
-    // shared by many documents and many fields match the first keys.
-    let store = Store::in_memory(&sample()).unwrap();
-    let base = store.search_docs().unwrap();
-    let docs: Vec<_> = (0..1500)
-        .map(|i| {
-            let mut d = base[i % base.len()].clone();
-            (d.id, d.title) = banshi::sample::numbered(&d.id, &d.title, i / base.len());
-            d
-        })
-        .collect();
-    let index = SearchIndex::build(docs);
-    let mut seed = 0x2545_f491_4f6c_dd1du64;
-    let mut rnd = move |m: u64| {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed % m
-    };
-    let common = b"shzngaeiuoyjx";
-    let all = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let index = SearchIndex::build(numbered_county(1500));
+    let mut rnd = random(0x2545_f491_4f6c_dd1d);
     for _ in 0..300 {
-        let len = 1 + rnd(8) as usize;
-        let query: Vec<u8> = (0..len).map(|_| if rnd(10) < 7 { common[rnd(13) as usize] } else { all[rnd(36) as usize] }).collect();
+        let query = random_query(&mut rnd, 1);
         let mut typing = Typing::new(20);
         for n in 1..=query.len() {
             let typed = typing.push(&index, query[n - 1]).unwrap().clone();
@@ -210,4 +190,69 @@ fn typing_equals_searching_at_once_over_a_larger_county() {
             assert_eq!((hits(&typed), typed.total, typed.next), (hits(&direct), direct.total, direct.next), "{q}");
         }
     }
+}
+
+#[test]
+fn keystrokes_shared_between_threads_give_the_same_answers() {
+    // A county large enough that the second key extends over 20,000 fields, typed with one
+    // thread and with the work cut into 2 and 3 runs (down to small sets of fields).
+    let docs = numbered_county(30_000);
+    let mut one = SearchIndex::build(docs.clone());
+    one.set_split(Split { threads: 1, min_fields: 1 });
+    let splits = [Split { threads: 2, min_fields: 10_000 }, Split { threads: 2, min_fields: 1 }, Split { threads: 3, min_fields: 1 }];
+    let mut index = SearchIndex::build(docs);
+    let mut rnd = random(0x9e37_79b9_7f4a_7c15);
+    let mut queries: Vec<Vec<u8>> = [&b"shenfenzheng"[..], b"zhunshengzheng", b"jiehun", b"sbk"].iter().map(|q| q.to_vec()).collect();
+    queries.extend((0..60).map(|_| random_query(&mut rnd, 2)));
+    let mut widest = 0;
+    for split in splits {
+        index.set_split(split);
+        for query in &queries {
+            let (mut single, mut shared) = (Typing::new(20), Typing::new(20));
+            for (n, &key) in query.iter().enumerate() {
+                let a = single.push(&one, key).unwrap();
+                let b = shared.push(&index, key).unwrap();
+                if n == 1 {
+                    widest = widest.max(a.matched.len());
+                }
+                let hits = |r: &banshi::search::Results| r.hits.iter().map(|h| (h.id.clone(), h.score)).collect::<Vec<_>>();
+                let q = String::from_utf8_lossy(&query[..=n]);
+                assert_eq!((hits(a), a.total, a.next), (hits(b), b.total, b.next), "{q} {split:?}");
+                assert!(a.matched == b.matched && a.frontier == b.frontier, "{q} {split:?}");
+            }
+        }
+    }
+    assert!(widest > 20_000, "the second key extends only {widest} fields");
+}
+
+/// The sample's documents copied with numbered titles (as the benchmark does), `n` in all, so
+/// fields are shared by many documents and many fields match the first keys.
+fn numbered_county(n: usize) -> Vec<banshi::search::Doc> {
+    let store = Store::in_memory(&sample()).unwrap();
+    let base = store.search_docs().unwrap();
+    (0..n)
+        .map(|i| {
+            let mut d = base[i % base.len()].clone();
+            (d.id, d.title) = banshi::sample::numbered(&d.id, &d.title, i / base.len());
+            d
+        })
+        .collect()
+}
+
+/// A small repeatable random number source: `rnd(m)` is below m.
+fn random(mut seed: u64) -> impl FnMut(u64) -> u64 {
+    move |m| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % m
+    }
+}
+
+/// A typed query of `min` to `min + 7` keys, mostly common pinyin letters.
+fn random_query(rnd: &mut impl FnMut(u64) -> u64, min: usize) -> Vec<u8> {
+    let common = b"shzngaeiuoyjx";
+    let all = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let len = min + rnd(8) as usize;
+    (0..len).map(|_| if rnd(10) < 7 { common[rnd(13) as usize] } else { all[rnd(36) as usize] }).collect()
 }

@@ -373,7 +373,7 @@ impl SpellingTable {
 }
 
 /// The paths of every matched field of one query, in the order of `Results::matched`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Frontier {
     /// The keys the paths read.
     query: Vec<u8>,
@@ -438,6 +438,22 @@ impl Frontier {
                 table.extend(f, at.iter().filter_map(|&j| table.seed_path(f, j as usize, first)), key, out)
             }
         }
+    }
+
+    /// A cursor at the i-th matched field: `extend_next` goes on from there.
+    pub fn cursor_at(&self, i: usize) -> Cursor {
+        let seeds = self.seed_counts.get(..i).unwrap_or_default();
+        let seed = seeds.iter().filter(|&&n| n != FROM_SCRATCH).map(|&n| n as usize).sum();
+        Cursor { field: i, seed, scratch: Vec::new() }
+    }
+
+    /// Appends the fields of `other`, a frontier of the same query with its paths (not one-key
+    /// notes), after those of this one.
+    pub fn append(&mut self, other: &Frontier) {
+        debug_assert!(self.query == other.query && self.seed_counts.is_empty() && other.seed_counts.is_empty());
+        let base = self.paths.len() as u32;
+        self.ends.extend(other.ends.iter().map(|&e| base + e));
+        self.paths.extend_from_slice(&other.paths);
     }
 
     /// How many paths there are in all.

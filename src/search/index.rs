@@ -12,8 +12,11 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+use std::ops::Range;
+
 use super::fields::{Class, Fields, FieldsBuilder};
-use super::frontier::{Cursor, Found, Frontier, Outcome, Path};
+use super::frontier::{Found, Frontier, Outcome, Path};
+use super::parallel;
 use super::rank::Tally;
 use super::{is_han, normalize};
 
@@ -116,6 +119,29 @@ pub struct SearchIndex {
     by_key: HashMap<(Kind, String), u32>,
     /// Answers for every one-key query, computed once (the first keystroke is the widest).
     single: HashMap<u8, Results>,
+    split: Split,
+}
+
+/// How a keystroke over many fields shares its work between threads: at most `threads`, each
+/// with at least `min_fields` of the fields to extend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Split {
+    pub threads: usize,
+    pub min_fields: usize,
+}
+
+impl Split {
+    /// As many threads as cores, up to 4 (kiosk boards have 2–4); 10,000 fields take about
+    /// 0.4 ms on a slow board, against 20–50 µs to start a thread.
+    fn for_this_machine() -> Split {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Split { threads: cores.min(4), min_fields: 10_000 }
+    }
+
+    /// How many threads extend `fields` fields.
+    fn parts(&self, fields: usize) -> usize {
+        (fields / self.min_fields.max(1)).clamp(1, self.threads.max(1))
+    }
 }
 
 /// Hits kept for each one-key answer (more than any screen shows).
@@ -158,7 +184,8 @@ impl SearchIndex {
                 ((u32::MAX as u64 - pop) << 32) | e.title_chars.min(u32::MAX as usize) as u64
             })
             .collect();
-        let mut index = SearchIndex { entries, ties, fields: fields.finish(), by_key, single: HashMap::new() };
+        let split = Split::for_this_machine();
+        let mut index = SearchIndex { entries, ties, fields: fields.finish(), by_key, single: HashMap::new(), split };
         index.single = index.first_keys();
         index
     }
@@ -209,6 +236,11 @@ impl SearchIndex {
         self.entries.len()
     }
 
+    /// Shares keystrokes' work between threads as `split` says (the answers do not change).
+    pub fn set_split(&mut self, split: Split) {
+        self.split = split;
+    }
+
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
@@ -240,51 +272,49 @@ impl SearchIndex {
                 return Results { hits, total: r.total, next: r.next, matched: r.matched.clone(), frontier: r.frontier.clone() };
             }
         }
-        let table = &self.fields.table;
-        let mut next = 0u64;
-        let mut found = Matches::with_capacity(within.map_or(0, |w| w.matched.len()));
-        let mut tally = Tally::new(self.entries.len());
-        let mut frontier = Frontier::new(q);
-        // Keeps field u when its paths (just pushed to the frontier) read the whole query.
-        let mut keep = |u: u32, outcome: Outcome, frontier: &mut Frontier| {
-            next |= outcome.next;
-            match outcome.best.and_then(|f| score_spelled(self.fields.class(u), f)) {
-                Some(s) => {
-                    found.push(u, s);
-                    tally.add(self.fields.postings(u), s);
-                    frontier.close();
-                }
-                None => frontier.discard(),
-            }
-        };
         let (last, before) = q.split_last().expect("not empty");
-        match within {
+        let part = match within {
             Some(prev) if prev.frontier.reads(before, prev.matched.len()) => {
-                frontier.reserve(prev.matched.len(), prev.frontier.len().max(2 * prev.matched.len()));
-                let mut cursor = Cursor::default();
-                for &u in &prev.matched {
-                    let outcome = prev.frontier.extend_next(&mut cursor, table, self.fields.field(u), *last, frontier.open());
-                    keep(u, outcome, &mut frontier);
-                }
+                let fields = prev.matched.len();
+                let runs = parallel::runs(fields, self.split.parts(fields));
+                let parts = parallel::run(runs, |run| self.extend_run(prev, run, *last, q));
+                Part::concat(parts)
             }
             _ => {
+                let mut part = Part::new(q, self.entries.len(), within.map_or(0, |w| w.matched.len()), 0);
                 let mut scratch: [Vec<Path>; 2] = Default::default();
                 let mut read = |u: u32| {
                     if self.fields.may_match(u, q) {
-                        let outcome = table.read(self.fields.field(u), q, frontier.open(), &mut scratch);
-                        keep(u, outcome, &mut frontier);
+                        let outcome = self.fields.table.read(self.fields.field(u), q, part.frontier.open(), &mut scratch);
+                        part.keep(&self.fields, u, outcome);
                     }
                 };
                 match within {
                     Some(prev) => prev.matched.iter().copied().for_each(&mut read),
                     None => (0..self.fields.len() as u32).for_each(&mut read),
                 }
+                part
             }
-        }
-        let mut r = self.ranked(found, tally, next, limit);
-        frontier.shrink();
-        r.frontier = frontier;
+        };
+        let mut r = self.ranked(part.found, part.tally, part.next, limit);
+        r.frontier = part.frontier;
+        r.frontier.shrink();
         r
+    }
+
+    /// Extends the paths of `prev`'s matched fields `run` by `key` (the last of `q`). The first
+    /// run makes room for the whole answer, which the other runs are appended to.
+    fn extend_run(&self, prev: &Results, run: Range<usize>, key: u8, q: &[u8]) -> Part {
+        let fields = prev.matched.len();
+        let paths = prev.frontier.len().max(2 * fields);
+        let share = |n: usize| if run.start == 0 { n } else { n * run.len() / fields };
+        let mut part = Part::new(q, self.entries.len(), share(fields), share(paths));
+        let mut cursor = prev.frontier.cursor_at(run.start);
+        for &u in &prev.matched[run] {
+            let outcome = prev.frontier.extend_next(&mut cursor, &self.fields.table, self.fields.field(u), key, part.frontier.open());
+            part.keep(&self.fields, u, outcome);
+        }
+        part
     }
 
     fn chinese(&self, q: &str, limit: usize, body: Option<&dyn Fn(&str) -> Vec<(Kind, String)>>) -> Results {
@@ -345,6 +375,52 @@ impl SearchIndex {
             })
             .collect();
         Results { hits, total: tally.total(), next, matched: found.fields, frontier: Frontier::default() }
+    }
+}
+
+/// What a spelled query found in some fields: the matching ones with their scores, their
+/// documents counted, their paths and the keys that would extend one of them.
+struct Part {
+    found: Matches,
+    tally: Tally,
+    frontier: Frontier,
+    next: u64,
+}
+
+impl Part {
+    /// An empty part for query `q` over `docs` documents, with room for about this many
+    /// fields and paths.
+    fn new(q: &[u8], docs: usize, fields: usize, paths: usize) -> Part {
+        let mut frontier = Frontier::new(q);
+        frontier.reserve(fields, paths);
+        Part { found: Matches::with_capacity(fields), tally: Tally::new(docs), frontier, next: 0 }
+    }
+
+    /// Keeps field u when its paths (just pushed to the frontier) read the whole query.
+    fn keep(&mut self, fields: &Fields, u: u32, outcome: Outcome) {
+        self.next |= outcome.next;
+        match outcome.best.and_then(|f| score_spelled(fields.class(u), f)) {
+            Some(s) => {
+                self.found.push(u, s);
+                self.tally.add(fields.postings(u), s);
+                self.frontier.close();
+            }
+            None => self.frontier.discard(),
+        }
+    }
+
+    /// The parts of consecutive runs of fields put together, in order.
+    fn concat(parts: Vec<Part>) -> Part {
+        let mut parts = parts.into_iter();
+        let mut all = parts.next().expect("at least one part");
+        for p in parts {
+            all.found.fields.extend_from_slice(&p.found.fields);
+            all.found.scores.extend_from_slice(&p.found.scores);
+            all.tally.merge(&p.tally);
+            all.frontier.append(&p.frontier);
+            all.next |= p.next;
+        }
+        all
     }
 }
 

@@ -1,19 +1,21 @@
 //! Finding a service or notice the way residents search: Chinese (Traditional too), full
 //! pinyin, initials, mixed, fuzzy pinyin, aliases and keywords — see `index.rs` for queries
 //! and scores, `fields.rs` for what is indexed, `frontier.rs` for matching typed keys,
-//! `rank.rs` for ranking, `typing.rs` for the keystroke-by-keystroke session the kiosk keyboard
-//! uses, and `log.rs` for the record of searches that found nothing.
+//! `rank.rs` for ranking, `parallel.rs` for sharing a wide keystroke between threads,
+//! `typing.rs` for the keystroke-by-keystroke session the kiosk keyboard uses, and `log.rs` for
+//! the record of searches that found nothing.
 
 pub mod body;
 pub mod fields;
 pub mod frontier;
 pub mod index;
 pub mod log;
+pub mod parallel;
 pub mod pinyin;
 pub mod rank;
 pub mod typing;
 
-pub use index::{Doc, Hit, Kind, Results, SearchIndex};
+pub use index::{Doc, Hit, Kind, Results, SearchIndex, Split};
 pub use typing::Typing;
 
 mod t2s {

@@ -55,6 +55,18 @@ impl Tally {
         self.total
     }
 
+    /// Adds what `other`, a tally over the same documents, counted: as if its `add` calls had
+    /// been made on this one.
+    pub fn merge(&mut self, other: &Tally) {
+        for (a, b) in self.docs_at.iter_mut().zip(&other.docs_at) {
+            *a += b;
+        }
+        for (a, b) in self.seen.0.iter_mut().zip(&other.seen.0) {
+            *a |= b;
+        }
+        self.total = self.seen.0.iter().map(|w| w.count_ones() as usize).sum();
+    }
+
     /// The best `limit` documents, best first, of the items counted: item i's documents are
     /// `postings(i)`, found with `scores[i]`; `ties[d]` is document d's tie-break rank.
     pub fn top<'a>(&self, scores: &[i32], postings: impl Fn(usize) -> &'a [u32], ties: &[u64], limit: usize) -> Vec<Ranked> {
@@ -157,6 +169,13 @@ mod tests {
                 items.iter().for_each(|(d, s)| tally.add(d, *s));
                 let got = (tally.top(&scores, |i| &items[i].0[..], &ties, limit), tally.total());
                 assert_eq!(got, reference(&items, &ties, limit), "round {round} limit {limit}");
+                // Counted in two tallies, then merged: the same.
+                let (mut a, mut b) = (Tally::new(ties.len()), Tally::new(ties.len()));
+                let cut = rnd(items.len() as u64 + 1) as usize;
+                items[..cut].iter().for_each(|(d, s)| a.add(d, *s));
+                items[cut..].iter().for_each(|(d, s)| b.add(d, *s));
+                a.merge(&b);
+                assert_eq!((a.top(&scores, |i| &items[i].0[..], &ties, limit), a.total()), got, "round {round} merged");
             }
         }
     }
