@@ -53,13 +53,6 @@ impl Source {
             }
         }
     }
-
-    pub fn describe(&self) -> String {
-        match self {
-            Source::Server(u) => u.to_string(),
-            Source::Dir(d) => d.display().to_string(),
-        }
-    }
 }
 
 /// Why a fetch failed, as far as the sync status is concerned.
