@@ -232,9 +232,6 @@ fn classify(e: tough::error::Error, fetcher: &Fetcher) -> Failure {
         E::Transport { source, .. } if source.kind() == tough::TransportErrorKind::FileNotFound => {
             fail(Status::Rejected, format!("服务器上缺少文件：{text}。请检查服务器地址是否指向内容仓库。"))
         }
-        E::Transport { ref source, .. } if source.to_string().contains("Connection refused") => {
-            fail(Status::Offline, format!("连不上服务器：{text}"))
-        }
         _ => fail(Status::Rejected, format!("内容校验失败，已拒绝，继续使用现有内容：{text}")),
     }
 }
