@@ -184,8 +184,7 @@ fn rollback_to_an_older_signed_version_is_rejected() {
     common::copy_dir(&county.repo, old_repo.path());
     content.items[1].name.push_str("（二版）");
     county.publish(&content);
-    let kiosk = tempfile::tempdir().unwrap();
-    assert_eq!(sync::run_once(&county.dir_options(kiosk.path())).status, Status::Updated);
+    let kiosk = county.synced_kiosk();
 
     // An attacker (or a stale mirror) serves the validly signed version 1 again.
     let mut opts = county.dir_options(kiosk.path());
@@ -202,8 +201,7 @@ fn mixing_files_of_two_versions_is_rejected() {
     let county = TestCounty::new();
     let mut content = banshi::sample::sample();
     county.publish(&content);
-    let kiosk = tempfile::tempdir().unwrap();
-    assert_eq!(sync::run_once(&county.dir_options(kiosk.path())).status, Status::Updated);
+    let kiosk = county.synced_kiosk();
     content.items[2].name.push_str("（二版）");
     county.publish(&content);
     // Version 2's timestamp with version 1's snapshot under version 2's name.
@@ -220,8 +218,7 @@ fn expired_metadata_is_reported_and_the_content_kept() {
     let county = TestCounty::new();
     let mut content = banshi::sample::sample();
     county.publish(&content);
-    let kiosk = tempfile::tempdir().unwrap();
-    assert_eq!(sync::run_once(&county.dir_options(kiosk.path())).status, Status::Updated);
+    let kiosk = county.synced_kiosk();
     let v1 = fingerprint(&content);
     content.items[3].name.push_str("（过期版）");
     publish::publish_content(Some(&content), &county.keys, &county.repo, 0).unwrap();
@@ -241,8 +238,7 @@ fn key_rotation_is_followed_and_old_keys_stop_working() {
     let county = TestCounty::new();
     let mut content = banshi::sample::sample();
     county.publish(&content);
-    let kiosk = tempfile::tempdir().unwrap();
-    assert_eq!(sync::run_once(&county.dir_options(kiosk.path())).status, Status::Updated);
+    let kiosk = county.synced_kiosk();
 
     let stolen = tempfile::tempdir().unwrap();
     common::copy_dir(&county.keys, stolen.path());
@@ -328,8 +324,7 @@ fn hostile_server(kind: Hostile) -> (String, std::thread::JoinHandle<()>) {
 fn broken_servers_end_in_bounded_time_with_a_clear_status() {
     let county = TestCounty::new();
     county.publish(&banshi::sample::sample());
-    let kiosk = tempfile::tempdir().unwrap();
-    assert_eq!(sync::run_once(&county.dir_options(kiosk.path())).status, Status::Updated);
+    let kiosk = county.synced_kiosk();
     let before = fingerprint_db(&Store::open(&kiosk.path().join(DB_FILE)).unwrap());
 
     // Nothing listening at all.

@@ -40,6 +40,14 @@ impl TestCounty {
         Options::new(source, data.to_path_buf(), Some(self.trust()))
     }
 
+    /// A new kiosk that has synced the current version from the repository folder.
+    pub fn synced_kiosk(&self) -> tempfile::TempDir {
+        let kiosk = tempfile::tempdir().unwrap();
+        let r = banshi::sync::run_once(&self.dir_options(kiosk.path()));
+        assert_eq!(r.status, banshi::sync::Status::Updated, "{:?}", r.error);
+        kiosk
+    }
+
     pub fn dir_options(&self, data: &Path) -> Options {
         Options::new(Source::Dir(self.repo.clone()), data.to_path_buf(), Some(self.trust()))
     }
