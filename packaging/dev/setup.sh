@@ -4,7 +4,7 @@
 # is no cargo. Safe to run again; it does nothing when everything is there.
 set -euo pipefail
 
-packages=(build-essential pkg-config libfontconfig1-dev libxkbcommon-dev)
+packages=(build-essential pkg-config libfontconfig1-dev libxkbcommon-dev libinput-dev libudev-dev libseat-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
