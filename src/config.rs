@@ -6,10 +6,12 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::kiosk::rotation::Rotation;
+
 /// Every key a config file may have.
 pub const KEYS: &[&str] = &[
     "kiosk_id", "hall_name", "region", "data_dir", "idle_timeout_secs", "idle_warning_secs", "large_text", "server",
-    "trust_root", "sync_interval_secs", "technician_pin_hash",
+    "trust_root", "sync_interval_secs", "technician_pin_hash", "rotation",
 ];
 
 /// Where a packaged kiosk keeps its configuration.
@@ -42,6 +44,9 @@ pub struct Config {
     pub sync_interval_secs: u64,
     /// The technician PIN as made by `banshi pin-hash` (never the PIN itself).
     pub technician_pin_hash: Option<String>,
+    /// How far the picture is turned clockwise (0, 90, 180, 270) for a panel mounted on its
+    /// side; touch follows (see `kiosk::rotation`).
+    pub rotation: u32,
 }
 
 impl Default for Config {
@@ -58,6 +63,7 @@ impl Default for Config {
             trust_root: None,
             sync_interval_secs: 900,
             technician_pin_hash: None,
+            rotation: 0,
         }
     }
 }
@@ -86,7 +92,16 @@ impl Config {
                 let key = msg.split('`').nth(1).unwrap_or("");
                 format!("{at}不认识的配置项 {key}，可能拼错了。可用的配置项：{}", KEYS.join(", "))
             } else {
-                format!("{at}{msg}。请对照 README 里的配置示例改正。")
+                // Name the key on the line the error points at, so the technician knows what to fix.
+                let key = e.span().and_then(|s| {
+                    let start = text[..s.start.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+                    let line = text[start..].lines().next().unwrap_or("");
+                    line.split_once('=').map(|(k, _)| k.trim().trim_matches('"').to_string()).filter(|k| KEYS.contains(&k.as_str()))
+                });
+                match key {
+                    Some(k) => format!("{at}配置项 {k} 的值不对（{msg}）。请对照 README 里的配置示例改正。"),
+                    None => format!("{at}{msg}。请对照 README 里的配置示例改正。"),
+                }
             }
         })?;
         if let Some(r) = &config.region {
@@ -106,6 +121,12 @@ impl Config {
             if !crate::pin::is_valid_hash(h) {
                 return Err("technician_pin_hash 不对：这里要填 banshi pin-hash 生成的整串（以 pbkdf2-sha256$ 开头），不能直接写 PIN。".into());
             }
+        }
+        if Rotation::from_degrees(config.rotation).is_none() {
+            return Err(format!(
+                "rotation = {} 不对：只能写 0、90、180 或 270（屏幕顺时针转过的角度；竖放的横屏一般是 90 或 270）。",
+                config.rotation
+            ));
         }
         if config.sync_interval_secs < 60 {
             return Err(format!("sync_interval_secs = {} 太短：至少 60 秒，建议 900（15 分钟）。", config.sync_interval_secs));
@@ -151,6 +172,11 @@ impl Config {
 
     pub fn sync_interval(&self) -> Duration {
         Duration::from_secs(self.sync_interval_secs)
+    }
+
+    /// The configured rotation (checked when the config was read).
+    pub fn rotation(&self) -> Rotation {
+        Rotation::from_degrees(self.rotation).unwrap_or_default()
     }
 
     pub fn idle_warning(&self) -> Duration {
@@ -207,6 +233,16 @@ mod tests {
         assert!(crate::pin::verify("135790", c.technician_pin_hash.as_deref().unwrap()));
         let e = Config::parse("technician_pin_hash = \"135790\"\n").unwrap_err();
         assert!(e.contains("technician_pin_hash") && e.contains("pin-hash"), "{e}");
+    }
+
+    #[test]
+    fn rotation_takes_the_four_right_angles_and_names_them_when_wrong() {
+        assert_eq!(Config::parse("rotation = 90\n").unwrap().rotation(), Rotation::R90);
+        assert_eq!(Config::parse("").unwrap().rotation(), Rotation::R0);
+        let e = Config::parse("rotation = 45\n").unwrap_err();
+        assert!(e.contains("rotation = 45") && e.contains("0、90、180 或 270"), "{e}");
+        let e = Config::parse("kiosk_id = \"a\"\nrotation = \"left\"\n").unwrap_err();
+        assert!(e.contains("第 2 行") && e.contains("配置项 rotation"), "{e}");
     }
 
     #[test]

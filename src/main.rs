@@ -108,6 +108,19 @@ enum Command {
     /// Technicians: read a PIN (4–12 digits) from standard input and print the line for
     /// `technician_pin_hash` in kiosk.toml.
     PinHash,
+    /// Technicians (run as root by the kiosk service before it starts): make touch follow the
+    /// config's `rotation` with a udev rule giving touchscreens a libinput calibration matrix.
+    TouchRotation {
+        /// Config file (default: the one the kiosk uses).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Where to write the rule.
+        #[arg(long, default_value = banshi::kiosk::rotation::RULES_DIR)]
+        rules_dir: PathBuf,
+        /// Only write the rule; do not ask udev to reload and re-apply it.
+        #[arg(long)]
+        no_trigger: bool,
+    },
     /// Technicians: check this kiosk (config, data, content, trust, server, sync, expiry, disk).
     Doctor {
         /// Config file (default: the one the kiosk uses: $BANSHI_CONFIG, /etc/banshi/kiosk.toml, …).
@@ -238,6 +251,7 @@ fn main() -> ExitCode {
         Command::Sync(args) => return sync(args),
         Command::Doctor { config, json } => return doctor(config.as_deref(), json),
         Command::PinHash => pin_hash(),
+        Command::TouchRotation { config, rules_dir, no_trigger } => touch_rotation(config.as_deref(), &rules_dir, !no_trigger),
         Command::Bench(args) => bench::run(args),
         Command::BenchChild(args) => bench::child(args),
     };
@@ -286,6 +300,7 @@ fn run_kiosk(args: KioskArgs) -> anyhow::Result<()> {
         Err(e) => return setup_screen(&args, &format!("{e:#}")),
     };
     prepare_fonts(&config);
+    select_backend(&config)?;
     config.large_text |= args.large_text;
     let store = open_store(&args.content, &config)?;
     let sync = if args.content.content.is_none() { sync_options(&config, None, None, None)? } else { None };
@@ -322,12 +337,70 @@ fn run_kiosk(args: KioskArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// On a kiosk without a desktop (`SLINT_BACKEND=linuxkms…`, as the packaged service runs):
+/// turn the picture by the config's `rotation` and swallow the key chords that would end the
+/// app. Elsewhere (a desktop window) Slint picks its backend itself.
+fn select_backend(config: &Config) -> anyhow::Result<()> {
+    if !std::env::var("SLINT_BACKEND").is_ok_and(|b| b.starts_with("linuxkms")) {
+        return Ok(());
+    }
+    let rotation = config.rotation();
+    if std::env::var_os("SLINT_KMS_ROTATION").is_none() {
+        std::env::set_var("SLINT_KMS_ROTATION", rotation.to_string());
+    }
+    eprintln!("banshi: 使用 linuxkms 显示，画面旋转 {}°", std::env::var("SLINT_KMS_ROTATION").unwrap_or_default());
+    let guard = std::cell::RefCell::new(banshi::kiosk::lockdown::KeyGuard::default());
+    slint::BackendSelector::new()
+        .with_libinput_event_hook(move |event| {
+            use input::event::keyboard::{KeyState, KeyboardEventTrait};
+            match event {
+                input::Event::Keyboard(k) => guard.borrow_mut().key(k.key(), k.key_state() == KeyState::Pressed),
+                _ => false,
+            }
+        })
+        .select()
+        .context("无法打开屏幕（linuxkms）。请用 banshi doctor 检查，或查看 journalctl -t banshi-kiosk")?;
+    Ok(())
+}
+
+/// Writes (or, for 0°, removes) the udev rule that turns touch with the picture, then asks udev
+/// to apply it to the touchscreens already present.
+fn touch_rotation(explicit: Option<&Path>, rules_dir: &Path, trigger: bool) -> anyhow::Result<()> {
+    use banshi::kiosk::rotation::RULES_FILE;
+    let (config, _) = Config::discover(explicit)?;
+    let rotation = config.rotation();
+    let path = rules_dir.join(RULES_FILE);
+    match rotation.udev_rule() {
+        Some(rule) => {
+            std::fs::create_dir_all(rules_dir).with_context(|| format!("无法创建 {}", rules_dir.display()))?;
+            let tmp = path.with_extension("rules.tmp");
+            std::fs::write(&tmp, rule).and_then(|_| std::fs::rename(&tmp, &path)).with_context(|| format!("无法写入 {}", path.display()))?;
+            println!("触摸旋转 {rotation}°：已写入 {}", path.display());
+        }
+        None => match std::fs::remove_file(&path) {
+            Ok(()) => println!("触摸不旋转：已删除 {}", path.display()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => println!("触摸不旋转（rotation = 0）"),
+            Err(e) => return Err(e).with_context(|| format!("无法删除 {}", path.display())),
+        },
+    }
+    if trigger {
+        for args in [&["control", "--reload"][..], &["trigger", "--subsystem-match=input", "--action=change"]] {
+            let status = std::process::Command::new("udevadm").args(args).status().context("无法运行 udevadm")?;
+            if !status.success() {
+                bail!("udevadm {} 失败（{status}）", args.join(" "));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The kiosk window showing what is wrong with the configuration. Every 5 s the config is read
 /// again; once it loads, the process exits (status 0) so that systemd starts the kiosk afresh.
 fn setup_screen(args: &KioskArgs, message: &str) -> anyhow::Result<()> {
     eprintln!("banshi: {message}");
     let config = Config::default();
     prepare_fonts(&config);
+    select_backend(&config)?;
     let ui = banshi::ui::KioskUi::new(Store::in_memory(&sample::sample())?, config)?;
     ui.show_setup(message);
     use slint::ComponentHandle;

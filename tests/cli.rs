@@ -314,3 +314,31 @@ fn doctor_passes_a_good_kiosk_and_explains_a_broken_one() {
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).contains("servr"), "{}", text(&o));
 }
+
+#[test]
+fn touch_rotation_writes_the_matrix_rule_and_removes_it_for_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules.d");
+    let rule = rules.join("91-banshi-touch-rotation.rules");
+    let config = dir.path().join("kiosk.toml");
+    let run = |rotation: &str| {
+        std::fs::write(&config, format!("rotation = {rotation}\n")).unwrap();
+        banshi(&["touch-rotation", "--config", &config.display().to_string(), "--rules-dir", &rules.display().to_string(), "--no-trigger"])
+    };
+
+    let o = run("270");
+    assert!(o.status.success(), "{}", text(&o));
+    let written = std::fs::read_to_string(&rule).unwrap();
+    assert!(written.contains("ENV{ID_INPUT_TOUCHSCREEN}==\"1\""), "{written}");
+    assert!(written.contains("LIBINPUT_CALIBRATION_MATRIX}=\"0 -1 1 1 0 0\""), "{written}");
+
+    let o = run("0");
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(!rule.exists(), "rotation 0 needs no rule: the old one is removed");
+
+    let o = run("45");
+    assert!(!o.status.success());
+    let msg = text(&o);
+    assert!(msg.contains("rotation = 45") && msg.contains("0、90、180 或 270"), "{msg}");
+    assert!(msg.contains(&config.display().to_string()), "names the file: {msg}");
+}

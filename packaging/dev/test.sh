@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Runs every test: content validation, the SQLite store, the CLI, and the real UI headless.
+# Runs every test: content validation, the SQLite store, the CLI, sync, the real UI headless,
+# and the Debian package check.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source packaging/dev/setup.sh
-exec cargo test --all-targets "$@"
+cargo test --all-targets "$@"
+# The Debian package: built, its contents checked, units verified (installed and purged under CI).
+packaging/deb/check.sh

@@ -59,6 +59,30 @@ impl Screen {
         })
     }
 
+    /// Renders the whole window turned as Slint's linuxkms backend turns it for
+    /// `SLINT_KMS_ROTATION` (same renderer, same rotation), into a panel-sized image: for 90°
+    /// and 270° the panel is the window's size turned on its side.
+    pub fn render_turned(&mut self, rotation: crate::kiosk::rotation::Rotation) -> image::RgbImage {
+        use slint::platform::software_renderer::RenderingRotation;
+        let (pw, ph) = if rotation.swaps_axes() { (self.height, self.width) } else { (self.width, self.height) };
+        let mut panel = vec![Rgb8Pixel::default(); (pw * ph) as usize];
+        let turn = match rotation.degrees() {
+            90 => RenderingRotation::Rotate90,
+            180 => RenderingRotation::Rotate180,
+            270 => RenderingRotation::Rotate270,
+            _ => RenderingRotation::NoRotation,
+        };
+        slint::platform::update_timers_and_animations();
+        self.window.request_redraw();
+        self.window.draw_if_needed(|renderer| {
+            renderer.set_rendering_rotation(turn);
+            renderer.render(&mut panel, pw as usize);
+            renderer.set_rendering_rotation(RenderingRotation::NoRotation);
+        });
+        let bytes: Vec<u8> = panel.iter().flat_map(|p| [p.r, p.g, p.b]).collect();
+        image::RgbImage::from_raw(pw, ph, bytes).expect("buffer matches size")
+    }
+
     /// The last rendered frame as an image.
     pub fn image(&self) -> image::RgbImage {
         let bytes: Vec<u8> = self.buffer.iter().flat_map(|p| [p.r, p.g, p.b]).collect();
