@@ -64,6 +64,7 @@ expect -rw-r----- etc/banshi/kiosk.toml
 expect -rw-r--r-- etc/pam.d/banshi-kiosk
 expect -rw-r--r-- usr/lib/systemd/logind.conf.d/banshi-kiosk.conf
 expect -rw-r--r-- usr/lib/sysctl.d/90-banshi-kiosk.conf
+expect -rw-r--r-- etc/default/grub.d/banshi-kiosk.cfg
 unitdir=$(dirname "$(grep -oE '\./(usr/)?lib/systemd/system/banshi-kiosk\.service$' <<<"$listing" | head -n 1)")
 [ "$unitdir" != "." ] || fail "banshi-kiosk.service is not in the package"
 unitdir=${unitdir#./}
