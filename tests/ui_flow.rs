@@ -380,3 +380,47 @@ fn a_broken_config_shows_the_setup_screen() {
     assert!(size.width > 300.0 && size.height > 20.0, "the message is laid out: {size:?}");
     assert_eq!(k(&ui).get_setup_message(), message);
 }
+
+/// A new kiosk set up to sync never shows the bundled (fictional) sample county to residents:
+/// it shows a waiting screen, tells the technician why the content is not there yet, and
+/// switches to the county's content by itself when the first sync lands.
+#[test]
+fn a_new_syncing_kiosk_waits_for_its_county_instead_of_showing_the_sample() {
+    use banshi::sync::{self, Status};
+    use common::sync::TestCounty;
+    BACKEND.with(|_| ());
+    let county = TestCounty::new();
+    let data = tempfile::tempdir().unwrap();
+    let store = Store::open_or_seed(data.path(), banshi::sample::sample).unwrap();
+    let config = Config {
+        data_dir: Some(data.path().to_path_buf()),
+        server: vec![county.repo.display().to_string()],
+        ..Config::default()
+    };
+    let ui = KioskUi::new(store, config).unwrap();
+    ui.window.window().set_size(slint::LogicalSize::new(1080.0, 1920.0));
+    ui.window.show().unwrap();
+    assert_eq!(k(&ui).get_setup_title(), "正在获取本县办事指南");
+    assert!(k(&ui).get_setup_message().contains(&county.repo.display().to_string()), "{}", k(&ui).get_setup_message());
+    assert!(ElementHandle::find_by_accessible_label(&ui.window, "setup-message").next().is_some(), "the waiting screen covers the kiosk");
+
+    // Nothing published yet: the sync fails and the note says how.
+    let opts = county.dir_options(data.path());
+    let report = sync::run_once(&opts);
+    assert!(report.status.is_failure(), "{report:?}");
+    *ui.sync_inbox().lock().unwrap() = Some(report);
+    wait(1);
+    assert!(k(&ui).get_setup_message().contains("上次尝试"), "{}", k(&ui).get_setup_message());
+
+    let mut content = banshi::sample::sample();
+    content.items[0].name = format!("{}（本县）", content.items[0].name);
+    county.publish(&content);
+    let report = sync::run_once(&opts);
+    assert_eq!(report.status, Status::Updated, "{report:?}");
+    *ui.sync_inbox().lock().unwrap() = Some(report);
+    wait(1);
+    assert_eq!(k(&ui).get_setup_message(), "", "the county's content is shown as soon as it arrived");
+    assert!(ElementHandle::find_by_accessible_label(&ui.window, "setup-message").next().is_none());
+    ui.open(banshi::kiosk::nav::Route::Guide(content.items[0].id.clone()));
+    assert_eq!(k(&ui).get_guide().name, content.items[0].name);
+}

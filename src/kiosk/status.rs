@@ -24,6 +24,29 @@ pub struct SyncState {
     pub last_ok: Option<String>,
     /// When the signed metadata in use expires.
     pub expires: Option<String>,
+    /// Whether the content came from the county's repository (a sync was ever applied).
+    pub synced: bool,
+    /// Why the last sync failed, if it did.
+    pub last_error: Option<String>,
+}
+
+/// A kiosk set up to sync that has never received its county's content would show the bundled
+/// sample county (a fictional one) to residents. Instead it shows a waiting screen until the
+/// first sync lands; this is that screen's note for the technician, or `None` when the content
+/// on hand is the county's own (or the kiosk does not sync at all).
+pub fn waiting_for_first_content(s: &SyncState, servers: &[String]) -> Option<String> {
+    if !s.syncing || s.synced {
+        return None;
+    }
+    let tried = match (s.last_status.as_deref(), s.last_error.as_deref()) {
+        (None, _) => "正在第一次连接。".to_string(),
+        (Some(st), Some(e)) if !e.is_empty() => format!("上次尝试：{st}，{e}。"),
+        (Some(st), _) => format!("上次尝试：{st}。"),
+    };
+    Some(format!(
+        "本机配置为从县里服务器（{}）获取内容，但还没有成功获取过。{tried}联网后会自动重试，获取到就直接显示，不用重启。没有网络时，可以用 U 盘上的内容仓库：banshi sync --from U盘目录。",
+        servers.join("，")
+    ))
 }
 
 fn parse(t: &Option<String>) -> Option<DateTime<Utc>> {
@@ -90,7 +113,25 @@ mod tests {
             last_status: status.map(str::to_string),
             last_ok: Some("2026-11-20T02:00:00Z".into()),
             expires: Some(expires.into()),
+            synced: true,
+            last_error: None,
         }
+    }
+
+    #[test]
+    fn a_syncing_kiosk_waits_for_its_first_content_and_says_why() {
+        let servers = vec!["https://zwfw.example/banshi/".to_string()];
+        let mut s = SyncState { syncing: true, ..Default::default() };
+        let note = waiting_for_first_content(&s, &servers).unwrap();
+        assert!(note.contains("https://zwfw.example/banshi/") && note.contains("第一次连接"), "{note}");
+        s.last_status = Some("offline".into());
+        s.last_error = Some("连接被拒绝".into());
+        let note = waiting_for_first_content(&s, &servers).unwrap();
+        assert!(note.contains("offline") && note.contains("连接被拒绝") && note.contains("--from"), "{note}");
+        s.synced = true;
+        assert_eq!(waiting_for_first_content(&s, &servers), None, "the county's content is here");
+        let imported = SyncState { syncing: false, ..Default::default() };
+        assert_eq!(waiting_for_first_content(&imported, &[]), None, "no sync configured: show what was imported");
     }
 
     #[test]

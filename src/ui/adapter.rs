@@ -370,6 +370,9 @@ fn load_home(w: &AppWindow, c: &Controller) -> Result<(), anyhow::Error> {
     Ok(())
 }
 
+/// The title of the screen shown while a syncing kiosk waits for its county's first content.
+const WAITING_TITLE: &str = "正在获取本县办事指南";
+
 /// The content status line (version, last check, offline, expired).
 fn update_status(w: &AppWindow, c: &Controller) {
     use crate::kiosk::status::{self, SyncState};
@@ -382,9 +385,23 @@ fn update_status(w: &AppWindow, c: &Controller) {
         last_status: meta(keys::LAST_STATUS),
         last_ok: meta(keys::LAST_OK),
         expires: meta(keys::EXPIRES),
+        synced: meta(keys::VERSION).is_some(),
+        last_error: meta(keys::LAST_ERROR),
     };
     let (text, kind) = status::line(&state, chrono::Utc::now());
     let k = w.global::<Kiosk>();
+    // Until the county's own content has arrived, residents see a waiting screen, never the
+    // bundled sample county; it lifts by itself when the first sync lands.
+    match status::waiting_for_first_content(&state, &c.config.server) {
+        Some(note) => {
+            k.set_setup_title(WAITING_TITLE.into());
+            k.set_setup_residents("本机正在从县里获取办事指南，请稍候，或到服务窗口办理、咨询。".into());
+            k.set_setup_footer("技术员可以运行 banshi doctor 逐项检查网络、服务器和信任根。".into());
+            k.set_setup_message(note.into());
+        }
+        None if k.get_setup_title() == WAITING_TITLE => k.set_setup_message(SharedString::new()),
+        None => {}
+    }
     k.set_status_text(text.into());
     k.set_status_kind(match kind {
         status::Kind::Ok => StatusKind::Ok,
