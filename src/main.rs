@@ -263,6 +263,11 @@ fn config(args: &ContentArgs) -> anyhow::Result<Config> {
     Ok(config)
 }
 
+/// The config file in use, for the technician screen (the config itself is already loaded).
+fn config_path(args: &ContentArgs) -> Option<PathBuf> {
+    Config::discover(args.config.as_deref()).ok().and_then(|(_, p)| p)
+}
+
 /// Opens the content to show: an authored folder, or the data folder's database (built from the
 /// bundled sample county the first time).
 fn open_store(args: &ContentArgs, config: &Config) -> anyhow::Result<Store> {
@@ -292,6 +297,7 @@ fn run_kiosk(args: KioskArgs) -> anyhow::Result<()> {
     let sync = if args.content.content.is_none() { sync_options(&config, None, None, None)? } else { None };
     let interval = config.sync_interval();
     let ui = banshi::ui::KioskUi::new(store, config)?;
+    ui.set_config_path(config_path(&args.content));
     // Sync in the background; the UI picks up each report on its next tick.
     let _worker = match sync {
         Some(opts) => {
@@ -363,6 +369,7 @@ fn screenshot(args: ScreenshotArgs) -> anyhow::Result<()> {
     let (w, h) = args.size;
     let mut screen = banshi::ui::headless::Screen::install(w, h)?;
     let ui = banshi::ui::KioskUi::new(store, config)?;
+    ui.set_config_path(config_path(&args.content));
     ui.freeze_clock("09:30", "2026年11月23日 星期一");
     use slint::ComponentHandle;
     ui.window.show()?;

@@ -152,10 +152,10 @@ pub fn gate_text(gate: Gate) -> String {
         Gate::Open { tries_left } if tries_left < TRIES_PER_ROUND => format!("PIN 不对。还可以再试 {tries_left} 次，之后会锁定。"),
         Gate::Open { .. } => String::new(),
         Gate::Locked { secs_left, damaged: false } => {
-            format!("PIN 错误次数太多，已锁定。请 {} 后再试。", wait_text(secs_left))
+            format!("PIN 错误次数太多，已锁定。请 {}后再试。", wait_text(secs_left))
         }
         Gate::Locked { secs_left, damaged: true } => format!(
-            "PIN 尝试记录（数据目录里的 {STATE_FILE}）无法读取，为安全起见按最长时间锁定。请 {} 后再试。",
+            "PIN 尝试记录（数据目录里的 {STATE_FILE}）无法读取，为安全起见按最长时间锁定。请 {}后再试。",
             wait_text(secs_left)
         ),
     }

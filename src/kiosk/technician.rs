@@ -122,7 +122,7 @@ pub fn sync_now_text(config: &Config, triggered: bool) -> &'static str {
 }
 
 /// What the PIN pad says when no PIN is configured.
-pub const NO_PIN_TEXT: &str = "本机还没有设置技术员 PIN，不能进入维护界面。\n设置方法：在终端上运行\n  echo 123456 | banshi pin-hash\n（把 123456 换成您的 4–12 位数字 PIN），把输出的 technician_pin_hash = \"…\" 一行写进 /etc/banshi/kiosk.toml，再重启终端。";
+pub const NO_PIN_TEXT: &str = "本机还没有设置技术员 PIN，不能进入维护界面。\n设置方法：在终端上运行\n    echo 123456 | banshi pin-hash\n（123456 换成您的 4–12 位数字 PIN），把输出的一行 technician_pin_hash = \"…\" 写进\n    /etc/banshi/kiosk.toml\n然后重启终端。";
 
 #[cfg(test)]
 mod tests {

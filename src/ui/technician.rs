@@ -7,6 +7,7 @@
 //! only ever gets their count, and nothing logs them.
 
 use std::cell::RefCell;
+use std::path::PathBuf;
 use std::rc::{Rc, Weak};
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -41,7 +42,17 @@ pub(super) struct TechState {
     doctor: Option<JoinHandle<Vec<Check>>>,
     poll: Timer,
     touch: TouchTest,
+    /// Set once by the kiosk; kept across sessions.
+    links: Links,
+}
+
+/// What the kiosk tells the technician screens about itself.
+#[derive(Default)]
+struct Links {
+    /// Asks the sync worker for a sync now.
     sync_now: Option<Box<dyn Fn()>>,
+    /// The config file in use (None: whatever `Config::discover` finds).
+    config_path: Option<PathBuf>,
 }
 
 impl TechState {
@@ -56,7 +67,7 @@ impl TechState {
             doctor: None,
             poll: Timer::default(),
             touch: TouchTest::default(),
-            sync_now: None,
+            links: Links::default(),
         }
     }
 
@@ -307,7 +318,8 @@ fn open_panel(w: &AppWindow, ctl: &Ctl) {
         t.set_checks(convert::model(Vec::new()));
         t.set_checking(true);
         let config = c.config.clone();
-        match std::thread::Builder::new().name("doctor".into()).spawn(move || run_doctor(config)) {
+        let path = c.tech.links.config_path.clone();
+        match std::thread::Builder::new().name("doctor".into()).spawn(move || run_doctor(config, path)) {
             Ok(h) => c.tech.doctor = Some(h),
             Err(e) => {
                 events::warn(format!("无法启动自检线程：{e}"));
@@ -320,9 +332,9 @@ fn open_panel(w: &AppWindow, ctl: &Ctl) {
     start_polling(w, ctl);
 }
 
-fn run_doctor(config: Config) -> Vec<Check> {
-    // The file the kiosk reads when started without --config (the packaged kiosk's case).
-    let path = Config::discover(None).ok().and_then(|(_, p)| p);
+fn run_doctor(config: Config, path: Option<PathBuf>) -> Vec<Check> {
+    // Not told: the file the kiosk reads when started without --config.
+    let path = path.or_else(|| Config::discover(None).ok().and_then(|(_, p)| p));
     doctor::run(Ok(config), path.as_deref(), DOCTOR_TIMEOUT)
 }
 
@@ -337,7 +349,7 @@ pub(super) fn show_facts(w: &AppWindow, c: &Controller) {
 
 fn sync_now(w: &AppWindow, ctl: &Ctl) {
     let c = ctl.borrow();
-    let triggered = match (&c.tech.sync_now, c.config.server.is_empty()) {
+    let triggered = match (&c.tech.links.sync_now, c.config.server.is_empty()) {
         (Some(f), false) => {
             f();
             true
@@ -397,9 +409,9 @@ fn open_panel_again(w: &AppWindow, ctl: &Ctl) {
 pub(super) fn close(w: &AppWindow, ctl: &Ctl) {
     {
         let mut c = ctl.borrow_mut();
-        let sync_now = c.tech.sync_now.take();
+        let links = std::mem::take(&mut c.tech.links);
         // Threads still running finish on their own; their results are dropped.
-        c.tech = TechState { sync_now, ..TechState::new() };
+        c.tech = TechState { links, ..TechState::new() };
     }
     let t = w.global::<Tech>();
     t.set_screen(TechScreen::None);
@@ -435,7 +447,12 @@ pub(super) fn tick(w: &AppWindow, ctl: &Ctl) {
 impl KioskUi {
     /// How the technician's 立即同步 reaches the sync worker.
     pub fn set_sync_now(&self, trigger: Box<dyn Fn()>) {
-        self.ctl.borrow_mut().tech.sync_now = Some(trigger);
+        self.ctl.borrow_mut().tech.links.sync_now = Some(trigger);
+    }
+
+    /// The config file the kiosk loaded, for the technician screen's checks.
+    pub fn set_config_path(&self, path: Option<PathBuf>) {
+        self.ctl.borrow_mut().tech.links.config_path = path;
     }
 
     /// Opens the PIN pad, as the hidden long press does (screenshots).
