@@ -449,6 +449,15 @@ fn technician(config: Config) -> TestKiosk {
     ui
 }
 
+/// Gives the kiosk a counting sync trigger, taps 立即同步, and says how often it was called.
+fn tap_sync_now(ui: &KioskUi) -> u32 {
+    let calls = std::rc::Rc::new(std::cell::Cell::new(0));
+    let counter = calls.clone();
+    ui.set_sync_now(Box::new(move || counter.set(counter.get() + 1)));
+    tap(ui, "立即同步");
+    calls.get()
+}
+
 fn pin_message(ui: &KioskUi) -> String {
     tech(ui).get_pin_message().to_string()
 }
@@ -578,11 +587,7 @@ fn the_right_pin_opens_the_technician_screen_with_facts_checks_and_warnings() {
     assert!(ElementHandle::find_by_accessible_label(&ui.window, "check 通过 · 数据目录").next().is_some(), "shown on screen");
 
     // No server: 立即同步 explains that there is nothing to sync.
-    let calls = std::rc::Rc::new(std::cell::Cell::new(0));
-    let counter = calls.clone();
-    ui.set_sync_now(Box::new(move || counter.set(counter.get() + 1)));
-    tap(&ui, "立即同步");
-    assert_eq!(calls.get(), 0);
+    assert_eq!(tap_sync_now(&ui), 0);
     assert!(tech(&ui).get_message().contains("没有配置内容服务器"), "{}", tech(&ui).get_message());
 
     tap(&ui, "关闭");
@@ -595,11 +600,7 @@ fn the_right_pin_opens_the_technician_screen_with_facts_checks_and_warnings() {
 #[test]
 fn sync_now_asks_the_worker() {
     let ui = technician(Config { server: vec!["/nonexistent/banshi-repo".into()], ..Config::default() });
-    let calls = std::rc::Rc::new(std::cell::Cell::new(0));
-    let counter = calls.clone();
-    ui.set_sync_now(Box::new(move || counter.set(counter.get() + 1)));
-    tap(&ui, "立即同步");
-    assert_eq!(calls.get(), 1);
+    assert_eq!(tap_sync_now(&ui), 1);
     assert!(tech(&ui).get_message().contains("已开始同步"), "{}", tech(&ui).get_message());
     assert!(tech(&ui).get_facts().iter().any(|f| f.label == "服务器" && f.value == "/nonexistent/banshi-repo"));
 }
