@@ -368,5 +368,8 @@ pub fn gallery_pages(ui: &KioskUi) -> Vec<(String, String)> {
         ("notice".into(), format!("notice:{notice}")),
         ("search".into(), "search:sfz".into()),
         ("idle-warning".into(), "idle-warning".into()),
+        ("pin".into(), "pin".into()),
+        ("technician".into(), "technician".into()),
+        ("touch-test".into(), "touch-test".into()),
     ]
 }

@@ -209,7 +209,8 @@ struct ScreenshotArgs {
     #[command(flatten)]
     content: ContentArgs,
     /// home, category:<id>, department:<id>, audience:<个人|法人>, guide:<id>, notices,
-    /// notices:<category>, notice:<id>, search, search:<keys typed>, idle-warning
+    /// notices:<category>, notice:<id>, search, search:<keys typed>, idle-warning, setup, pin,
+    /// technician, touch-test
     #[arg(long, default_value = "home")]
     page: String,
     #[arg(long, value_parser = parse_size, default_value = "1920x1080")]
@@ -276,6 +277,11 @@ fn config(args: &ContentArgs) -> anyhow::Result<Config> {
     Ok(config)
 }
 
+/// The config file in use, for the technician screen (the config itself is already loaded).
+fn config_path(args: &ContentArgs) -> Option<PathBuf> {
+    Config::discover(args.config.as_deref()).ok().and_then(|(_, p)| p)
+}
+
 /// Opens the content to show: an authored folder, or the data folder's database (built from the
 /// bundled sample county the first time).
 fn open_store(args: &ContentArgs, config: &Config) -> anyhow::Result<Store> {
@@ -306,13 +312,14 @@ fn run_kiosk(args: KioskArgs) -> anyhow::Result<()> {
     let sync = if args.content.content.is_none() { sync_options(&config, None, None, None)? } else { None };
     let interval = config.sync_interval();
     let ui = banshi::ui::KioskUi::new(store, config)?;
+    ui.set_config_path(config_path(&args.content));
     // Sync in the background; the UI picks up each report on its next tick.
     let _worker = match sync {
         Some(opts) => {
             let inbox = ui.sync_inbox();
             let worker = banshi::sync::worker::Worker::spawn(opts, interval, move |report| {
                 if let Some(e) = &report.error {
-                    eprintln!("banshi: 同步 {}：{e}", report.status.as_str());
+                    banshi::kiosk::events::warn(format!("同步 {}：{e}", report.status.as_str()));
                 }
                 if let Ok(mut slot) = inbox.lock() {
                     // An "updated" must not be overwritten by a later "up-to-date" before the UI saw it.
@@ -322,6 +329,10 @@ fn run_kiosk(args: KioskArgs) -> anyhow::Result<()> {
                 }
             })
             .context("无法启动同步线程")?;
+            // The technician's 立即同步 wakes the worker.
+            let worker = std::rc::Rc::new(worker);
+            let trigger = worker.clone();
+            ui.set_sync_now(Box::new(move || trigger.sync_now()));
             Some(worker)
         }
         None => None,
@@ -424,15 +435,21 @@ fn screenshot(args: ScreenshotArgs) -> anyhow::Result<()> {
     prepare_fonts(&config);
     let store = open_store(&args.content, &config)?;
     config.large_text = args.large_text;
+    // The PIN pad is drawn as on a kiosk with a PIN set; this placeholder matches no PIN.
+    if config.technician_pin_hash.is_none() {
+        config.technician_pin_hash = Some(format!("pbkdf2-sha256$200000${}${}", "00".repeat(16), "00".repeat(32)));
+    }
     let (w, h) = args.size;
     let mut screen = banshi::ui::headless::Screen::install(w, h)?;
     let ui = banshi::ui::KioskUi::new(store, config)?;
+    ui.set_config_path(config_path(&args.content));
     ui.freeze_clock("09:30", "2026年11月23日 星期一");
     use slint::ComponentHandle;
     ui.window.show()?;
 
     let mut shoot = |page: &str, size: (u32, u32), large: bool, out: &Path| -> anyhow::Result<()> {
         screen.resize(size.0, size.1);
+        ui.close_technician();
         ui.open(Route::Home);
         ui.set_large_text(large);
         ui.show_setup("");
@@ -441,8 +458,18 @@ fn screenshot(args: ScreenshotArgs) -> anyhow::Result<()> {
         } else if page == "idle-warning" {
             ui.open(Route::Guide(bench::longest_guide(&ui)?));
             ui.show_idle_warning(25);
+        } else if page == "pin" {
+            ui.open_pin_pad();
+            ui.type_pin("2468");
+        } else if page == "technician" {
+            ui.open_technician_for_screenshot();
+            ui.finish_background_work();
+        } else if page == "touch-test" {
+            // As after touching two corners, the centre, and somewhere in between.
+            let (w, h) = (size.0 as f32, size.1 as f32);
+            ui.touch_test_for_screenshot(&[(72.0, 66.0), (w - 80.0, h - 64.0), (w / 2.0 + 8.0, h / 2.0 - 5.0), (w * 0.3, h * 0.55)]);
         } else {
-            let route = Route::parse(page).ok_or_else(|| anyhow!("不认识的页面 “{page}”。可用：home, category:<id>, department:<id>, audience:个人, guide:<id>, notices, notice:<id>, search, search:<按键>, idle-warning"))?;
+            let route = Route::parse(page).ok_or_else(|| anyhow!("不认识的页面 “{page}”。可用：home, category:<id>, department:<id>, audience:个人, guide:<id>, notices, notice:<id>, search, search:<按键>, idle-warning, setup, pin, technician, touch-test"))?;
             ui.open(route.clone());
             if ui.route() != route {
                 bail!("页面 “{page}” 打不开：没有这个编号的内容。");

@@ -423,4 +423,279 @@ fn a_new_syncing_kiosk_waits_for_its_county_instead_of_showing_the_sample() {
     assert!(ElementHandle::find_by_accessible_label(&ui.window, "setup-message").next().is_none());
     ui.open(banshi::kiosk::nav::Route::Guide(content.items[0].id.clone()));
     assert_eq!(k(&ui).get_guide().name, content.items[0].name);
+
+// ---------------------------------------------------------------------------------------------
+// The technician screens: hidden entry, PIN pad with a persisted lock, maintenance screen,
+// touch test.
+
+use banshi::ui::{Tech, TechScreen};
+
+fn tech(ui: &KioskUi) -> Tech<'_> {
+    ui.window.global::<Tech>()
+}
+
+/// The hidden corner: the top-left of the header.
+const CORNER: (f32, f32) = (60.0, 48.0);
+
+fn pointer(ui: &KioskUi, (x, y): (f32, f32), down: bool) {
+    let position = LogicalPosition::new(x, y);
+    let button = PointerEventButton::Left;
+    ui.window.window().dispatch_event(if down {
+        WindowEvent::PointerPressed { position, button }
+    } else {
+        WindowEvent::PointerReleased { position, button }
+    });
+}
+
+fn advance_ms(ms: u64) {
+    mock_elapsed_time(Duration::from_millis(ms));
+}
+
+/// Presses at `at`, holds for `ms` of mocked time, releases.
+fn hold(ui: &KioskUi, at: (f32, f32), ms: u64) {
+    pointer(ui, at, true);
+    advance_ms(ms);
+    pointer(ui, at, false);
+}
+
+/// Lets background work (the PIN check, the doctor) finish: real time for the threads, mocked
+/// time for the timer that picks up their results.
+fn settle(ui: &KioskUi) {
+    let start = std::time::Instant::now();
+    while tech(ui).get_pin_busy() || tech(ui).get_checking() {
+        assert!(start.elapsed() < Duration::from_secs(60), "background work did not finish");
+        std::thread::sleep(Duration::from_millis(10));
+        advance_ms(50);
+    }
+}
+
+fn enter_pin(ui: &KioskUi, pin: &str) {
+    for d in pin.chars() {
+        tap(ui, &format!("数字 {d}"));
+    }
+    tap(ui, "确定");
+    settle(ui);
+}
+
+const PIN: &str = "2468";
+
+fn with_pin(config: Config) -> Config {
+    Config { technician_pin_hash: Some(banshi::pin::hash(PIN)), ..config }
+}
+
+/// A kiosk with a PIN, on the technician screen.
+fn technician(config: Config) -> TestKiosk {
+    let ui = kiosk_with(with_pin(config), 1920.0, 1080.0);
+    hold(&ui, CORNER, 3000);
+    enter_pin(&ui, PIN);
+    assert_eq!(tech(&ui).get_screen(), TechScreen::Panel, "{}", tech(&ui).get_pin_message());
+    ui
+}
+
+/// Gives the kiosk a counting sync trigger, taps 立即同步, and says how often it was called.
+fn tap_sync_now(ui: &KioskUi) -> u32 {
+    let calls = std::rc::Rc::new(std::cell::Cell::new(0));
+    let counter = calls.clone();
+    ui.set_sync_now(Box::new(move || counter.set(counter.get() + 1)));
+    tap(ui, "立即同步");
+    calls.get()
+}
+
+fn pin_message(ui: &KioskUi) -> String {
+    tech(ui).get_pin_message().to_string()
+}
+
+#[test]
+fn only_a_three_second_hold_on_the_corner_opens_the_pin_pad() {
+    let ui = kiosk_with(with_pin(Config::default()), 1920.0, 1080.0);
+    hold(&ui, CORNER, 2900);
+    advance_ms(1000);
+    assert_eq!(tech(&ui).get_screen(), TechScreen::None, "2.9 s is not enough");
+
+    hold(&ui, (400.0, 48.0), 3500);
+    assert_eq!(tech(&ui).get_screen(), TechScreen::None, "elsewhere on the header");
+    hold(&ui, (60.0, 115.0), 3500);
+    assert_eq!(tech(&ui).get_screen(), TechScreen::None, "below the corner (the status line)");
+
+    pointer(&ui, CORNER, true);
+    advance_ms(1000);
+    ui.window.window().dispatch_event(WindowEvent::PointerMoved { position: LogicalPosition::new(500.0, 400.0) });
+    advance_ms(2500);
+    pointer(&ui, (500.0, 400.0), false);
+    assert_eq!(tech(&ui).get_screen(), TechScreen::None, "a press sliding off the corner");
+    assert_eq!(k(&ui).get_page(), Page::Home);
+
+    pointer(&ui, CORNER, true);
+    advance_ms(2900);
+    assert_eq!(tech(&ui).get_screen(), TechScreen::None);
+    advance_ms(100);
+    assert_eq!(tech(&ui).get_screen(), TechScreen::Pin, "3 s held");
+    pointer(&ui, CORNER, false);
+    assert!(tech(&ui).get_pin_configured());
+    assert!(ElementHandle::find_by_accessible_label(&ui.window, "数字 5").next().is_some(), "the keypad is shown");
+
+    // Digits appear as dots only: the UI gets their count, never the digits.
+    tap(&ui, "数字 1");
+    tap(&ui, "数字 2");
+    assert_eq!(tech(&ui).get_pin_length(), 2);
+    tap(&ui, "删除");
+    assert_eq!(tech(&ui).get_pin_length(), 1);
+    tap(&ui, "取消");
+    assert_eq!(tech(&ui).get_screen(), TechScreen::None);
+}
+
+#[test]
+fn five_wrong_pins_lock_the_pad_even_after_a_restart() {
+    let data = tempfile::tempdir().unwrap();
+    let config = with_pin(Config { data_dir: Some(data.path().to_path_buf()), ..Config::default() });
+    let ui = kiosk_with(config.clone(), 1920.0, 1080.0);
+    hold(&ui, CORNER, 3000);
+    for i in 1..=4 {
+        enter_pin(&ui, "1357");
+        assert!(pin_message(&ui).contains(&format!("还可以再试 {} 次", 5 - i)), "{}", pin_message(&ui));
+    }
+    enter_pin(&ui, "1357");
+    // 60 s, or 59 s when the wall clock's second turned during the check.
+    assert!(pin_message(&ui).contains("已锁定") && (pin_message(&ui).contains("1 分钟") || pin_message(&ui).contains("59 秒")), "{}", pin_message(&ui));
+    assert!(data.path().join(banshi::kiosk::pin_lock::STATE_FILE).exists());
+    assert!(
+        banshi::kiosk::events::recent().iter().any(|e| e.contains("技术员 PIN 输入错误")),
+        "wrong PINs are among the recent warnings (without the PIN)"
+    );
+    assert!(banshi::kiosk::events::recent().iter().all(|e| !e.contains("1357")), "the PIN is never logged");
+
+    enter_pin(&ui, PIN);
+    assert_eq!(tech(&ui).get_screen(), TechScreen::Pin, "the right PIN is refused while locked");
+    assert!(pin_message(&ui).contains("已锁定"), "{}", pin_message(&ui));
+    drop(ui);
+
+    // A restarted kiosk on the same data folder is still locked.
+    let ui = kiosk_with(config, 1920.0, 1080.0);
+    hold(&ui, CORNER, 3000);
+    assert!(pin_message(&ui).contains("已锁定"), "locked on opening: {}", pin_message(&ui));
+    enter_pin(&ui, PIN);
+    assert_eq!(tech(&ui).get_screen(), TechScreen::Pin);
+}
+
+#[test]
+fn a_garbled_attempt_file_locks_the_pad_for_the_longest_time() {
+    let data = tempfile::tempdir().unwrap();
+    std::fs::write(data.path().join(banshi::kiosk::pin_lock::STATE_FILE), "failures=??").unwrap();
+    let ui = kiosk_with(with_pin(Config { data_dir: Some(data.path().to_path_buf()), ..Config::default() }), 1080.0, 1920.0);
+    hold(&ui, CORNER, 3000);
+    assert!(pin_message(&ui).contains("无法读取") && pin_message(&ui).contains("1 小时"), "{}", pin_message(&ui));
+    enter_pin(&ui, PIN);
+    assert_eq!(tech(&ui).get_screen(), TechScreen::Pin, "refused");
+}
+
+#[test]
+fn without_a_pin_the_pad_explains_how_to_set_one() {
+    let ui = kiosk();
+    hold(&ui, CORNER, 3000);
+    assert_eq!(tech(&ui).get_screen(), TechScreen::Pin);
+    assert!(!tech(&ui).get_pin_configured());
+    let m = pin_message(&ui);
+    assert!(m.contains("echo 123456 | banshi pin-hash") && m.contains("/etc/banshi/kiosk.toml"), "{m}");
+    assert!(ElementHandle::find_by_accessible_label(&ui.window, "数字 5").next().is_none(), "no keypad without a PIN");
+    tap(&ui, "取消");
+    assert_eq!(tech(&ui).get_screen(), TechScreen::None);
+}
+
+#[test]
+fn the_right_pin_opens_the_technician_screen_with_facts_checks_and_warnings() {
+    banshi::kiosk::events::warn("测试：同步 offline：连接被拒绝");
+    let ui = kiosk_with(with_pin(Config { kiosk_id: "qinghe-test-07".into(), ..Config::default() }), 1920.0, 1080.0);
+    hold(&ui, CORNER, 3000);
+    for d in PIN.chars() {
+        tap(&ui, &format!("数字 {d}"));
+    }
+    tap(&ui, "确定");
+    while tech(&ui).get_pin_busy() {
+        std::thread::sleep(Duration::from_millis(10));
+        advance_ms(50);
+    }
+    assert_eq!(tech(&ui).get_screen(), TechScreen::Panel);
+    assert!(tech(&ui).get_title().contains("qinghe-test-07"));
+    let facts = tech(&ui).get_facts();
+    assert!(facts.iter().any(|f| f.label == "终端编号" && f.value == "qinghe-test-07"), "{:?}", facts.iter().collect::<Vec<_>>());
+    assert!(facts.iter().any(|f| f.label == "软件版本" && f.value == env!("CARGO_PKG_VERSION")));
+    assert!(tech(&ui).get_events().iter().any(|e| e.contains("测试：同步 offline")), "recent warnings are listed");
+
+    // The checks run in the background; meanwhile the screen says so.
+    assert!(tech(&ui).get_checking());
+    settle(&ui);
+    let checks = tech(&ui).get_checks();
+    assert!(checks.row_count() >= 4, "{:?}", checks.iter().collect::<Vec<_>>());
+    assert!(checks.iter().any(|c| c.ok && c.title.ends_with("数据目录") && c.detail.contains("可写")));
+    assert!(ElementHandle::find_by_accessible_label(&ui.window, "check 通过 · 数据目录").next().is_some(), "shown on screen");
+
+    // No server: 立即同步 explains that there is nothing to sync.
+    assert_eq!(tap_sync_now(&ui), 0);
+    assert!(tech(&ui).get_message().contains("没有配置内容服务器"), "{}", tech(&ui).get_message());
+
+    tap(&ui, "关闭");
+    assert_eq!(tech(&ui).get_screen(), TechScreen::None);
+    assert_eq!(tech(&ui).get_facts().row_count(), 0, "nothing of the session is left");
+    assert_eq!(tech(&ui).get_checks().row_count(), 0);
+    assert_eq!(k(&ui).get_page(), Page::Home);
+}
+
+#[test]
+fn sync_now_asks_the_worker() {
+    let ui = technician(Config { server: vec!["/nonexistent/banshi-repo".into()], ..Config::default() });
+    assert_eq!(tap_sync_now(&ui), 1);
+    assert!(tech(&ui).get_message().contains("已开始同步"), "{}", tech(&ui).get_message());
+    assert!(tech(&ui).get_facts().iter().any(|f| f.label == "服务器" && f.value == "/nonexistent/banshi-repo"));
+}
+
+#[test]
+fn the_touch_test_shows_where_each_touch_landed() {
+    let ui = technician(Config::default());
+    tap(&ui, "触摸测试");
+    assert_eq!(tech(&ui).get_screen(), TechScreen::TouchTest);
+    assert_eq!(tech(&ui).get_targets().row_count(), 5);
+    assert!(tech(&ui).get_targets().iter().all(|t| !t.hit));
+
+    hold(&ui, (500.0, 400.0), 50);
+    let p = tech(&ui).get_points().row_data(0).expect("a dot for the touch");
+    assert_eq!((p.x, p.y, p.label.as_str()), (500.0, 400.0, "500, 400"));
+    assert!(tech(&ui).get_last_touch().contains("x = 500, y = 400"), "{}", tech(&ui).get_last_touch());
+    assert!(tech(&ui).get_targets().iter().all(|t| !t.hit), "not near a target");
+
+    hold(&ui, (1920.0 - 75.0, 1080.0 - 60.0), 50);
+    let targets: Vec<_> = tech(&ui).get_targets().iter().map(|t| (t.name.to_string(), t.hit)).collect();
+    assert!(targets.contains(&("右下".to_string(), true)) && targets.iter().filter(|t| t.1).count() == 1, "{targets:?}");
+
+    tap(&ui, "返回");
+    assert_eq!(tech(&ui).get_screen(), TechScreen::Panel);
+    assert_eq!(tech(&ui).get_points().row_count(), 0);
+}
+
+#[test]
+fn the_technician_screen_closes_after_five_quiet_minutes_but_never_while_touched() {
+    let ui = kiosk_with(with_pin(short_idle()), 1920.0, 1080.0);
+    tap(&ui, "生育出生");
+    hold(&ui, CORNER, 3000);
+    enter_pin(&ui, PIN);
+    settle(&ui);
+    assert_eq!(tech(&ui).get_screen(), TechScreen::Panel);
+
+    // A finger resting on the screen (not on a button) for ten minutes.
+    let at = (960.0, 300.0);
+    pointer(&ui, at, true);
+    wait(600);
+    assert_eq!(tech(&ui).get_screen(), TechScreen::Panel, "closed while touched");
+    pointer(&ui, at, false);
+    // The resident's quiet period (30 s + 20 s warning) passes many times over underneath.
+    wait(40);
+    assert!(!k(&ui).get_idle_warning(), "no resident idle warning under the technician screen");
+    wait(255);
+    assert_eq!(tech(&ui).get_screen(), TechScreen::Panel, "closed before five quiet minutes");
+    assert!(!k(&ui).get_idle_warning());
+    assert_eq!(k(&ui).get_page(), Page::List, "no resident reset under the technician screen");
+    wait(6);
+    assert_eq!(tech(&ui).get_screen(), TechScreen::None, "closed after five quiet minutes");
+    assert_eq!(k(&ui).get_page(), Page::Home, "back home");
+    assert_eq!(k(&ui).get_list_items().row_count(), 0, "the resident's session is cleared too");
+    assert_eq!(tech(&ui).get_facts().row_count(), 0);
 }

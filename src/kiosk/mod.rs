@@ -1,9 +1,13 @@
 //! Kiosk behaviour that is independent of any UI toolkit: where the resident is (navigation),
 //! when to warn and reset after a quiet period (idle), screen rotation and which keys never
-//! reach the UI (lockdown).
+//! reach the UI (lockdown), and the technician's hidden entry, PIN lock and touch test.
 
+pub mod events;
 pub mod idle;
 pub mod lockdown;
 pub mod nav;
+pub mod pin_lock;
 pub mod rotation;
 pub mod status;
+pub mod technician;
+pub mod touch_test;

@@ -10,8 +10,10 @@ use std::time::Duration;
 
 use slint::{ComponentHandle, SharedString, Timer, TimerMode};
 
+use super::technician::{self, TechState};
 use super::{convert, AppWindow, Kiosk, Page, StatusKind};
 use crate::config::Config;
+use crate::kiosk::events;
 use crate::kiosk::idle::{IdleState, IdleTracker};
 use crate::kiosk::nav::{Navigator, Route};
 use crate::qr;
@@ -57,7 +59,7 @@ impl SearchState {
         let docs = match store.search_docs() {
             Ok(d) => d,
             Err(e) => {
-                eprintln!("banshi: cannot read content for search: {e}");
+                events::warn(format!("无法读取搜索用的内容：{e}"));
                 return;
             }
         };
@@ -66,7 +68,7 @@ impl SearchState {
             let _ = slot.set(SearchIndex::build(docs));
         }) {
             Ok(h) => self.building = Some(h),
-            Err(e) => eprintln!("banshi: cannot start the search index thread: {e}"),
+            Err(e) => events::warn(format!("无法启动搜索索引线程：{e}")),
         }
     }
 
@@ -105,7 +107,7 @@ impl SearchState {
         if missed {
             if let Some(log) = &self.log {
                 if let Err(e) = log.record(&self.typing.query()) {
-                    eprintln!("banshi: cannot record a search: {e}");
+                    events::warn(format!("无法记录搜索词：{e}"));
                 }
             }
         }
@@ -118,25 +120,27 @@ const MESSAGE_TIME: Duration = Duration::from_secs(8);
 /// The UI clock and idle tracker advance once per second.
 const TICK: Duration = Duration::from_secs(1);
 
-struct Controller {
-    store: Store,
+pub(super) struct Controller {
+    pub(super) store: Store,
     scope: Scope,
     nav: Navigator,
     idle: IdleTracker,
-    config: Config,
+    pub(super) config: Config,
     /// Seconds since start, counted by the UI timer (so tests can drive it with mocked time).
-    now: Duration,
+    pub(super) now: Duration,
     message_until: Option<Duration>,
     /// Screenshots show a fixed time instead of the live clock.
     clock_frozen: bool,
     search: SearchState,
     sync_inbox: SyncInbox,
+    /// The technician screens (hidden entry, PIN pad, maintenance, touch test).
+    pub(super) tech: TechState,
 }
 
 /// The running kiosk UI. Dropping it stops its timer.
 pub struct KioskUi {
     pub window: AppWindow,
-    ctl: Rc<RefCell<Controller>>,
+    pub(super) ctl: Rc<RefCell<Controller>>,
     _timer: Timer,
 }
 
@@ -159,6 +163,7 @@ impl KioskUi {
             clock_frozen: false,
             search,
             sync_inbox: Arc::new(Mutex::new(None)),
+            tech: TechState::new(),
         }));
         let timer = Timer::default();
         let later = ctl.clone();
@@ -282,13 +287,16 @@ impl KioskUi {
             let mut c = ctl.borrow_mut();
             let now = c.now;
             c.idle.activity(now);
+            c.tech.activity(now);
         });
         let ctl = self.ctl.clone();
         k.on_pointer(move |down| {
             let mut c = ctl.borrow_mut();
             let now = c.now;
             c.idle.pointer(down, now);
+            c.tech.pointer(down, now);
         });
+        technician::bind(&self.window, &self.ctl);
     }
 
     /// Runs `f` with the store and the kiosk's scope (benchmarks, gallery).
@@ -421,13 +429,16 @@ fn sync_report(w: &AppWindow, ctl: &Rc<RefCell<Controller>>, report: Report) {
             search.content_changed(store, searching);
         }
         if let Err(e) = load_home(w, &ctl.borrow()) {
-            eprintln!("banshi: cannot reload the home screen: {e:#}");
+            events::warn(format!("无法重新载入首页：{e:#}"));
         }
         if ctl.borrow().nav.current() != &Route::Search {
             show(w, ctl);
         }
     }
     update_status(w, &ctl.borrow());
+    if ctl.borrow().tech.is_open() {
+        technician::show_facts(w, &ctl.borrow());
+    }
 }
 
 fn update_clock(w: &AppWindow) {
@@ -440,7 +451,7 @@ fn update_clock(w: &AppWindow) {
 }
 
 /// Clears everything the last resident did: back to home, default text size, no open guide.
-fn reset_state(w: &AppWindow, ctl: &Rc<RefCell<Controller>>) {
+pub(super) fn reset_state(w: &AppWindow, ctl: &Rc<RefCell<Controller>>) {
     let k = w.global::<Kiosk>();
     {
         let mut c = ctl.borrow_mut();
@@ -477,7 +488,7 @@ fn tick(w: &AppWindow, ctl: &Rc<RefCell<Controller>>) {
     }
     if let Err(e) = sd_notify::notify(&state) {
         if first {
-            eprintln!("banshi: cannot notify systemd: {e}");
+            events::warn(format!("无法通知 systemd：{e}"));
         }
     }
     if !ctl.borrow().clock_frozen {
@@ -498,9 +509,11 @@ fn tick(w: &AppWindow, ctl: &Rc<RefCell<Controller>>) {
             c.message_until = None;
             w.global::<Kiosk>().set_message(SharedString::new());
         }
-        let rest = at_rest(w, &c);
+        // Underneath a technician screen the resident's session waits; closing it resets.
+        let rest = at_rest(w, &c) || c.tech.is_open();
         c.idle.tick(now, rest)
     };
+    technician::tick(w, ctl);
     let k = w.global::<Kiosk>();
     match state {
         IdleState::Active => k.set_idle_warning(false),
@@ -577,7 +590,7 @@ fn show(w: &AppWindow, ctl: &Rc<RefCell<Controller>>) {
         Ok(true) => None,
         Ok(false) => Some("没有找到这一项内容，可能已经更新。请返回重新选择。".to_string()),
         Err(e) => {
-            eprintln!("banshi: cannot show {route:?}: {e:#}");
+            events::warn(format!("无法打开页面 {route:?}：{e:#}"));
             Some("这一页暂时打不开，请返回或问窗口工作人员。".to_string())
         }
     };

@@ -8,5 +8,6 @@ slint::include_modules!();
 pub mod adapter;
 pub mod convert;
 pub mod headless;
+mod technician;
 
 pub use adapter::KioskUi;
