@@ -411,6 +411,11 @@ fn a_new_syncing_kiosk_waits_for_its_county_instead_of_showing_the_sample() {
     *ui.sync_inbox().lock().unwrap() = Some(report);
     wait(1);
     assert!(k(&ui).get_setup_message().contains("上次尝试"), "{}", k(&ui).get_setup_message());
+    // The cover hides the kiosk from residents, not from the technician.
+    hold(&ui, CORNER, 3000);
+    assert_eq!(tech(&ui).get_screen(), TechScreen::Pin, "the hidden corner works on the waiting screen");
+    tech(&ui).invoke_pin_cancel();
+    assert_eq!(tech(&ui).get_screen(), TechScreen::None);
 
     let mut content = banshi::sample::sample();
     content.items[0].name = format!("{}（本县）", content.items[0].name);
