@@ -35,7 +35,7 @@ if ((${#need[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
 # cargo-deb, pinned: the package layout below is what this version makes.
-if [ "$(cargo deb --version 2>/dev/null || true)" != "3.8.0" ]; then
+if ! cargo deb --version 2>/dev/null | grep -qx 'cargo-deb 3.8.0'; then
   echo "check.sh: installing cargo-deb 3.8.0" >&2
   cargo install cargo-deb --version 3.8.0 --locked --quiet
 fi
@@ -85,7 +85,8 @@ ok "conffiles, Depends: $depends"
 # neither; the user made before the config is given to its group.
 post="$work/control/postinst"
 grep -q 'enable banshi-kiosk.service' "$post" || fail "postinst does not enable banshi-kiosk"
-grep -q 'enable banshi-cage.service' "$post" && fail "postinst enables banshi-cage"
+# cage: enabled again on upgrade only where a technician had enabled it (debian-installed guard).
+grep -q 'deb-systemd-helper debian-installed banshi-cage.service' "$post" || fail "postinst enables banshi-cage on a new install"
 grep -qE 'deb-systemd-invoke (start|restart|\$_dh_action) banshi-kiosk' "$post" && fail "postinst starts the kiosk"
 sysusers_line=$(grep -n 'systemd-sysusers' "$post" | head -n 1 | cut -d: -f1)
 chgrp_line=$(grep -n 'chown root:banshi' "$post" | cut -d: -f1)
