@@ -428,6 +428,7 @@ fn a_new_syncing_kiosk_waits_for_its_county_instead_of_showing_the_sample() {
     assert!(ElementHandle::find_by_accessible_label(&ui.window, "setup-message").next().is_none());
     ui.open(banshi::kiosk::nav::Route::Guide(content.items[0].id.clone()));
     assert_eq!(k(&ui).get_guide().name, content.items[0].name);
+}
 
 // ---------------------------------------------------------------------------------------------
 // The technician screens: hidden entry, PIN pad with a persisted lock, maintenance screen,
