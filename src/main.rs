@@ -455,6 +455,15 @@ fn screenshot(args: ScreenshotArgs) -> anyhow::Result<()> {
         ui.show_setup("");
         if page == "setup" {
             ui.show_setup("配置文件 /etc/banshi/kiosk.toml 有误：第 3 行：不认识的配置项 servr，可能拼错了。可用的配置项：kiosk_id, hall_name, region, …");
+        } else if page == "waiting" {
+            let state = banshi::kiosk::status::SyncState {
+                syncing: true,
+                last_status: Some("offline".into()),
+                last_error: Some("无法连接服务器：连接超时".into()),
+                ..Default::default()
+            };
+            let servers = ["https://zwfw.qinghe.gov.cn/banshi/".to_string()];
+            ui.show_waiting(&banshi::kiosk::status::waiting_for_first_content(&state, &servers).unwrap_or_default());
         } else if page == "idle-warning" {
             ui.open(Route::Guide(bench::longest_guide(&ui)?));
             ui.show_idle_warning(25);
@@ -469,7 +478,7 @@ fn screenshot(args: ScreenshotArgs) -> anyhow::Result<()> {
             let (w, h) = (size.0 as f32, size.1 as f32);
             ui.touch_test_for_screenshot(&[(72.0, 66.0), (w - 80.0, h - 64.0), (w / 2.0 + 8.0, h / 2.0 - 5.0), (w * 0.3, h * 0.55)]);
         } else {
-            let route = Route::parse(page).ok_or_else(|| anyhow!("不认识的页面 “{page}”。可用：home, category:<id>, department:<id>, audience:个人, guide:<id>, notices, notice:<id>, search, search:<按键>, idle-warning, setup, pin, technician, touch-test"))?;
+            let route = Route::parse(page).ok_or_else(|| anyhow!("不认识的页面 “{page}”。可用：home, category:<id>, department:<id>, audience:个人, guide:<id>, notices, notice:<id>, search, search:<按键>, idle-warning, setup, waiting, pin, technician, touch-test"))?;
             ui.open(route.clone());
             if ui.route() != route {
                 bail!("页面 “{page}” 打不开：没有这个编号的内容。");

@@ -325,7 +325,12 @@ impl KioskUi {
 
     /// Covers the screen with the setup message (the kiosk cannot run as configured).
     pub fn show_setup(&self, message: &str) {
-        self.kiosk().set_setup_message(message.into());
+        show_cover(&self.window, false, message);
+    }
+
+    /// Covers the screen with the "waiting for the county's first content" note (screenshots).
+    pub fn show_waiting(&self, note: &str) {
+        show_cover(&self.window, true, note);
     }
 
     /// Shows the idle warning with `seconds` left (screenshots).
@@ -378,8 +383,13 @@ fn load_home(w: &AppWindow, c: &Controller) -> Result<(), anyhow::Error> {
     Ok(())
 }
 
-/// The title of the screen shown while a syncing kiosk waits for its county's first content.
-const WAITING_TITLE: &str = "正在获取本县办事指南";
+/// Covers the screen with the setup note (`waiting`: a new kiosk waiting for its county's
+/// first content; otherwise a configuration problem); an empty note removes the cover.
+fn show_cover(w: &AppWindow, waiting: bool, note: &str) {
+    let k = w.global::<Kiosk>();
+    k.set_setup_waiting(waiting && !note.is_empty());
+    k.set_setup_message(note.into());
+}
 
 /// The content status line (version, last check, offline, expired).
 fn update_status(w: &AppWindow, c: &Controller) {
@@ -401,13 +411,8 @@ fn update_status(w: &AppWindow, c: &Controller) {
     // Until the county's own content has arrived, residents see a waiting screen, never the
     // bundled sample county; it lifts by itself when the first sync lands.
     match status::waiting_for_first_content(&state, &c.config.server) {
-        Some(note) => {
-            k.set_setup_title(WAITING_TITLE.into());
-            k.set_setup_residents("本机正在从县里获取办事指南，请稍候，或到服务窗口办理、咨询。".into());
-            k.set_setup_footer("技术员可以运行 banshi doctor 逐项检查网络、服务器和信任根。".into());
-            k.set_setup_message(note.into());
-        }
-        None if k.get_setup_title() == WAITING_TITLE => k.set_setup_message(SharedString::new()),
+        Some(note) => show_cover(w, true, &note),
+        None if k.get_setup_waiting() => show_cover(w, false, ""),
         None => {}
     }
     k.set_status_text(text.into());
