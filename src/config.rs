@@ -16,6 +16,8 @@ pub const KEYS: &[&str] = &[
 
 /// Where a packaged kiosk keeps its configuration.
 pub const SYSTEM_CONFIG: &str = "/etc/banshi/kiosk.toml";
+/// Where a packaged kiosk keeps its data (the service's StateDirectory).
+pub const SYSTEM_DATA_DIR: &str = "/var/lib/banshi";
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -77,10 +79,15 @@ pub enum ConfigError {
 }
 
 impl Config {
-    /// Reads and checks a config file.
+    /// Reads and checks a config file. The system config without `data_dir` means the packaged
+    /// kiosk's data folder, whoever reads it (the kiosk user, or root running `banshi doctor`).
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
-        Config::parse(&text).map_err(|message| ConfigError::Invalid { path: path.into(), message })
+        let mut config = Config::parse(&text).map_err(|message| ConfigError::Invalid { path: path.into(), message })?;
+        if config.data_dir.is_none() {
+            config.data_dir = default_data_dir_for(path);
+        }
+        Ok(config)
     }
 
     pub fn parse(text: &str) -> Result<Config, String> {
@@ -192,6 +199,12 @@ impl Config {
     }
 }
 
+/// The data folder a config file implies when it names none: the packaged kiosk's for the
+/// system config; otherwise the reader's own (see [`Config::data_dir`]).
+fn default_data_dir_for(config_path: &Path) -> Option<PathBuf> {
+    (config_path == Path::new(SYSTEM_CONFIG)).then(|| PathBuf::from(SYSTEM_DATA_DIR))
+}
+
 /// `server = "…"` or `server = ["…", "…"]`.
 fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     #[derive(Deserialize)]
@@ -243,6 +256,16 @@ mod tests {
         assert!(e.contains("rotation = 45") && e.contains("0、90、180 或 270"), "{e}");
         let e = Config::parse("kiosk_id = \"a\"\nrotation = \"left\"\n").unwrap_err();
         assert!(e.contains("第 2 行") && e.contains("配置项 rotation"), "{e}");
+    }
+
+    #[test]
+    fn the_system_config_without_data_dir_means_the_packaged_data_folder() {
+        assert_eq!(default_data_dir_for(Path::new(SYSTEM_CONFIG)), Some(PathBuf::from(SYSTEM_DATA_DIR)));
+        assert_eq!(default_data_dir_for(Path::new("/home/wang/kiosk.toml")), None);
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("kiosk.toml");
+        std::fs::write(&file, "kiosk_id = \"a\"\n").unwrap();
+        assert_eq!(Config::load(&file).unwrap().data_dir, None, "another file keeps the user's default");
     }
 
     #[test]

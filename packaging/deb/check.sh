@@ -88,7 +88,10 @@ grep -q 'enable banshi-kiosk.service' "$post" || fail "postinst does not enable 
 # cage: enabled again on upgrade only where a technician had enabled it (debian-installed guard).
 grep -q 'deb-systemd-helper debian-installed banshi-cage.service' "$post" || fail "postinst enables banshi-cage on a new install"
 grep -qE 'deb-systemd-invoke (start|restart|\$_dh_action) banshi-kiosk' "$post" && fail "postinst starts the kiosk"
-sysusers_line=$(grep -n 'systemd-sysusers' "$post" | head -n 1 | cut -d: -f1)
+# Every file systemd-sysusers is given must be the one the package installs (a wrong name makes
+# it exit 1 and the install fail).
+grep -o 'systemd-sysusers .*' "$post" | grep -v 'banshi\.conf$' && fail "postinst runs systemd-sysusers on another file than banshi.conf"
+sysusers_line=$(grep -n 'systemd-sysusers.* banshi\.conf$' "$post" | head -n 1 | cut -d: -f1)
 chgrp_line=$(grep -n 'chown root:banshi' "$post" | cut -d: -f1)
 [ -n "$sysusers_line" ] && [ "$sysusers_line" -lt "$chgrp_line" ] || fail "postinst gives kiosk.toml to banshi before creating the user"
 ok "maintainer scripts"
