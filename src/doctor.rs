@@ -76,6 +76,19 @@ pub fn run(config: Result<Config, String>, path: Option<&Path>, network_timeout:
 
     let db = data.join(DB_FILE);
     let store = match Store::open(&db) {
+        // Freshly installed, never started: the kiosk builds its database at the first start.
+        Err(_) if !db.exists() && config.server.is_empty() => {
+            out.push(pass("内容数据库", format!("{} 尚未建立：终端第一次启动时用内置内容建立，或用 banshi import 导入本县内容", db.display())));
+            None
+        }
+        Err(_) if !db.exists() => {
+            out.push(failed(
+                "内容数据库",
+                format!("{} 还没有：本县内容要等第一次同步成功后才有", db.display()),
+                "确认能连上服务器后等终端自动同步，或运行 banshi sync --json；没有网络时用 banshi sync --from U盘目录。",
+            ));
+            None
+        }
         Ok(s) => {
             let counts = s.counts().ok();
             let version = s.meta("content_version").ok().flatten().unwrap_or_default();

@@ -307,6 +307,13 @@ fn doctor_passes_a_good_kiosk_and_explains_a_broken_one() {
     }
     assert!(out.matches("处理：").count() >= 3, "every failure has a hint:\n{out}");
 
+    // Freshly installed, never started, no server: nothing has failed yet.
+    let new = p("new.toml");
+    std::fs::write(&new, format!("data_dir = \"{}\"\n", p("fresh"))).unwrap();
+    let o = banshi(&["doctor", "--config", &new]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("尚未建立"), "{}", text(&o));
+
     // A config file with a misspelt key.
     let typo = p("typo.toml");
     std::fs::write(&typo, "servr = \"x\"\n").unwrap();

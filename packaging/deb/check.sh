@@ -137,7 +137,10 @@ if [ "$install" = yes ]; then
   [ "$(systemctl is-enabled banshi-cage.service 2>/dev/null)" = disabled ] || fail "banshi-cage is not disabled"
   doctor=$(runuser -u banshi -- /usr/bin/banshi doctor --config /etc/banshi/kiosk.toml 2>&1) || fail "doctor as banshi: $doctor"
   grep -q '数据目录' <<<"$doctor" || fail "doctor printed no data folder check: $doctor"
-  ok "installed: user, folders, permissions, unit enabled, doctor as banshi passes"
+  # What the kiosk does at its first start: build content.db in /var/lib/banshi as its user.
+  status=$(runuser -u banshi -- /usr/bin/banshi status --json 2>&1) || fail "status as banshi: $status"
+  grep -q '"database": "/var/lib/banshi/content.db"' <<<"$status" || fail "the kiosk user's content is not in /var/lib/banshi: $status"
+  ok "installed: user, folders, permissions, unit enabled, doctor as banshi passes, content.db built as banshi"
   apt-get purge -y -qq banshi >/dev/null
   [ ! -e /usr/bin/banshi ] && [ ! -e /var/lib/banshi ] || fail "purge left files behind"
   ok "purged"
