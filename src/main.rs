@@ -267,19 +267,20 @@ fn main() -> ExitCode {
 
 /// The config with command-line overrides applied.
 fn config(args: &ContentArgs) -> anyhow::Result<Config> {
-    let (mut config, _) = Config::discover(args.config.as_deref())?;
+    Ok(config_and_path(args)?.0)
+}
+
+/// The config with command-line overrides applied, and the file it came from (shown on the
+/// technician screen).
+fn config_and_path(args: &ContentArgs) -> anyhow::Result<(Config, Option<PathBuf>)> {
+    let (mut config, path) = Config::discover(args.config.as_deref())?;
     if let Some(d) = &args.data_dir {
         config.data_dir = Some(d.clone());
     }
     if let Some(r) = &args.region {
         config.region = Some(r.clone());
     }
-    Ok(config)
-}
-
-/// The config file in use, for the technician screen (the config itself is already loaded).
-fn config_path(args: &ContentArgs) -> Option<PathBuf> {
-    Config::discover(args.config.as_deref()).ok().and_then(|(_, p)| p)
+    Ok((config, path))
 }
 
 /// Opens the content to show: an authored folder, or the data folder's database (built from the
@@ -300,7 +301,7 @@ fn prepare_fonts(config: &Config) {
 }
 
 fn run_kiosk(args: KioskArgs) -> anyhow::Result<()> {
-    let mut config = match config(&args.content) {
+    let (mut config, config_path) = match config_and_path(&args.content) {
         Ok(c) => c,
         // A kiosk must never show a black screen: explain on screen, wait for the fix.
         Err(e) => return setup_screen(&args, &format!("{e:#}")),
@@ -312,7 +313,7 @@ fn run_kiosk(args: KioskArgs) -> anyhow::Result<()> {
     let sync = if args.content.content.is_none() { sync_options(&config, None, None, None)? } else { None };
     let interval = config.sync_interval();
     let ui = banshi::ui::KioskUi::new(store, config)?;
-    ui.set_config_path(config_path(&args.content));
+    ui.set_config_path(config_path);
     // Sync in the background; the UI picks up each report on its next tick.
     let _worker = match sync {
         Some(opts) => {
@@ -431,7 +432,7 @@ fn setup_screen(args: &KioskArgs, message: &str) -> anyhow::Result<()> {
 }
 
 fn screenshot(args: ScreenshotArgs) -> anyhow::Result<()> {
-    let mut config = config(&args.content)?;
+    let (mut config, config_path) = config_and_path(&args.content)?;
     prepare_fonts(&config);
     let store = open_store(&args.content, &config)?;
     config.large_text = args.large_text;
@@ -442,7 +443,7 @@ fn screenshot(args: ScreenshotArgs) -> anyhow::Result<()> {
     let (w, h) = args.size;
     let mut screen = banshi::ui::headless::Screen::install(w, h)?;
     let ui = banshi::ui::KioskUi::new(store, config)?;
-    ui.set_config_path(config_path(&args.content));
+    ui.set_config_path(config_path);
     ui.freeze_clock("09:30", "2026年11月23日 星期一");
     use slint::ComponentHandle;
     ui.window.show()?;
