@@ -105,4 +105,19 @@ if [ -w "$CONSOLE" ]; then
 fi
 # Also into the journal, one line per line of report.
 printf '%s\n' "$out" | systemd-cat -t banshi-boot-report 2>/dev/null || true
+
+# Then, for WATCH_SECS (bounded), one status line every 5 s on the console, so
+# boot-check.sh can tell whether the kiosk survives key presses (same MainPID,
+# no restart, tty1 still the active VT).
+WATCH_SECS=${BANSHI_REPORT_WATCH:-600}
+seq=0
+while [ $((seq * 5)) -lt "$WATCH_SECS" ] && [ -w "$CONSOLE" ]; do
+    printf 'BANSHI-KIOSK-WATCH: seq=%d state=%s pid=%s nrestarts=%s vt=%s\n' "$seq" "$(state)" \
+        "$(systemctl show "$UNIT" -p MainPID --value 2>/dev/null)" \
+        "$(systemctl show "$UNIT" -p NRestarts --value 2>/dev/null)" \
+        "$(cat /sys/class/tty/tty0/active 2>/dev/null)" \
+        > "$CONSOLE" 2>/dev/null || break
+    seq=$((seq + 1))
+    sleep 5
+done
 exit 0

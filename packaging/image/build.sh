@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2015,SC2016  # A && B || die is intended; dpkg-query formats are literal
 # Build a bootable Debian kiosk disk image with the Banshi package installed.
 # See --help and packaging/image/README.md.
 set -Eeuo pipefail
@@ -178,7 +179,7 @@ need chroot coreutils
 T0=$(date +%s); TSTEP=$T0; TIMINGS=()
 step() {
     local now; now=$(date +%s)
-    [ -n "${CURSTEP:-}" ] && TIMINGS+=("$(printf '%-34s %5ss' "$CURSTEP" $((now - TSTEP)))")
+    [ -n "${CURSTEP:-}" ] && TIMINGS+=("$(printf '%-60s %5ss' "$CURSTEP" $((now - TSTEP)))")
     CURSTEP=$1; TSTEP=$now
     [ -n "$1" ] && log "$1"
     return 0
@@ -207,7 +208,7 @@ cleanup() {
         if ! grep -q " $TMP/" /proc/mounts; then rm -rf --one-file-system "$TMP"; fi
     fi
     [ $rc -ne 0 ] && echo "$PROG: FAILED (exit $rc) in step: ${CURSTEP:-?}" >&2
-    exit $rc
+    exit "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
@@ -471,8 +472,10 @@ EOF
 mkfs.ext4 -q -F -L banshi-root -U "$ROOT_UUID" -O ^metadata_csum_seed,^orphan_file \
     -E "offset=$((ROOT_START * 512)),root_owner=0:0" -d "$ROOT" \
     "$OUT_TMP" "$((ROOT_SECTORS / 2))k"
-# ESP: FAT32 with the GRUB EFI image as the removable-media default loader.
-mkfs.fat -F 32 -n BANSHI-EFI -i "$ESP_SERIAL" --offset="$ESP_START" "$OUT_TMP" "$((ESP_SECTORS / 2))" >/dev/null
+# ESP: FAT32 (1-sector clusters: 64 MiB needs them to be valid FAT32; mkfs.fat
+# would size clusters by the whole image) with the GRUB EFI image as the removable-media default loader.
+mkfs.fat -F 32 -s 1 -S 512 -n BANSHI-EFI -i "$ESP_SERIAL" --offset="$ESP_START" "$OUT_TMP" "$((ESP_SECTORS / 2))" \
+    > "$TMP/mkfs.fat.log" 2>&1 || { cat "$TMP/mkfs.fat.log" >&2; die "mkfs.fat failed"; }
 ESP_IMG="$OUT_TMP@@$((ESP_START * 512))"
 MTOOLS_SKIP_CHECK=1 mmd -i "$ESP_IMG" ::/EFI ::/EFI/BOOT
 MTOOLS_SKIP_CHECK=1 mcopy -i "$ESP_IMG" "$TMP/BOOTX64.EFI" ::/EFI/BOOT/BOOTX64.EFI
@@ -500,7 +503,7 @@ step ""
 echo
 echo "== timings"
 printf '  %s\n' "${TIMINGS[@]}"
-printf '  %-34s %5ss\n' "total" $(( $(date +%s) - T0 ))
+printf '  %-60s %5ss\n' "total" $(( $(date +%s) - T0 ))
 echo "== result"
 echo "  image:    $OUT"
 echo "  size:     $(du -m --apparent-size "$OUT" | cut -f1) MiB apparent, $(du -m "$OUT" | cut -f1) MiB on disk (sparse)"
