@@ -64,6 +64,8 @@ report() {
     journalctl -u "$UNIT" -b --no-pager 2>&1 | tail -n 15
     echo "--- failed units"
     systemctl --failed --no-pager --plain --no-legend 2>&1
+    echo "--- root file system (grown at first boot by systemd-repart + growfs)"
+    df -h / 2>&1 | tail -n 1
     echo "--- /dev/dri"
     ls -l /dev/dri 2>&1
 

@@ -361,8 +361,13 @@ in_root systemctl enable systemd-networkd.service systemd-resolved.service syste
 # Nothing in the kiosk needs to wait for the network to be online.
 in_root systemctl disable systemd-networkd-wait-online.service >/dev/null 2>&1 || true
 # First boot: grow root partition (systemd-repart) and file system (growfs).
-mkdir -p "$ROOT/etc/repart.d"
+# systemd-repart has no [Install]: pull it into sysinit.target, before growfs.
+mkdir -p "$ROOT/etc/repart.d" "$ROOT/etc/systemd/system/sysinit.target.wants" \
+    "$ROOT/etc/systemd/system/systemd-repart.service.d"
 printf '[Partition]\nType=root\n' > "$ROOT/etc/repart.d/50-root.conf"
+ln -sf /lib/systemd/system/systemd-repart.service "$ROOT/etc/systemd/system/sysinit.target.wants/"
+printf '[Unit]\nBefore=systemd-growfs-root.service systemd-growfs@-.service\n' \
+    > "$ROOT/etc/systemd/system/systemd-repart.service.d/banshi-kiosk.conf"
 # Boot report on the serial console (image only, not part of the .deb).
 install -D -m 0755 "$HERE/boot-report.sh" "$ROOT/usr/local/libexec/banshi-boot-report"
 install -D -m 0644 "$HERE/banshi-boot-report.service" "$ROOT/etc/systemd/system/banshi-boot-report.service"
