@@ -304,6 +304,8 @@ if [ "$NO_DEB" = 1 ]; then
     # package; the boot report then says FAIL (service not installed).
     echo "$PROG: --no-deb: placeholder, banshi not installed" >&2
 else
+    REC=$(dpkg-deb -f "$DEB" Recommends 2>/dev/null || true)
+    [ -z "$REC" ] || echo "$PROG: note: the image installs no Recommends; the package recommends: $REC" >&2
     cp "$DEB" "$ROOT/tmp/"
     in_root apt-get install -y -q "/tmp/$(basename "$DEB")" >> "$TMP/apt.log" 2>&1 ||
         { tail -n 40 "$TMP/apt.log" >&2; die "apt-get install of $(basename "$DEB") failed"; }
