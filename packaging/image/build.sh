@@ -320,7 +320,11 @@ in_root apt-get install -y -q systemd-resolved >> "$TMP/apt.log" 2>&1 ||
     { tail -n 20 "$TMP/apt.log" >&2; die "apt-get install systemd-resolved failed"; }
 
 step "kiosk lockdown, network, boot report"
-[ -n "$CONFIG" ] && install -D -m 0644 "$CONFIG" "$ROOT/etc/banshi/kiosk.toml"
+# Same owner and mode as the package gives its conffile (root:banshi 0640).
+if [ -n "$CONFIG" ]; then
+    install -D -m 0640 "$CONFIG" "$ROOT/etc/banshi/kiosk.toml"
+    in_root chgrp banshi /etc/banshi/kiosk.toml 2>/dev/null || chmod 0644 "$ROOT/etc/banshi/kiosk.toml"
+fi
 [ -n "$ROOT_JSON" ] && install -D -m 0644 "$ROOT_JSON" "$ROOT/etc/banshi/root.json"
 # tty1 belongs to the kiosk: no getty there, and none spawned on other VTs.
 in_root systemctl mask getty@tty1.service >/dev/null
