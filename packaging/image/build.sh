@@ -449,8 +449,10 @@ mkdir -p "$ROOT/boot/efi"
 step "clean up the root"
 [ -e "$ROOT/vmlinuz" ] && [ -e "$ROOT/initrd.img" ] || die "no /vmlinuz or /initrd.img in the root"
 in_root dpkg-query -W -f='${Package}\t${Version}\n' > "$TMP/manifest"
-in_root apt-get clean
+# Unmount first: with --cache the archive directory is the bind-mounted cache,
+# which 'apt-get clean' would empty.
 umount_chroot
+rm -rf "$ROOT/var/cache/apt/archives/"*.deb "$ROOT/var/cache/apt/archives/partial/"*
 rm -f "$ROOT/usr/sbin/policy-rc.d"
 rm -rf "$ROOT/var/lib/apt/lists/"* "$ROOT/var/cache/apt/"*.bin "$ROOT/var/log/"*.log \
        "$ROOT/var/log/apt/"* "$ROOT/tmp/"* "$ROOT/var/tmp/"* "$ROOT/var/cache/debconf/"*-old \
