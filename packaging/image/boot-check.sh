@@ -25,7 +25,7 @@ Options:
   --timeout SECS      how long to wait for the boot report (default: 600)
   --uefi              boot with OVMF (UEFI) instead of SeaBIOS
   --out DIR           where serial.log, report.txt and screenshots go
-                      (default: /work/image-out/boot-check)
+                      (default: ./boot-check)
   --resolution WxH    virtual screen size (default: 1280x800)
   --no-keys           do not send Ctrl+Alt+F2 / Ctrl+Alt+Backspace
   --accel kvm|tcg     force an accelerator (default: kvm if /dev/kvm works)
@@ -40,7 +40,7 @@ EOF
 die() { echo "$PROG: error: $*" >&2; exit 2; }
 log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
 
-IMG=""; TIMEOUT=600; UEFI=0; OUTDIR=/work/image-out/boot-check
+IMG=""; TIMEOUT=600; UEFI=0; OUTDIR=./boot-check
 RES=1280x800; KEYS=1; ACCEL=""; SMP=2
 while [ $# -gt 0 ]; do
     case "$1" in

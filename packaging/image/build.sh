@@ -20,7 +20,7 @@ Must run as root. Uses no loop device and mounts nothing but the chroot's
 
 Arguments:
   DEB                 the banshi_*.deb to install
-  OUT.img             output image (default: /work/image-out/banshi-kiosk.img)
+  OUT.img             output image (default: ./banshi-kiosk.img)
 
 Options:
   --no-deb            build without the package (pipeline test; the boot
@@ -101,7 +101,7 @@ else
     [ -f "$DEB" ] || die "no such package: $DEB"
     DEB=$(readlink -f "$DEB")
 fi
-OUT=${OUT:-/work/image-out/banshi-kiosk.img}
+OUT=${OUT:-./banshi-kiosk.img}
 [ "$(id -u)" = 0 ] || die "must run as root"
 [ -z "$CONFIG" ] || [ -f "$CONFIG" ] || die "no such file: $CONFIG"
 [ -z "$ROOT_JSON" ] || [ -f "$ROOT_JSON" ] || die "no such file: $ROOT_JSON"
