@@ -62,6 +62,20 @@ pub fn village_mode_tag(mode: &str) -> &'static str {
     }
 }
 
+/// A sync status as stored (`updated`, `offline`, …) in plain words; unknown ones as they are.
+pub fn sync_status(status: &str) -> &str {
+    use crate::sync::Status;
+    match Status::parse(status) {
+        Some(Status::Updated) => "已更新",
+        Some(Status::UpToDate) => "已是最新",
+        Some(Status::Rejected) => "被拒绝（内容未通过校验）",
+        Some(Status::Offline) => "连不上服务器",
+        Some(Status::Expired) => "服务器上的内容已过期",
+        Some(Status::Error) => "本机出错",
+        None => status,
+    }
+}
+
 /// Chinese weekday name for 0 = Monday.
 pub fn weekday(n: u32) -> &'static str {
     ["星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"][(n % 7) as usize]

@@ -38,17 +38,10 @@ pub fn waiting_for_first_content(s: &SyncState, servers: &[String]) -> Option<St
     if !s.syncing || s.synced {
         return None;
     }
-    let said = |st: &str| match st {
-        "offline" => "连不上服务器",
-        "rejected" => "内容没有通过签名校验，已拒绝",
-        "expired" => "服务器上的内容已过有效期",
-        "error" => "本机出错",
-        _ => "未成功",
-    };
     let tried = match (s.last_status.as_deref(), s.last_error.as_deref()) {
         (None, _) => "正在第一次连接。".to_string(),
-        (Some(st), Some(e)) if !e.is_empty() => format!("上次尝试：{}（{e}）。", said(st)),
-        (Some(st), _) => format!("上次尝试：{}。", said(st)),
+        (Some(st), Some(e)) if !e.is_empty() => format!("上次尝试：{}（{e}）。", crate::format::sync_status(st)),
+        (Some(st), _) => format!("上次尝试：{}。", crate::format::sync_status(st)),
     };
     Some(format!(
         "本机配置为从县里服务器（{}）获取内容，但还没有成功获取过。{tried}联网后会自动重试，获取到就直接显示，不用重启。没有网络时，可以用 U 盘上的内容仓库：banshi sync --from U盘目录。",

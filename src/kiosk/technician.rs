@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::config::Config;
 use crate::doctor::Check;
 use crate::store::Store;
-use crate::sync::{keys, Status};
+use crate::sync::keys;
 
 /// How long the top-left corner of the header must be held to open the PIN pad.
 pub const HOLD: Duration = Duration::from_secs(3);
@@ -55,18 +55,6 @@ pub struct Fact {
     pub value: String,
 }
 
-fn status_words(s: &str) -> &str {
-    match Status::parse(s) {
-        Some(Status::Updated) => "已更新",
-        Some(Status::UpToDate) => "已是最新",
-        Some(Status::Rejected) => "被拒绝（内容未通过校验）",
-        Some(Status::Offline) => "连不上服务器",
-        Some(Status::Expired) => "服务器上的内容已过期",
-        Some(Status::Error) => "本机出错",
-        None => s,
-    }
-}
-
 fn local_time(rfc3339: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(rfc3339)
         .map(|t| t.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M").to_string())
@@ -92,7 +80,7 @@ pub fn facts(config: &Config, store: &Store, hall: &str) -> Vec<Fact> {
         fact("服务器", if config.server.is_empty() { "未配置".into() } else { config.server.join("\n") }),
     ];
     let last = match (meta(keys::LAST_STATUS), meta(keys::LAST_SYNC)) {
-        (Some(st), when) => format!("{}，{}", status_words(&st), when.as_deref().map(local_time).unwrap_or_default()),
+        (Some(st), when) => format!("{}，{}", crate::format::sync_status(&st), when.as_deref().map(local_time).unwrap_or_default()),
         (None, _) if config.server.is_empty() => "不同步".into(),
         (None, _) => "还没有同步过".into(),
     };
