@@ -20,10 +20,36 @@ use crate::ui::KioskUi;
 /// Pinyin queries typed key by key in the search benchmark: full spellings, initials, mixed,
 /// fuzzy, and digits.
 const SEARCH_QUERIES: &[&str] = &[
-    "shenfenzheng", "sfz", "shenfz", "shebao", "sbk", "hukouben", "huzhao", "dibao", "jiehun", "lihun",
-    "yingyezhizhao", "yyzz", "ylbx", "yanglaobaoxian", "jiazhao", "zhunshengzheng", "zsz", "fangchanzheng",
-    "canjiz", "senfenzen", "zuanxue", "nihun", "cusheng", "lvyou", "luyou", "guoqing", "gengdibutie",
-    "yibao", "fapiao", "2026",
+    "shenfenzheng",
+    "sfz",
+    "shenfz",
+    "shebao",
+    "sbk",
+    "hukouben",
+    "huzhao",
+    "dibao",
+    "jiehun",
+    "lihun",
+    "yingyezhizhao",
+    "yyzz",
+    "ylbx",
+    "yanglaobaoxian",
+    "jiazhao",
+    "zhunshengzheng",
+    "zsz",
+    "fangchanzheng",
+    "canjiz",
+    "senfenzen",
+    "zuanxue",
+    "nihun",
+    "cusheng",
+    "lvyou",
+    "luyou",
+    "guoqing",
+    "gengdibutie",
+    "yibao",
+    "fapiao",
+    "2026",
 ];
 
 #[derive(Args, Clone)]
@@ -143,7 +169,8 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             }
             startups.push(ms(t));
             let report = lines.next().transpose()?.unwrap_or_default();
-            last = serde_json::from_str(&report).with_context(|| format!("bench-child printed {report}"))?;
+            last = serde_json::from_str(&report)
+                .with_context(|| format!("bench-child printed {report}"))?;
             child.wait()?;
         }
         reports.push(CountyReport {
@@ -170,7 +197,11 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     let _ = std::fs::remove_dir_all(&root);
     let wanted = |p: Part| args.only.is_none() || args.only == Some(p);
     let search = wanted(Part::Search).then(|| search_bench(args.search_items));
-    let sync = if wanted(Part::Sync) && args.sync_items > 0 { Some(crate::sync::bench::run(args.sync_items)?) } else { None };
+    let sync = if wanted(Part::Sync) && args.sync_items > 0 {
+        Some(crate::sync::bench::run(args.sync_items)?)
+    } else {
+        None
+    };
     let out = serde_json::json!({
         "size": "1920x1080",
         "renderer": "software",
@@ -198,7 +229,9 @@ fn search_bench(items: usize) -> serde_json::Value {
         .and_then(|s| s.search_docs())
         .expect("the sample county loads");
     let rss_before = rss_mb();
-    let (guides, notices): (Vec<_>, Vec<_>) = base.iter().partition(|d| d.kind == Some(crate::search::Kind::Guide));
+    let (guides, notices): (Vec<_>, Vec<_>) = base
+        .iter()
+        .partition(|d| d.kind == Some(crate::search::Kind::Guide));
     let numbered = |list: &[&crate::search::Doc], n: usize| -> Vec<crate::search::Doc> {
         (0..n)
             .map(|i| {
@@ -229,7 +262,12 @@ fn search_bench(items: usize) -> serde_json::Value {
                 typing.push(&index, b);
                 rounds[i].push(t.elapsed().as_secs_f64() * 1000.0);
                 if std::env::var_os("BANSHI_BENCH_TRACE").is_some() {
-                    eprintln!("{q} {} {:.2} ms {} hits", typing.query(), rounds[i].last().unwrap(), typing.answer().map_or(0, |a| a.total));
+                    eprintln!(
+                        "{q} {} {:.2} ms {} hits",
+                        typing.query(),
+                        rounds[i].last().unwrap(),
+                        typing.answer().map_or(0, |a| a.total)
+                    );
                 }
             }
         }
@@ -243,7 +281,8 @@ fn search_bench(items: usize) -> serde_json::Value {
     }
     let stats = |mut v: Vec<f64>| {
         v.sort_by(|a, b| a.total_cmp(b));
-        let at = |p: f64| (v[((v.len() - 1) as f64 * p).round() as usize] * 1000.0).round() / 1000.0;
+        let at =
+            |p: f64| (v[((v.len() - 1) as f64 * p).round() as usize] * 1000.0).round() / 1000.0;
         serde_json::json!({"count": v.len(), "p50": at(0.5), "p99": at(0.99), "max": at(1.0)})
     };
     serde_json::json!({
@@ -343,7 +382,8 @@ pub fn child(args: ChildArgs) -> anyhow::Result<()> {
 
 /// The guide with the most materials (the longest page); used for screenshots and benchmarks.
 pub fn longest_guide(ui: &KioskUi) -> anyhow::Result<String> {
-    ui.with_store(|store, _| store.longest_item())?.ok_or_else(|| anyhow!("内容里没有事项"))
+    ui.with_store(|store, _| store.longest_item())?
+        .ok_or_else(|| anyhow!("内容里没有事项"))
 }
 
 /// The gallery's pages: (file name stem, page name).

@@ -10,8 +10,18 @@ use crate::kiosk::rotation::Rotation;
 
 /// Every key a config file may have.
 pub const KEYS: &[&str] = &[
-    "kiosk_id", "hall_name", "region", "data_dir", "idle_timeout_secs", "idle_warning_secs", "large_text", "server",
-    "trust_root", "sync_interval_secs", "technician_pin_hash", "rotation",
+    "kiosk_id",
+    "hall_name",
+    "region",
+    "data_dir",
+    "idle_timeout_secs",
+    "idle_warning_secs",
+    "large_text",
+    "server",
+    "trust_root",
+    "sync_interval_secs",
+    "technician_pin_hash",
+    "rotation",
 ];
 
 /// Where a packaged kiosk keeps its configuration.
@@ -73,7 +83,10 @@ impl Default for Config {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("无法读取配置文件 {path}：{source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("配置文件 {path} 有误：{message}")]
     Invalid { path: PathBuf, message: String },
 }
@@ -82,8 +95,14 @@ impl Config {
     /// Reads and checks a config file. The system config without `data_dir` means the packaged
     /// kiosk's data folder, whoever reads it (the kiosk user, or root running `banshi doctor`).
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
-        let mut config = Config::parse(&text).map_err(|message| ConfigError::Invalid { path: path.into(), message })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.into(),
+            source,
+        })?;
+        let mut config = Config::parse(&text).map_err(|message| ConfigError::Invalid {
+            path: path.into(),
+            message,
+        })?;
         if config.data_dir.is_none() {
             config.data_dir = default_data_dir_for(path);
         }
@@ -93,20 +112,31 @@ impl Config {
     pub fn parse(text: &str) -> Result<Config, String> {
         let config: Config = toml::from_str(text).map_err(|e| {
             let msg = e.message().to_string();
-            let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+            let line = e
+                .span()
+                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
             let at = line.map(|l| format!("第 {l} 行：")).unwrap_or_default();
             if msg.starts_with("unknown field") {
                 let key = msg.split('`').nth(1).unwrap_or("");
-                format!("{at}不认识的配置项 {key}，可能拼错了。可用的配置项：{}", KEYS.join(", "))
+                format!(
+                    "{at}不认识的配置项 {key}，可能拼错了。可用的配置项：{}",
+                    KEYS.join(", ")
+                )
             } else {
                 // Name the key on the line the error points at, so the technician knows what to fix.
                 let key = e.span().and_then(|s| {
-                    let start = text[..s.start.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+                    let start = text[..s.start.min(text.len())]
+                        .rfind('\n')
+                        .map_or(0, |i| i + 1);
                     let line = text[start..].lines().next().unwrap_or("");
-                    line.split_once('=').map(|(k, _)| k.trim().trim_matches('"').to_string()).filter(|k| KEYS.contains(&k.as_str()))
+                    line.split_once('=')
+                        .map(|(k, _)| k.trim().trim_matches('"').to_string())
+                        .filter(|k| KEYS.contains(&k.as_str()))
                 });
                 match key {
-                    Some(k) => format!("{at}配置项 {k} 的值不对（{msg}）。请对照 README 里的配置示例改正。"),
+                    Some(k) => format!(
+                        "{at}配置项 {k} 的值不对（{msg}）。请对照 README 里的配置示例改正。"
+                    ),
                     None => format!("{at}{msg}。请对照 README 里的配置示例改正。"),
                 }
             }
@@ -136,7 +166,10 @@ impl Config {
             ));
         }
         if config.sync_interval_secs < 60 {
-            return Err(format!("sync_interval_secs = {} 太短：至少 60 秒，建议 900（15 分钟）。", config.sync_interval_secs));
+            return Err(format!(
+                "sync_interval_secs = {} 太短：至少 60 秒，建议 900（15 分钟）。",
+                config.sync_interval_secs
+            ));
         }
         if config.idle_timeout_secs < 15 {
             return Err(format!(
@@ -229,13 +262,20 @@ mod tests {
 
     #[test]
     fn server_is_one_address_or_a_list_and_needs_a_trust_root() {
-        let one = Config::parse("server = \"https://a.example/banshi/\"\ntrust_root = \"/etc/banshi/root.json\"\n").unwrap();
+        let one = Config::parse(
+            "server = \"https://a.example/banshi/\"\ntrust_root = \"/etc/banshi/root.json\"\n",
+        )
+        .unwrap();
         assert_eq!(one.server, vec!["https://a.example/banshi/"]);
-        let two = Config::parse("server = [\"https://a/\", \"/media/usb\"]\ntrust_root = \"/r.json\"\n").unwrap();
+        let two =
+            Config::parse("server = [\"https://a/\", \"/media/usb\"]\ntrust_root = \"/r.json\"\n")
+                .unwrap();
         assert_eq!(two.server.len(), 2);
         let e = Config::parse("server = \"https://a/\"\n").unwrap_err();
         assert!(e.contains("trust_root"), "{e}");
-        let e = Config::parse("server = \"https://a/\"\ntrust_root = \"/r\"\nsync_interval_secs = 5\n").unwrap_err();
+        let e =
+            Config::parse("server = \"https://a/\"\ntrust_root = \"/r\"\nsync_interval_secs = 5\n")
+                .unwrap_err();
         assert!(e.contains("sync_interval_secs"), "{e}");
     }
 
@@ -243,29 +283,54 @@ mod tests {
     fn the_pin_is_accepted_only_as_a_hash() {
         let h = crate::pin::hash("135790");
         let c = Config::parse(&format!("technician_pin_hash = \"{h}\"\n")).unwrap();
-        assert!(crate::pin::verify("135790", c.technician_pin_hash.as_deref().unwrap()));
+        assert!(crate::pin::verify(
+            "135790",
+            c.technician_pin_hash.as_deref().unwrap()
+        ));
         let e = Config::parse("technician_pin_hash = \"135790\"\n").unwrap_err();
-        assert!(e.contains("technician_pin_hash") && e.contains("pin-hash"), "{e}");
+        assert!(
+            e.contains("technician_pin_hash") && e.contains("pin-hash"),
+            "{e}"
+        );
     }
 
     #[test]
     fn rotation_takes_the_four_right_angles_and_names_them_when_wrong() {
-        assert_eq!(Config::parse("rotation = 90\n").unwrap().rotation(), Rotation::R90);
+        assert_eq!(
+            Config::parse("rotation = 90\n").unwrap().rotation(),
+            Rotation::R90
+        );
         assert_eq!(Config::parse("").unwrap().rotation(), Rotation::R0);
         let e = Config::parse("rotation = 45\n").unwrap_err();
-        assert!(e.contains("rotation = 45") && e.contains("0、90、180 或 270"), "{e}");
+        assert!(
+            e.contains("rotation = 45") && e.contains("0、90、180 或 270"),
+            "{e}"
+        );
         let e = Config::parse("kiosk_id = \"a\"\nrotation = \"left\"\n").unwrap_err();
-        assert!(e.contains("第 2 行") && e.contains("配置项 rotation"), "{e}");
+        assert!(
+            e.contains("第 2 行") && e.contains("配置项 rotation"),
+            "{e}"
+        );
     }
 
     #[test]
     fn the_system_config_without_data_dir_means_the_packaged_data_folder() {
-        assert_eq!(default_data_dir_for(Path::new(SYSTEM_CONFIG)), Some(PathBuf::from(SYSTEM_DATA_DIR)));
-        assert_eq!(default_data_dir_for(Path::new("/home/wang/kiosk.toml")), None);
+        assert_eq!(
+            default_data_dir_for(Path::new(SYSTEM_CONFIG)),
+            Some(PathBuf::from(SYSTEM_DATA_DIR))
+        );
+        assert_eq!(
+            default_data_dir_for(Path::new("/home/wang/kiosk.toml")),
+            None
+        );
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("kiosk.toml");
         std::fs::write(&file, "kiosk_id = \"a\"\n").unwrap();
-        assert_eq!(Config::load(&file).unwrap().data_dir, None, "another file keeps the user's default");
+        assert_eq!(
+            Config::load(&file).unwrap().data_dir,
+            None,
+            "another file keeps the user's default"
+        );
     }
 
     #[test]

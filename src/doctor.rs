@@ -20,32 +20,55 @@ pub struct Check {
 }
 
 fn pass(name: &'static str, detail: impl Into<String>) -> Check {
-    Check { name, ok: true, detail: detail.into(), hint: None }
+    Check {
+        name,
+        ok: true,
+        detail: detail.into(),
+        hint: None,
+    }
 }
 
 fn failed(name: &'static str, detail: impl Into<String>, hint: impl Into<String>) -> Check {
-    Check { name, ok: false, detail: detail.into(), hint: Some(hint.into()) }
+    Check {
+        name,
+        ok: false,
+        detail: detail.into(),
+        hint: Some(hint.into()),
+    }
 }
 
 /// Free bytes for unprivileged users on the file system holding `dir`.
 pub fn free_bytes(dir: &Path) -> Option<u64> {
-    rustix::fs::statvfs(dir).ok().map(|s| s.f_bavail.saturating_mul(s.f_frsize))
+    rustix::fs::statvfs(dir)
+        .ok()
+        .map(|s| s.f_bavail.saturating_mul(s.f_frsize))
 }
 
 /// Below this much free space the check fails.
 const MIN_FREE: u64 = 200 * 1024 * 1024;
 
 /// Runs every check. `config` is the outcome of loading the config file (`path`: which one).
-pub fn run(config: Result<Config, String>, path: Option<&Path>, network_timeout: Duration) -> Vec<Check> {
+pub fn run(
+    config: Result<Config, String>,
+    path: Option<&Path>,
+    network_timeout: Duration,
+) -> Vec<Check> {
     let mut out = Vec::new();
-    let where_ = path.map_or("（没有配置文件，使用默认值）".to_string(), |p| p.display().to_string());
+    let where_ = path.map_or(
+        "（没有配置文件，使用默认值）".to_string(),
+        |p| p.display().to_string(),
+    );
     let config = match config {
         Ok(c) => {
             out.push(pass("配置文件", where_));
             c
         }
         Err(e) => {
-            out.push(failed("配置文件", e, "按提示改正配置文件；配置项说明见 README 的“Configuration”一节。"));
+            out.push(failed(
+                "配置文件",
+                e,
+                "按提示改正配置文件；配置项说明见 README 的“Configuration”一节。",
+            ));
             return out;
         }
     };
@@ -65,7 +88,9 @@ pub fn run(config: Result<Config, String>, path: Option<&Path>, network_timeout:
     }
 
     match free_bytes(&data) {
-        Some(free) if free >= MIN_FREE => out.push(pass("磁盘空间", format!("剩余 {} MB", free / 1_048_576))),
+        Some(free) if free >= MIN_FREE => {
+            out.push(pass("磁盘空间", format!("剩余 {} MB", free / 1_048_576)))
+        }
         Some(free) => out.push(failed(
             "磁盘空间",
             format!("只剩 {} MB", free / 1_048_576),
@@ -78,7 +103,13 @@ pub fn run(config: Result<Config, String>, path: Option<&Path>, network_timeout:
     let store = match Store::open(&db) {
         // Freshly installed, never started: the kiosk builds its database at the first start.
         Err(_) if !db.exists() && config.server.is_empty() => {
-            out.push(pass("内容数据库", format!("{} 尚未建立：终端第一次启动时用内置内容建立，或用 banshi import 导入本县内容", db.display())));
+            out.push(pass(
+                "内容数据库",
+                format!(
+                    "{} 尚未建立：终端第一次启动时用内置内容建立，或用 banshi import 导入本县内容",
+                    db.display()
+                ),
+            ));
             None
         }
         Err(_) if !db.exists() => {
@@ -105,7 +136,11 @@ pub fn run(config: Result<Config, String>, path: Option<&Path>, network_timeout:
             Some(s)
         }
         Err(e) => {
-            out.push(failed("内容数据库", e.to_string(), "运行 banshi sync（联网）或 banshi sync --from U盘目录 获取内容。"));
+            out.push(failed(
+                "内容数据库",
+                e.to_string(),
+                "运行 banshi sync（联网）或 banshi sync --from U盘目录 获取内容。",
+            ));
             None
         }
     };
@@ -115,22 +150,48 @@ pub fn run(config: Result<Config, String>, path: Option<&Path>, network_timeout:
         return out;
     }
     match config.trust_root.as_deref().map(std::fs::read) {
-        Some(Ok(b)) if serde_json::from_slice::<serde_json::Value>(&b).is_ok_and(|v| v["signed"]["_type"] == "root") => {
-            out.push(pass("信任根", config.trust_root.as_ref().unwrap().display().to_string()))
+        Some(Ok(b))
+            if serde_json::from_slice::<serde_json::Value>(&b)
+                .is_ok_and(|v| v["signed"]["_type"] == "root") =>
+        {
+            out.push(pass(
+                "信任根",
+                config.trust_root.as_ref().unwrap().display().to_string(),
+            ))
         }
-        Some(Ok(_)) => out.push(failed("信任根", "文件不是 root.json", "向县里重新索取 root.json，放到 trust_root 指定的位置。")),
-        Some(Err(e)) => out.push(failed("信任根", format!("无法读取：{e}"), "向县里索取 root.json，放到 trust_root 指定的位置。")),
-        None => out.push(failed("信任根", "没有配置 trust_root", "在配置文件写 trust_root = \"/etc/banshi/root.json\"。")),
+        Some(Ok(_)) => out.push(failed(
+            "信任根",
+            "文件不是 root.json",
+            "向县里重新索取 root.json，放到 trust_root 指定的位置。",
+        )),
+        Some(Err(e)) => out.push(failed(
+            "信任根",
+            format!("无法读取：{e}"),
+            "向县里索取 root.json，放到 trust_root 指定的位置。",
+        )),
+        None => out.push(failed(
+            "信任根",
+            "没有配置 trust_root",
+            "在配置文件写 trust_root = \"/etc/banshi/root.json\"。",
+        )),
     }
 
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build();
     for s in &config.server {
-        let result = match (Source::parse(s), sync::Fetcher::new(sync::Timeouts { connect: network_timeout, read: network_timeout }), &rt) {
-            (Ok(src), Ok(f), Ok(rt)) => {
-                rt.block_on(async { tokio::time::timeout(network_timeout * 2, f.probe(&src)).await })
-                    .unwrap_or_else(|_| Err(sync::FetchError::Network("超时".into())))
-                    .map_err(|e| e.to_string())
-            }
+        let result = match (
+            Source::parse(s),
+            sync::Fetcher::new(sync::Timeouts {
+                connect: network_timeout,
+                read: network_timeout,
+            }),
+            &rt,
+        ) {
+            (Ok(src), Ok(f), Ok(rt)) => rt
+                .block_on(async { tokio::time::timeout(network_timeout * 2, f.probe(&src)).await })
+                .unwrap_or_else(|_| Err(sync::FetchError::Network("超时".into())))
+                .map_err(|e| e.to_string()),
             (Err(e), _, _) => Err(e),
             (_, Err(e), _) => Err(e),
             (_, _, Err(e)) => Err(e.to_string()),
@@ -154,13 +215,20 @@ pub fn run(config: Result<Config, String>, path: Option<&Path>, network_timeout:
     }
     let expires = meta(keys::EXPIRES).and_then(|e| chrono::DateTime::parse_from_rfc3339(&e).ok());
     match expires {
-        Some(t) if t > chrono::Utc::now() => out.push(pass("内容有效期", format!("至 {}", t.format("%Y-%m-%d %H:%M")))),
+        Some(t) if t > chrono::Utc::now() => out.push(pass(
+            "内容有效期",
+            format!("至 {}", t.format("%Y-%m-%d %H:%M")),
+        )),
         Some(t) => out.push(failed(
             "内容有效期",
             format!("已于 {} 过期", t.format("%Y-%m-%d %H:%M")),
             "请县里重新签名发布（banshi publish --refresh），并确认本机能连上服务器。",
         )),
-        None => out.push(failed("内容有效期", "没有签名信息（内容不是同步来的）", "运行 banshi sync 从县里获取签名的内容。")),
+        None => out.push(failed(
+            "内容有效期",
+            "没有签名信息（内容不是同步来的）",
+            "运行 banshi sync 从县里获取签名的内容。",
+        )),
     }
     out
 }

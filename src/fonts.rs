@@ -18,7 +18,10 @@ pub fn ensure_fontconfig(dir: &Path) -> std::io::Result<PathBuf> {
     let fonts = dir.join("fonts");
     std::fs::create_dir_all(&fonts)?;
     let font = fonts.join("banshi-fallback.otf");
-    if std::fs::read(&font).map(|b| b != FALLBACK_FONT).unwrap_or(true) {
+    if std::fs::read(&font)
+        .map(|b| b != FALLBACK_FONT)
+        .unwrap_or(true)
+    {
         write_atomically(&font, FALLBACK_FONT)?;
     }
     let base = std::env::var_os("BANSHI_SYSTEM_FONTCONFIG")
@@ -32,7 +35,10 @@ pub fn ensure_fontconfig(dir: &Path) -> std::io::Result<PathBuf> {
         xml_escape(&fonts.display().to_string()),
         xml_escape(&dir.join("fontconfig-cache").display().to_string()),
     );
-    if std::fs::read_to_string(&conf).map(|t| t != text).unwrap_or(true) {
+    if std::fs::read_to_string(&conf)
+        .map(|t| t != text)
+        .unwrap_or(true)
+    {
         write_atomically(&conf, text.as_bytes())?;
     }
     // Children (bench) must see the same base, not our file, as "the system's".
@@ -50,5 +56,7 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }

@@ -78,7 +78,15 @@ pub fn sync_status(status: &str) -> &str {
 
 /// Chinese weekday name for 0 = Monday.
 pub fn weekday(n: u32) -> &'static str {
-    ["星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"][(n % 7) as usize]
+    [
+        "星期一",
+        "星期二",
+        "星期三",
+        "星期四",
+        "星期五",
+        "星期六",
+        "星期日",
+    ][(n % 7) as usize]
 }
 
 #[cfg(test)]

@@ -3,21 +3,21 @@
 //! The core (`model`, `source`, `store`, `format`, `kiosk`, `qr`) has no UI types; the `ui`
 //! module adapts it to the Slint screens in `ui/*.slint`. See ARCHITECTURE.md.
 
-pub mod fonts;
-pub mod format;
-pub mod model;
-pub mod sample;
-pub mod search;
-pub mod source;
-pub mod store;
-pub mod kiosk;
-pub mod qr;
 pub mod bench;
 pub mod config;
 pub mod doctor;
+pub mod fonts;
+pub mod format;
+pub mod kiosk;
+pub mod model;
 pub mod pack;
 pub mod pin;
 pub mod publish;
+pub mod qr;
+pub mod sample;
+pub mod search;
 pub mod serve;
+pub mod source;
+pub mod store;
 pub mod sync;
 pub mod ui;

@@ -12,7 +12,11 @@ use banshi::store::Store;
 use banshi::{bench, sample, source};
 
 #[derive(Parser)]
-#[command(name = "banshi", version, about = "办事：县政务服务中心和村便民服务室的触摸屏办事指南")]
+#[command(
+    name = "banshi",
+    version,
+    about = "办事：县政务服务中心和村便民服务室的触摸屏办事指南"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -225,7 +229,9 @@ struct ScreenshotArgs {
 }
 
 fn parse_size(s: &str) -> Result<(u32, u32), String> {
-    let (w, h) = s.split_once(['x', 'X', '×']).ok_or("写成 宽x高，例如 1920x1080")?;
+    let (w, h) = s
+        .split_once(['x', 'X', '×'])
+        .ok_or("写成 宽x高，例如 1920x1080")?;
     let w: u32 = w.trim().parse().map_err(|_| "宽度要是整数")?;
     let h: u32 = h.trim().parse().map_err(|_| "高度要是整数")?;
     if !(200..=8000).contains(&w) || !(200..=8000).contains(&h) {
@@ -242,17 +248,47 @@ fn main() -> ExitCode {
         Command::Status { content, json } => status(&content, json),
         Command::Validate { dir } => validate(&dir),
         Command::Import { dir, content } => import(&dir, &content),
-        Command::Search { query, limit, json, content } => search(&query, limit, json, &content),
-        Command::Report { what: Report::Searches { content, json } } => report_searches(&content, json),
-        Command::Keygen { out, force, rotate, root_expires_days } => keygen(&out, force, rotate, root_expires_days),
-        Command::Publish { source, keys, out, expires_days, refresh, json } => {
-            publish(banshi::publish::PublishOptions { source, keys, out, expires_days, refresh }, json)
-        }
+        Command::Search {
+            query,
+            limit,
+            json,
+            content,
+        } => search(&query, limit, json, &content),
+        Command::Report {
+            what: Report::Searches { content, json },
+        } => report_searches(&content, json),
+        Command::Keygen {
+            out,
+            force,
+            rotate,
+            root_expires_days,
+        } => keygen(&out, force, rotate, root_expires_days),
+        Command::Publish {
+            source,
+            keys,
+            out,
+            expires_days,
+            refresh,
+            json,
+        } => publish(
+            banshi::publish::PublishOptions {
+                source,
+                keys,
+                out,
+                expires_days,
+                refresh,
+            },
+            json,
+        ),
         Command::Serve { repo, listen } => serve(&repo, &listen),
         Command::Sync(args) => return sync(args),
         Command::Doctor { config, json } => return doctor(config.as_deref(), json),
         Command::PinHash => pin_hash(),
-        Command::TouchRotation { config, rules_dir, no_trigger } => touch_rotation(config.as_deref(), &rules_dir, !no_trigger),
+        Command::TouchRotation {
+            config,
+            rules_dir,
+            no_trigger,
+        } => touch_rotation(config.as_deref(), &rules_dir, !no_trigger),
         Command::Bench(args) => bench::run(args),
         Command::BenchChild(args) => bench::child(args),
     };
@@ -310,7 +346,11 @@ fn run_kiosk(args: KioskArgs) -> anyhow::Result<()> {
     select_backend(&config)?;
     config.large_text |= args.large_text;
     let store = open_store(&args.content, &config)?;
-    let sync = if args.content.content.is_none() { sync_options(&config, None, None, None)? } else { None };
+    let sync = if args.content.content.is_none() {
+        sync_options(&config, None, None, None)?
+    } else {
+        None
+    };
     let interval = config.sync_interval();
     let ui = banshi::ui::KioskUi::new(store, config)?;
     ui.set_config_path(config_path);
@@ -324,7 +364,10 @@ fn run_kiosk(args: KioskArgs) -> anyhow::Result<()> {
                 }
                 if let Ok(mut slot) = inbox.lock() {
                     // An "updated" must not be overwritten by a later "up-to-date" before the UI saw it.
-                    if slot.as_ref().is_none_or(|r| r.status != banshi::sync::Status::Updated) {
+                    if slot
+                        .as_ref()
+                        .is_none_or(|r| r.status != banshi::sync::Status::Updated)
+                    {
                         *slot = Some(report);
                     }
                 }
@@ -345,7 +388,9 @@ fn run_kiosk(args: KioskArgs) -> anyhow::Result<()> {
     if args.fullscreen {
         ui.window.window().set_fullscreen(true);
     }
-    ui.window.run().context("无法打开显示窗口。没有图形界面时请使用 kiosk 软件包（linuxkms），或先设置 DISPLAY")?;
+    ui.window.run().context(
+        "无法打开显示窗口。没有图形界面时请使用 kiosk 软件包（linuxkms），或先设置 DISPLAY",
+    )?;
     Ok(())
 }
 
@@ -360,18 +405,25 @@ fn select_backend(config: &Config) -> anyhow::Result<()> {
     if std::env::var_os("SLINT_KMS_ROTATION").is_none() {
         std::env::set_var("SLINT_KMS_ROTATION", rotation.to_string());
     }
-    eprintln!("banshi: 使用 linuxkms 显示，画面旋转 {}°", std::env::var("SLINT_KMS_ROTATION").unwrap_or_default());
+    eprintln!(
+        "banshi: 使用 linuxkms 显示，画面旋转 {}°",
+        std::env::var("SLINT_KMS_ROTATION").unwrap_or_default()
+    );
     let guard = std::cell::RefCell::new(banshi::kiosk::lockdown::KeyGuard::default());
     slint::BackendSelector::new()
         .with_libinput_event_hook(move |event| {
             use input::event::keyboard::{KeyState, KeyboardEventTrait};
             match event {
-                input::Event::Keyboard(k) => guard.borrow_mut().key(k.key(), k.key_state() == KeyState::Pressed),
+                input::Event::Keyboard(k) => guard
+                    .borrow_mut()
+                    .key(k.key(), k.key_state() == KeyState::Pressed),
                 _ => false,
             }
         })
         .select()
-        .context("无法打开屏幕（linuxkms）。请用 banshi doctor 检查，或查看 journalctl -t banshi-kiosk")?;
+        .context(
+            "无法打开屏幕（linuxkms）。请用 banshi doctor 检查，或查看 journalctl -t banshi-kiosk",
+        )?;
     Ok(())
 }
 
@@ -384,20 +436,31 @@ fn touch_rotation(explicit: Option<&Path>, rules_dir: &Path, trigger: bool) -> a
     let path = rules_dir.join(RULES_FILE);
     match rotation.udev_rule() {
         Some(rule) => {
-            std::fs::create_dir_all(rules_dir).with_context(|| format!("无法创建 {}", rules_dir.display()))?;
+            std::fs::create_dir_all(rules_dir)
+                .with_context(|| format!("无法创建 {}", rules_dir.display()))?;
             let tmp = path.with_extension("rules.tmp");
-            std::fs::write(&tmp, rule).and_then(|_| std::fs::rename(&tmp, &path)).with_context(|| format!("无法写入 {}", path.display()))?;
+            std::fs::write(&tmp, rule)
+                .and_then(|_| std::fs::rename(&tmp, &path))
+                .with_context(|| format!("无法写入 {}", path.display()))?;
             println!("触摸旋转 {rotation}°：已写入 {}", path.display());
         }
         None => match std::fs::remove_file(&path) {
             Ok(()) => println!("触摸不旋转：已删除 {}", path.display()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => println!("触摸不旋转（rotation = 0）"),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                println!("触摸不旋转（rotation = 0）")
+            }
             Err(e) => return Err(e).with_context(|| format!("无法删除 {}", path.display())),
         },
     }
     if trigger {
-        for args in [&["control", "--reload"][..], &["trigger", "--subsystem-match=input", "--action=change"]] {
-            let status = std::process::Command::new("udevadm").args(args).status().context("无法运行 udevadm")?;
+        for args in [
+            &["control", "--reload"][..],
+            &["trigger", "--subsystem-match=input", "--action=change"],
+        ] {
+            let status = std::process::Command::new("udevadm")
+                .args(args)
+                .status()
+                .context("无法运行 udevadm")?;
             if !status.success() {
                 bail!("udevadm {} 失败（{status}）", args.join(" "));
             }
@@ -421,12 +484,16 @@ fn setup_screen(args: &KioskArgs, message: &str) -> anyhow::Result<()> {
     }
     let explicit = args.content.config.clone();
     let timer = slint::Timer::default();
-    timer.start(slint::TimerMode::Repeated, std::time::Duration::from_secs(5), move || {
-        if Config::discover(explicit.as_deref()).is_ok() {
-            eprintln!("banshi: 配置已改好，重新启动。");
-            let _ = slint::quit_event_loop();
-        }
-    });
+    timer.start(
+        slint::TimerMode::Repeated,
+        std::time::Duration::from_secs(5),
+        move || {
+            if Config::discover(explicit.as_deref()).is_ok() {
+                eprintln!("banshi: 配置已改好，重新启动。");
+                let _ = slint::quit_event_loop();
+            }
+        },
+    );
     ui.window.run().context("无法打开显示窗口")?;
     Ok(())
 }
@@ -438,7 +505,11 @@ fn screenshot(args: ScreenshotArgs) -> anyhow::Result<()> {
     config.large_text = args.large_text;
     // The PIN pad is drawn as on a kiosk with a PIN set; this placeholder matches no PIN.
     if config.technician_pin_hash.is_none() {
-        config.technician_pin_hash = Some(format!("pbkdf2-sha256$200000${}${}", "00".repeat(16), "00".repeat(32)));
+        config.technician_pin_hash = Some(format!(
+            "pbkdf2-sha256$200000${}${}",
+            "00".repeat(16),
+            "00".repeat(32)
+        ));
     }
     let (w, h) = args.size;
     let mut screen = banshi::ui::headless::Screen::install(w, h)?;
@@ -464,7 +535,10 @@ fn screenshot(args: ScreenshotArgs) -> anyhow::Result<()> {
                 ..Default::default()
             };
             let servers = ["https://zwfw.qinghe.gov.cn/banshi/".to_string()];
-            ui.show_waiting(&banshi::kiosk::status::waiting_for_first_content(&state, &servers).unwrap_or_default());
+            ui.show_waiting(
+                &banshi::kiosk::status::waiting_for_first_content(&state, &servers)
+                    .unwrap_or_default(),
+            );
         } else if page == "idle-warning" {
             ui.open(Route::Guide(bench::longest_guide(&ui)?));
             ui.show_idle_warning(25);
@@ -477,7 +551,12 @@ fn screenshot(args: ScreenshotArgs) -> anyhow::Result<()> {
         } else if page == "touch-test" {
             // As after touching two corners, the centre, and somewhere in between.
             let (w, h) = (size.0 as f32, size.1 as f32);
-            ui.touch_test_for_screenshot(&[(72.0, 66.0), (w - 80.0, h - 64.0), (w / 2.0 + 8.0, h / 2.0 - 5.0), (w * 0.3, h * 0.55)]);
+            ui.touch_test_for_screenshot(&[
+                (72.0, 66.0),
+                (w - 80.0, h - 64.0),
+                (w / 2.0 + 8.0, h / 2.0 - 5.0),
+                (w * 0.3, h * 0.55),
+            ]);
         } else {
             let route = Route::parse(page).ok_or_else(|| anyhow!("不认识的页面 “{page}”。可用：home, category:<id>, department:<id>, audience:个人, guide:<id>, notices, notice:<id>, search, search:<按键>, idle-warning, setup, waiting, pin, technician, touch-test"))?;
             ui.open(route.clone());
@@ -491,7 +570,10 @@ fn screenshot(args: ScreenshotArgs) -> anyhow::Result<()> {
         screen.render();
         // Layout settles on the first frame; draw again so lazily sized parts are final.
         screen.render();
-        screen.image().save(out).with_context(|| format!("无法写入 {}", out.display()))?;
+        screen
+            .image()
+            .save(out)
+            .with_context(|| format!("无法写入 {}", out.display()))?;
         Ok(())
     };
 
@@ -518,7 +600,10 @@ fn status(args: &ContentArgs, json: bool) -> anyhow::Result<()> {
     let config = config(args)?;
     let store = open_store(args, &config)?;
     let counts = store.counts()?;
-    let version: i64 = store.meta("content_version")?.and_then(|v| v.parse().ok()).unwrap_or(0);
+    let version: i64 = store
+        .meta("content_version")?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
     let value = serde_json::json!({
         "content_version": version,
         "county": store.meta("county_name")?,
@@ -562,7 +647,13 @@ fn keygen(out: &Path, force: bool, rotate: bool, root_expires_days: i64) -> anyh
             out.join(keys::ROOT_JSON).display()
         );
     } else {
-        keys::keygen(out, &keys::KeygenOptions { root_expires_days, force })?;
+        keys::keygen(
+            out,
+            &keys::KeygenOptions {
+                root_expires_days,
+                force,
+            },
+        )?;
         println!(
             "已生成签名密钥：{dir}/root.key 和 {dir}/publish.key（只有本人可读，务必保密并备份；root.key 平时请离线保存）。\n信任根：{dir}/root.json，安装到每台终端的 /etc/banshi/root.json。",
             dir = out.display()
@@ -586,13 +677,22 @@ fn publish(opts: banshi::publish::PublishOptions, json: bool) -> anyhow::Result<
 
 fn serve(repo: &Path, listen: &str) -> anyhow::Result<()> {
     let s = banshi::serve::start(repo, listen)?;
-    eprintln!("banshi: 正在 http://{} 提供 {} （Ctrl+C 停止）", s.addr, repo.display());
+    eprintln!(
+        "banshi: 正在 http://{} 提供 {} （Ctrl+C 停止）",
+        s.addr,
+        repo.display()
+    );
     s.join();
     Ok(())
 }
 
 /// The sync options for a command or the kiosk: command-line overrides, then the config.
-fn sync_options(config: &Config, server: Option<&str>, from: Option<&Path>, trust: Option<&Path>) -> anyhow::Result<Option<banshi::sync::Options>> {
+fn sync_options(
+    config: &Config,
+    server: Option<&str>,
+    from: Option<&Path>,
+    trust: Option<&Path>,
+) -> anyhow::Result<Option<banshi::sync::Options>> {
     use banshi::sync::{Options, Source};
     let source = match (server, from) {
         (Some(s), _) => Source::parse(s).map_err(|e| anyhow!(e))?,
@@ -602,9 +702,16 @@ fn sync_options(config: &Config, server: Option<&str>, from: Option<&Path>, trus
             None => return Ok(None),
         },
     };
-    let trust_path = trust.map(Path::to_path_buf).or_else(|| config.trust_root.clone());
+    let trust_path = trust
+        .map(Path::to_path_buf)
+        .or_else(|| config.trust_root.clone());
     let trust = match &trust_path {
-        Some(p) => Some(std::fs::read(p).with_context(|| format!("无法读取信任根 {}：请把县里发的 root.json 放到这里", p.display()))?),
+        Some(p) => Some(std::fs::read(p).with_context(|| {
+            format!(
+                "无法读取信任根 {}：请把县里发的 root.json 放到这里",
+                p.display()
+            )
+        })?),
         None => None,
     };
     let mut opts = Options::new(source, config.data_dir(), trust);
@@ -615,7 +722,13 @@ fn sync_options(config: &Config, server: Option<&str>, from: Option<&Path>, trus
 fn sync(args: SyncArgs) -> ExitCode {
     let run = || -> anyhow::Result<banshi::sync::Report> {
         let config = config(&args.content)?;
-        let Some(mut opts) = sync_options(&config, args.server.as_deref(), args.from.as_deref(), args.trust.as_deref())? else {
+        let Some(mut opts) = sync_options(
+            &config,
+            args.server.as_deref(),
+            args.from.as_deref(),
+            args.trust.as_deref(),
+        )?
+        else {
             bail!("没有配置内容服务器：在配置文件写 server = \"https://…\"，或用 --server / --from 指定。");
         };
         opts.timeouts.connect = std::time::Duration::from_secs(args.connect_timeout);
@@ -634,7 +747,10 @@ fn sync(args: SyncArgs) -> ExitCode {
         },
     };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        );
     } else {
         let what = match report.status {
             banshi::sync::Status::Updated => "已更新到新版本",
@@ -644,7 +760,10 @@ fn sync(args: SyncArgs) -> ExitCode {
             banshi::sync::Status::Expired => "服务器内容已过期（继续使用现有内容）",
             banshi::sync::Status::Error => "本机出错",
         };
-        let v = report.version.map(|v| format!("，第 {v} 版")).unwrap_or_default();
+        let v = report
+            .version
+            .map(|v| format!("，第 {v} 版"))
+            .unwrap_or_default();
         println!("同步结果：{what}{v}，下载 {} 字节", report.bytes_downloaded);
         if let Some(e) = &report.error {
             eprintln!("banshi: {e}");
@@ -659,7 +778,9 @@ fn sync(args: SyncArgs) -> ExitCode {
 
 fn pin_hash() -> anyhow::Result<()> {
     let mut line = String::new();
-    std::io::stdin().read_line(&mut line).context("无法读取 PIN")?;
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("无法读取 PIN")?;
     let pin = line.trim();
     banshi::pin::check_pin(pin).map_err(|e| anyhow!(e))?;
     println!("technician_pin_hash = \"{}\"", banshi::pin::hash(pin));
@@ -673,7 +794,10 @@ fn doctor(explicit: Option<&Path>, json: bool) -> ExitCode {
     };
     let checks = banshi::doctor::run(config, path.as_deref(), std::time::Duration::from_secs(5));
     if json {
-        println!("{}", serde_json::to_string_pretty(&checks).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&checks).unwrap_or_default()
+        );
     } else {
         for c in &checks {
             let mark = if c.ok { "通过" } else { "失败" };
@@ -708,7 +832,13 @@ fn import(dir: &Path, args: &ContentArgs) -> anyhow::Result<()> {
     let config = config(args)?;
     let path = config.data_dir().join(banshi::store::DB_FILE);
     Store::create(&path, &content)?;
-    println!("已导入 {} 第 {} 版（{} 项事项）到 {}", content.county.name, content.county.content_version, content.items.len(), path.display());
+    println!(
+        "已导入 {} 第 {} 版（{} 项事项）到 {}",
+        content.county.name,
+        content.county.content_version,
+        content.items.len(),
+        path.display()
+    );
     Ok(())
 }
 

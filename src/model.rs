@@ -9,8 +9,16 @@ use serde::{Deserialize, Serialize};
 
 /// Allowed values of enumerated fields, in display order.
 pub mod allowed {
-    pub const ITEM_TYPES: &[&str] =
-        &["行政许可", "行政确认", "行政给付", "行政裁决", "行政奖励", "行政检查", "公共服务", "其他行政权力"];
+    pub const ITEM_TYPES: &[&str] = &[
+        "行政许可",
+        "行政确认",
+        "行政给付",
+        "行政裁决",
+        "行政奖励",
+        "行政检查",
+        "公共服务",
+        "其他行政权力",
+    ];
     pub const HANDLE_TYPES: &[&str] = &["即办件", "承诺件"];
     pub const AUDIENCES: &[&str] = &["个人", "法人"];
     pub const LIMIT_UNITS: &[&str] = &["工作日", "自然日"];

@@ -18,7 +18,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Categories, Content, County, Department, HallWindow, Notice, Regions, ServiceItem};
+use crate::model::{
+    Categories, Content, County, Department, HallWindow, Notice, Regions, ServiceItem,
+};
 
 /// Manifest format understood by this build.
 pub const FORMAT: u32 = 1;
@@ -43,7 +45,10 @@ pub struct ObjectRef {
 
 impl ObjectRef {
     pub fn of(bytes: &[u8]) -> ObjectRef {
-        ObjectRef { hash: sha256_hex(bytes), length: bytes.len() as u64 }
+        ObjectRef {
+            hash: sha256_hex(bytes),
+            length: bytes.len() as u64,
+        }
     }
 }
 
@@ -117,13 +122,17 @@ pub fn notice_key(id: &str) -> String {
 }
 
 fn bucket_count(documents: usize) -> usize {
-    documents.div_ceil(DOCS_PER_BUCKET).next_power_of_two().clamp(1, MAX_BUCKETS)
+    documents
+        .div_ceil(DOCS_PER_BUCKET)
+        .next_power_of_two()
+        .clamp(1, MAX_BUCKETS)
 }
 
 /// The bucket a key belongs to, out of `n` (a power of two).
 pub fn bucket_of(key: &str, n: usize) -> usize {
     let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, key.as_bytes());
-    let v = u32::from_be_bytes([d.as_ref()[0], d.as_ref()[1], d.as_ref()[2], d.as_ref()[3]]) as usize;
+    let v =
+        u32::from_be_bytes([d.as_ref()[0], d.as_ref()[1], d.as_ref()[2], d.as_ref()[3]]) as usize;
     v % n
 }
 
@@ -134,7 +143,10 @@ fn to_json<T: Serialize>(v: &T) -> Vec<u8> {
 /// The content digest: SHA-256 over the base hash and the sorted `key hash` lines. It depends on
 /// the content only (not on versions, bucket counts or file names).
 pub fn digest(base: &str, entries: &[Entry]) -> String {
-    let mut lines: Vec<String> = entries.iter().map(|e| format!("{} {}\n", e.key, e.object.hash)).collect();
+    let mut lines: Vec<String> = entries
+        .iter()
+        .map(|e| format!("{} {}\n", e.key, e.object.hash))
+        .collect();
     lines.sort();
     let mut text = format!("base {base}\n");
     for l in lines {
@@ -162,7 +174,12 @@ pub fn pack(content: &Content) -> Packed {
         .items
         .iter()
         .map(|i| (item_key(&i.id), to_json(i)))
-        .chain(content.notices.iter().map(|n| (notice_key(&n.id), to_json(n))));
+        .chain(
+            content
+                .notices
+                .iter()
+                .map(|n| (notice_key(&n.id), to_json(n))),
+        );
     for (key, bytes) in docs {
         let object = ObjectRef::of(&bytes);
         objects.insert(object.hash.clone(), bytes);
@@ -172,7 +189,12 @@ pub fn pack(content: &Content) -> Packed {
     let digest = digest(&base_ref.hash, &entries);
 
     let n = bucket_count(entries.len());
-    let mut buckets = vec![Bucket { entries: Vec::new() }; n];
+    let mut buckets = vec![
+        Bucket {
+            entries: Vec::new()
+        };
+        n
+    ];
     for e in &entries {
         buckets[bucket_of(&e.key, n)].entries.push(e.clone());
     }
@@ -194,11 +216,18 @@ pub fn pack(content: &Content) -> Packed {
         buckets: bucket_refs,
     };
     let manifest_bytes = to_json(&manifest);
-    Packed { manifest, manifest_bytes, objects }
+    Packed {
+        manifest,
+        manifest_bytes,
+        objects,
+    }
 }
 
 fn parse<T: for<'de> Deserialize<'de>>(what: &str, bytes: &[u8]) -> Result<T, PackError> {
-    serde_json::from_slice(bytes).map_err(|e| PackError::Parse { what: what.to_string(), message: e.to_string() })
+    serde_json::from_slice(bytes).map_err(|e| PackError::Parse {
+        what: what.to_string(),
+        message: e.to_string(),
+    })
 }
 
 pub fn parse_manifest(bytes: &[u8]) -> Result<Manifest, PackError> {
@@ -230,7 +259,10 @@ pub enum Document {
 
 /// Parses the document a bucket lists under `key`, checking that its id is the key's.
 pub fn parse_document(key: &str, bytes: &[u8]) -> Result<Document, PackError> {
-    let mismatch = || PackError::Parse { what: key.to_string(), message: "编号与清单不一致".into() };
+    let mismatch = || PackError::Parse {
+        what: key.to_string(),
+        message: "编号与清单不一致".into(),
+    };
     if let Some(id) = key.strip_prefix("item:") {
         let item: ServiceItem = parse(key, bytes)?;
         if item.id != id {
@@ -244,7 +276,10 @@ pub fn parse_document(key: &str, bytes: &[u8]) -> Result<Document, PackError> {
         }
         Ok(Document::Notice(notice))
     } else {
-        Err(PackError::Parse { what: key.to_string(), message: "不认识的对象种类".into() })
+        Err(PackError::Parse {
+            what: key.to_string(),
+            message: "不认识的对象种类".into(),
+        })
     }
 }
 
@@ -269,7 +304,10 @@ pub fn unpack(
         }
     }
     if digest(&manifest.base.hash, &entries) != manifest.digest {
-        return Err(PackError::Parse { what: "manifest".into(), message: "内容摘要与清单不一致".into() });
+        return Err(PackError::Parse {
+            what: "manifest".into(),
+            message: "内容摘要与清单不一致".into(),
+        });
     }
     items.sort_by(|a, b| a.id.cmp(&b.id));
     notices.sort_by(|a, b| a.id.cmp(&b.id));
@@ -289,7 +327,12 @@ mod tests {
     use super::*;
 
     fn get_from(p: &Packed) -> impl FnMut(&ObjectRef) -> Result<Vec<u8>, PackError> + '_ {
-        |r| p.objects.get(&r.hash).cloned().ok_or_else(|| PackError::Missing(r.hash.clone()))
+        |r| {
+            p.objects
+                .get(&r.hash)
+                .cloned()
+                .ok_or_else(|| PackError::Missing(r.hash.clone()))
+        }
     }
 
     #[test]
@@ -301,7 +344,10 @@ mod tests {
         expected.items.sort_by(|a, b| a.id.cmp(&b.id));
         expected.notices.sort_by(|a, b| a.id.cmp(&b.id));
         assert_eq!(back, expected);
-        assert_eq!(p.manifest.documents as usize, content.items.len() + content.notices.len());
+        assert_eq!(
+            p.manifest.documents as usize,
+            content.items.len() + content.notices.len()
+        );
         for (h, body) in &p.objects {
             assert_eq!(&sha256_hex(body), h);
         }
@@ -319,7 +365,11 @@ mod tests {
         let c = pack(&changed);
         assert_ne!(c.manifest.digest, a.manifest.digest);
         // Only one document, its bucket and nothing else differ.
-        let new: Vec<_> = c.objects.keys().filter(|h| !a.objects.contains_key(*h)).collect();
+        let new: Vec<_> = c
+            .objects
+            .keys()
+            .filter(|h| !a.objects.contains_key(*h))
+            .collect();
         assert_eq!(new.len(), 2, "the changed guide and its bucket");
     }
 
@@ -330,6 +380,9 @@ mod tests {
         p.manifest.digest = "0".repeat(64);
         assert!(unpack(&p.manifest, get_from(&p)).is_err());
         let newer = format!("{{\"format\": {}}}", FORMAT + 1);
-        assert!(matches!(parse_manifest(newer.as_bytes()), Err(PackError::Format(_))));
+        assert!(matches!(
+            parse_manifest(newer.as_bytes()),
+            Err(PackError::Format(_))
+        ));
     }
 }

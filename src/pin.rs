@@ -14,8 +14,12 @@ fn hex(b: &[u8]) -> String {
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
-    (s.len() % 2 == 0 && s.bytes().all(|b| b.is_ascii_hexdigit()))
-        .then(|| (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect())
+    (s.len() % 2 == 0 && s.bytes().all(|b| b.is_ascii_hexdigit())).then(|| {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    })
 }
 
 /// Checks a PIN's shape: 4 to 12 digits.
@@ -32,7 +36,13 @@ pub fn hash(pin: &str) -> String {
     let mut salt = [0u8; 16];
     aws_lc_rs::rand::fill(&mut salt).expect("system random numbers");
     let mut out = [0u8; LEN];
-    pbkdf2::derive(pbkdf2::PBKDF2_HMAC_SHA256, NonZeroU32::new(ITERATIONS).unwrap(), &salt, pin.as_bytes(), &mut out);
+    pbkdf2::derive(
+        pbkdf2::PBKDF2_HMAC_SHA256,
+        NonZeroU32::new(ITERATIONS).unwrap(),
+        &salt,
+        pin.as_bytes(),
+        &mut out,
+    );
     format!("{ALGORITHM}${ITERATIONS}${}${}", hex(&salt), hex(&out))
 }
 
@@ -50,7 +60,11 @@ fn parse(stored: &str) -> Option<Parsed> {
     let iterations = NonZeroU32::new(parts.next()?.parse().ok()?)?;
     let salt = unhex(parts.next()?)?;
     let hash = unhex(parts.next()?)?;
-    (parts.next().is_none() && salt.len() >= 8 && hash.len() == LEN).then_some(Parsed { iterations, salt, hash })
+    (parts.next().is_none() && salt.len() >= 8 && hash.len() == LEN).then_some(Parsed {
+        iterations,
+        salt,
+        hash,
+    })
 }
 
 /// Whether a stored hash is well formed (for config checking).
@@ -61,7 +75,14 @@ pub fn is_valid_hash(stored: &str) -> bool {
 /// Whether `pin` matches `stored` (constant-time comparison).
 pub fn verify(pin: &str, stored: &str) -> bool {
     match parse(stored) {
-        Some(p) => pbkdf2::verify(pbkdf2::PBKDF2_HMAC_SHA256, p.iterations, &p.salt, pin.as_bytes(), &p.hash).is_ok(),
+        Some(p) => pbkdf2::verify(
+            pbkdf2::PBKDF2_HMAC_SHA256,
+            p.iterations,
+            &p.salt,
+            pin.as_bytes(),
+            &p.hash,
+        )
+        .is_ok(),
         None => false,
     }
 }
@@ -79,6 +100,8 @@ mod tests {
         assert_ne!(a, hash("246810"), "a new salt each time");
         assert!(!verify("246810", "sha1$1$00$00"));
         assert!(!is_valid_hash("246810"));
-        assert!(check_pin("1234").is_ok() && check_pin("12a4").is_err() && check_pin("123").is_err());
+        assert!(
+            check_pin("1234").is_ok() && check_pin("12a4").is_err() && check_pin("123").is_err()
+        );
     }
 }

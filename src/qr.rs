@@ -39,15 +39,26 @@ pub fn checklist_text(g: &GuideView) -> String {
             lines.push(format!("情形{}：{}", i + 1, group.situation));
         }
         for m in &group.materials {
-            let copies = if m.copies > 0 { format!("{}份", m.copies) } else { String::new() };
-            lines.push(format!("□ {}（{}{}，{}）", m.name, m.form, copies, m.necessity));
+            let copies = if m.copies > 0 {
+                format!("{}份", m.copies)
+            } else {
+                String::new()
+            };
+            lines.push(format!(
+                "□ {}（{}{}，{}）",
+                m.name, m.form, copies, m.necessity
+            ));
         }
     }
     let place = match g.windows.first() {
         Some(w) => format!("{} {}", g.place, w),
         None => g.place.clone(),
     };
-    let tail = [format!("地点：{place}"), format!("时间：{}", g.hours), format!("咨询：{}", g.consult_phone)];
+    let tail = [
+        format!("地点：{place}"),
+        format!("时间：{}", g.hours),
+        format!("咨询：{}", g.consult_phone),
+    ];
     let tail_len: usize = tail.iter().map(|l| l.len() + 1).sum();
     const MORE: &str = "……（更多材料请扫另一个二维码查看）\n";
     for line in lines {

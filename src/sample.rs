@@ -9,7 +9,10 @@ static SAMPLE: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/data/sample");
 
 fn walk(dir: &Dir<'static>, out: &mut Vec<SourceFile>) {
     for f in dir.files() {
-        out.push(SourceFile { path: f.path().to_string_lossy().replace('\\', "/"), bytes: f.contents().to_vec() });
+        out.push(SourceFile {
+            path: f.path().to_string_lossy().replace('\\', "/"),
+            bytes: f.contents().to_vec(),
+        });
     }
     for d in dir.dirs() {
         walk(d, out);
@@ -26,7 +29,8 @@ pub fn sample_files() -> Vec<SourceFile> {
 /// The sample county, validated. It is checked by the test suite, so this cannot fail in a
 /// released binary.
 pub fn sample() -> Content {
-    source::load_files(sample_files()).unwrap_or_else(|e| panic!("the embedded sample county is invalid:\n{e}"))
+    source::load_files(sample_files())
+        .unwrap_or_else(|e| panic!("the embedded sample county is invalid:\n{e}"))
 }
 
 /// The id and title of the `round`-th copy of a sample document in a generated county (round 0
@@ -35,7 +39,10 @@ pub fn numbered(id: &str, title: &str, round: usize) -> (String, String) {
     if round == 0 {
         (id.to_string(), title.to_string())
     } else {
-        (format!("{id}-g{round}"), format!("{title}（{}）", round + 1))
+        (
+            format!("{id}-g{round}"),
+            format!("{title}（{}）", round + 1),
+        )
     }
 }
 

@@ -10,7 +10,9 @@ use std::sync::Arc;
 use anyhow::Context;
 use http_body_util::Full;
 use hyper::body::Bytes;
-use hyper::header::{HeaderValue, ACCEPT_RANGES, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, RANGE};
+use hyper::header::{
+    HeaderValue, ACCEPT_RANGES, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, RANGE,
+};
 use hyper::{Method, Request, Response, StatusCode};
 
 /// Maps a request path to a file inside `root`, refusing anything that could escape it.
@@ -20,7 +22,10 @@ pub fn resolve(root: &Path, url: &str) -> Option<PathBuf> {
     for part in path.split('/').filter(|p| !p.is_empty()) {
         let decoded = percent_decode(part)?;
         let comp = Path::new(&decoded).components().next()?;
-        if decoded.contains('/') || !matches!(comp, Component::Normal(_)) || decoded.starts_with('.') {
+        if decoded.contains('/')
+            || !matches!(comp, Component::Normal(_))
+            || decoded.starts_with('.')
+        {
             return None;
         }
         out.push(decoded);
@@ -50,7 +55,11 @@ pub fn parse_range(value: &str, len: u64) -> Option<(u64, u64)> {
     let spec = value.trim().strip_prefix("bytes=")?;
     let (a, b) = spec.split_once('-')?;
     let start: u64 = a.trim().parse().ok()?;
-    let end: u64 = if b.trim().is_empty() { len.checked_sub(1)? } else { b.trim().parse::<u64>().ok()?.min(len.checked_sub(1)?) };
+    let end: u64 = if b.trim().is_empty() {
+        len.checked_sub(1)?
+    } else {
+        b.trim().parse::<u64>().ok()?.min(len.checked_sub(1)?)
+    };
     (start <= end && start < len).then_some((start, end))
 }
 
@@ -68,8 +77,12 @@ pub fn answer<B>(root: &Path, req: &Request<B>) -> Reply {
     if req.method() != Method::GET && !head {
         return empty(StatusCode::METHOD_NOT_ALLOWED);
     }
-    let Some(path) = resolve(root, req.uri().path()) else { return empty(StatusCode::NOT_FOUND) };
-    let Ok(data) = std::fs::read(&path) else { return empty(StatusCode::NOT_FOUND) };
+    let Some(path) = resolve(root, req.uri().path()) else {
+        return empty(StatusCode::NOT_FOUND);
+    };
+    let Ok(data) = std::fs::read(&path) else {
+        return empty(StatusCode::NOT_FOUND);
+    };
     let len = data.len() as u64;
     let range = req.headers().get(RANGE).and_then(|v| v.to_str().ok());
     let (status, start, end) = match range {
@@ -77,26 +90,49 @@ pub fn answer<B>(root: &Path, req: &Request<B>) -> Reply {
             Some((s, e)) => (StatusCode::PARTIAL_CONTENT, s, e + 1),
             None => {
                 let mut resp = empty(StatusCode::RANGE_NOT_SATISFIABLE);
-                resp.headers_mut().insert(CONTENT_RANGE, HeaderValue::from_str(&format!("bytes */{len}")).unwrap());
+                resp.headers_mut().insert(
+                    CONTENT_RANGE,
+                    HeaderValue::from_str(&format!("bytes */{len}")).unwrap(),
+                );
                 return resp;
             }
         },
         None => (StatusCode::OK, 0, len),
     };
-    let body = if head { Bytes::new() } else { Bytes::copy_from_slice(&data[start as usize..end as usize]) };
+    let body = if head {
+        Bytes::new()
+    } else {
+        Bytes::copy_from_slice(&data[start as usize..end as usize])
+    };
     let mut resp = Response::new(Full::new(body));
     *resp.status_mut() = status;
     let h = resp.headers_mut();
-    let kind = if path.extension().is_some_and(|e| e == "json") { "application/json" } else { "application/octet-stream" };
+    let kind = if path.extension().is_some_and(|e| e == "json") {
+        "application/json"
+    } else {
+        "application/octet-stream"
+    };
     h.insert(CONTENT_TYPE, HeaderValue::from_static(kind));
     h.insert(ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     h.insert(CONTENT_LENGTH, HeaderValue::from(end - start));
     if status == StatusCode::PARTIAL_CONTENT {
-        h.insert(CONTENT_RANGE, HeaderValue::from_str(&format!("bytes {start}-{}/{len}", end - 1)).unwrap());
+        h.insert(
+            CONTENT_RANGE,
+            HeaderValue::from_str(&format!("bytes {start}-{}/{len}", end - 1)).unwrap(),
+        );
     }
     // Metadata changes between versions; objects and targets never do (they are named by hash).
-    let immutable = path.strip_prefix(root).is_ok_and(|p| p.starts_with("objects") || p.starts_with("targets"));
-    h.insert(CACHE_CONTROL, HeaderValue::from_static(if immutable { "public, max-age=31536000, immutable" } else { "no-cache" }));
+    let immutable = path
+        .strip_prefix(root)
+        .is_ok_and(|p| p.starts_with("objects") || p.starts_with("targets"));
+    h.insert(
+        CACHE_CONTROL,
+        HeaderValue::from_static(if immutable {
+            "public, max-age=31536000, immutable"
+        } else {
+            "no-cache"
+        }),
+    );
     resp
 }
 
@@ -126,42 +162,57 @@ impl Drop for Serving {
 
 /// Starts serving `repo` on `listen` (e.g. `0.0.0.0:8080`; port 0 picks a free one).
 pub fn start(repo: &Path, listen: &str) -> anyhow::Result<Serving> {
-    let root = std::fs::canonicalize(repo).with_context(|| format!("找不到内容仓库 {}", repo.display()))?;
+    let root = std::fs::canonicalize(repo)
+        .with_context(|| format!("找不到内容仓库 {}", repo.display()))?;
     if !root.join("metadata").join("timestamp.json").exists() {
-        anyhow::bail!("{} 不是已发布的内容仓库（缺少 metadata/timestamp.json）。先运行 banshi publish。", root.display());
+        anyhow::bail!(
+            "{} 不是已发布的内容仓库（缺少 metadata/timestamp.json）。先运行 banshi publish。",
+            root.display()
+        );
     }
-    let listener = std::net::TcpListener::bind(listen).with_context(|| format!("无法在 {listen} 上监听"))?;
+    let listener =
+        std::net::TcpListener::bind(listen).with_context(|| format!("无法在 {listen} 上监听"))?;
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     let (stop_tx, mut stop_rx) = tokio::sync::oneshot::channel::<()>();
     let root = Arc::new(root);
-    let thread = std::thread::Builder::new().name("serve".into()).spawn(move || {
-        rt.block_on(async move {
-            let Ok(listener) = tokio::net::TcpListener::from_std(listener) else { return };
-            loop {
-                let stream = tokio::select! {
-                    _ = &mut stop_rx => break,
-                    accepted = listener.accept() => match accepted {
-                        Ok((s, _)) => s,
-                        Err(_) => continue,
-                    },
+    let thread = std::thread::Builder::new()
+        .name("serve".into())
+        .spawn(move || {
+            rt.block_on(async move {
+                let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
+                    return;
                 };
-                let _ = stream.set_nodelay(true);
-                let root = root.clone();
-                tokio::spawn(async move {
-                    let service = hyper::service::service_fn(move |req| {
-                        let reply = answer(&root, &req);
-                        async move { Ok::<_, Infallible>(reply) }
+                loop {
+                    let stream = tokio::select! {
+                        _ = &mut stop_rx => break,
+                        accepted = listener.accept() => match accepted {
+                            Ok((s, _)) => s,
+                            Err(_) => continue,
+                        },
+                    };
+                    let _ = stream.set_nodelay(true);
+                    let root = root.clone();
+                    tokio::spawn(async move {
+                        let service = hyper::service::service_fn(move |req| {
+                            let reply = answer(&root, &req);
+                            async move { Ok::<_, Infallible>(reply) }
+                        });
+                        let _ = hyper::server::conn::http1::Builder::new()
+                            .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                            .await;
                     });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        })
-    })?;
-    Ok(Serving { addr, stop: Some(stop_tx), thread: Some(thread) })
+                }
+            })
+        })?;
+    Ok(Serving {
+        addr,
+        stop: Some(stop_tx),
+        thread: Some(thread),
+    })
 }
 
 #[cfg(test)]
@@ -186,7 +237,14 @@ mod tests {
         std::fs::write(dir.path().join("metadata/timestamp.json"), "{}").unwrap();
         assert!(resolve(dir.path(), "/metadata/timestamp.json").is_some());
         assert!(resolve(dir.path(), "/metadata/timestamp.json?x=1").is_some());
-        for bad in ["/../etc/passwd", "/metadata/../../etc/passwd", "/%2e%2e/etc/passwd", "/metadata/%2F..%2F..", "/.publish/x", "/metadata"] {
+        for bad in [
+            "/../etc/passwd",
+            "/metadata/../../etc/passwd",
+            "/%2e%2e/etc/passwd",
+            "/metadata/%2F..%2F..",
+            "/.publish/x",
+            "/metadata",
+        ] {
             assert!(resolve(dir.path(), bad).is_none(), "{bad}");
         }
     }

@@ -29,8 +29,13 @@ fn problems(dir: &Path) -> Problems {
 
 /// Asserts one problem names `file` and `field` and its message contains `words`.
 fn assert_problem(p: &Problems, file: &str, field: &str, words: &str) {
-    let found = p.0.iter().any(|x| x.file == file && x.field == field && x.message.contains(words));
-    assert!(found, "expected a problem in {file} field `{field}` saying “{words}”, got:\n{p}");
+    let found =
+        p.0.iter()
+            .any(|x| x.file == file && x.field == field && x.message.contains(words));
+    assert!(
+        found,
+        "expected a problem in {file} field `{field}` saying “{words}”, got:\n{p}"
+    );
 }
 
 #[test]
@@ -43,9 +48,17 @@ fn sample_county_is_complete() {
     assert!(c.regions.village.len() >= 6);
     assert!(!c.windows.is_empty());
 
-    let used: HashSet<&str> = c.items.iter().flat_map(|i| i.life_events.iter().map(String::as_str)).collect();
+    let used: HashSet<&str> = c
+        .items
+        .iter()
+        .flat_map(|i| i.life_events.iter().map(String::as_str))
+        .collect();
     for e in &c.categories.life_event {
-        assert!(used.contains(e.id.as_str()), "life event {} has no service", e.id);
+        assert!(
+            used.contains(e.id.as_str()),
+            "life event {} has no service",
+            e.id
+        );
     }
     let departments_used: HashSet<&str> = c.items.iter().map(|i| i.department.as_str()).collect();
     assert!(departments_used.len() >= 8);
@@ -53,26 +66,48 @@ fn sample_county_is_complete() {
         assert!(item.step.len() >= 2, "{}: too few steps", item.id);
         assert!(!item.faq.is_empty(), "{}: no FAQ", item.id);
         assert!(item.material_group.iter().all(|g| !g.material.is_empty()));
-        assert!(item.summary.chars().count() >= 15, "{}: summary too thin", item.id);
+        assert!(
+            item.summary.chars().count() >= 15,
+            "{}: summary too thin",
+            item.id
+        );
     }
     let town_codes: HashSet<&str> = c.regions.town.iter().map(|t| t.code.as_str()).collect();
     let village_codes: HashSet<&str> = c.regions.village.iter().map(|v| v.code.as_str()).collect();
-    assert!(c.notices.iter().any(|n| town_codes.contains(n.scope.as_str())), "no town notice");
-    assert!(c.notices.iter().any(|n| village_codes.contains(n.scope.as_str())), "no village notice");
-    assert!(c.notices.iter().any(|n| n.category == "village"), "no 村务公开");
+    assert!(
+        c.notices
+            .iter()
+            .any(|n| town_codes.contains(n.scope.as_str())),
+        "no town notice"
+    );
+    assert!(
+        c.notices
+            .iter()
+            .any(|n| village_codes.contains(n.scope.as_str())),
+        "no village notice"
+    );
+    assert!(
+        c.notices.iter().any(|n| n.category == "village"),
+        "no 村务公开"
+    );
 }
 
 #[test]
 fn embedded_sample_matches_the_folder() {
     let embedded = banshi::sample::sample();
     let folder = load_dir(&sample_dir()).unwrap();
-    assert_eq!(embedded, folder, "rebuild: the binary embeds an old copy of data/sample");
+    assert_eq!(
+        embedded, folder,
+        "rebuild: the binary embeds an old copy of data/sample"
+    );
 }
 
 #[test]
 fn toml_syntax_error_names_the_line() {
     let d = sample_copy();
-    edit(d.path(), ITEM, |t| t.replacen("name = \"居民身份证换领\"", "name = \"居民身份证换领", 1));
+    edit(d.path(), ITEM, |t| {
+        t.replacen("name = \"居民身份证换领\"", "name = \"居民身份证换领", 1)
+    });
     let p = problems(d.path());
     assert_problem(&p, ITEM, "", "TOML 格式错误");
     assert_problem(&p, ITEM, "", "第 2 行");
@@ -81,28 +116,45 @@ fn toml_syntax_error_names_the_line() {
 #[test]
 fn missing_required_field_is_named() {
     let d = sample_copy();
-    edit(d.path(), ITEM, |t| t.lines().filter(|l| !l.starts_with("summary =")).collect::<Vec<_>>().join("\n"));
+    edit(d.path(), ITEM, |t| {
+        t.lines()
+            .filter(|l| !l.starts_with("summary ="))
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
     assert_problem(&problems(d.path()), ITEM, "summary", "缺少这个必填字段");
 }
 
 #[test]
 fn misspelt_field_is_named() {
     let d = sample_copy();
-    edit(d.path(), ITEM, |t| t.replacen("popularity =", "popularty =", 1));
+    edit(d.path(), ITEM, |t| {
+        t.replacen("popularity =", "popularty =", 1)
+    });
     assert_problem(&problems(d.path()), ITEM, "popularty", "拼写错误");
 }
 
 #[test]
 fn disallowed_value_lists_the_allowed_ones() {
     let d = sample_copy();
-    edit(d.path(), ITEM, |t| t.replacen("necessity = \"必要\"", "necessity = \"必须\"", 1));
-    assert_problem(&problems(d.path()), ITEM, "material_group[0].material[0].necessity", "必要、非必要、容缺后补");
+    edit(d.path(), ITEM, |t| {
+        t.replacen("necessity = \"必要\"", "necessity = \"必须\"", 1)
+    });
+    assert_problem(
+        &problems(d.path()),
+        ITEM,
+        "material_group[0].material[0].necessity",
+        "必要、非必要、容缺后补",
+    );
 }
 
 #[test]
 fn unknown_department_and_window_are_refused() {
     let d = sample_copy();
-    edit(d.path(), ITEM, |t| t.replacen("department = \"gongan\"", "department = \"jingcha\"", 1).replacen("windows = [\"A02\"]", "windows = [\"Z99\"]", 1));
+    edit(d.path(), ITEM, |t| {
+        t.replacen("department = \"gongan\"", "department = \"jingcha\"", 1)
+            .replacen("windows = [\"A02\"]", "windows = [\"Z99\"]", 1)
+    });
     let p = problems(d.path());
     assert_problem(&p, ITEM, "department", "jingcha");
     assert_problem(&p, ITEM, "windows[0]", "Z99");
@@ -113,36 +165,61 @@ fn duplicate_item_id_names_the_first_file() {
     let d = sample_copy();
     fs::copy(d.path().join(ITEM), d.path().join("items/gongan/copy.toml")).unwrap();
     let p = problems(d.path());
-    assert!(p.0.iter().any(|x| x.field == "id" && x.message.contains("已在") && x.message.contains("用过")), "{p}");
+    assert!(
+        p.0.iter()
+            .any(|x| x.field == "id" && x.message.contains("已在") && x.message.contains("用过")),
+        "{p}"
+    );
 }
 
 #[test]
 fn fees_must_agree_with_free_and_be_positive_fen() {
     let d = sample_copy();
-    edit(d.path(), ITEM, |t| t.replacen("free = false", "free = true", 1));
+    edit(d.path(), ITEM, |t| {
+        t.replacen("free = false", "free = true", 1)
+    });
     assert_problem(&problems(d.path()), ITEM, "free", "free = true");
 
     let d = sample_copy();
-    edit(d.path(), ITEM, |t| t.replacen("amount_fen = 2000", "amount_fen = -5", 1));
+    edit(d.path(), ITEM, |t| {
+        t.replacen("amount_fen = 2000", "amount_fen = -5", 1)
+    });
     assert_problem(&problems(d.path()), ITEM, "fee[0].amount_fen", "大于 0");
 
     let d = sample_copy();
-    edit(d.path(), ITEM, |t| t.replacen("amount_fen = 2000", "amount_fen = 20.5", 1));
+    edit(d.path(), ITEM, |t| {
+        t.replacen("amount_fen = 2000", "amount_fen = 20.5", 1)
+    });
     assert_problem(&problems(d.path()), ITEM, "", "类型不对");
 }
 
 #[test]
 fn promised_limit_longer_than_legal_is_refused() {
     let d = sample_copy();
-    edit(d.path(), ITEM, |t| t.replacen("promised_limit = { value = 15", "promised_limit = { value = 90", 1));
-    assert_problem(&problems(d.path()), ITEM, "promised_limit", "不能比法定时限长");
+    edit(d.path(), ITEM, |t| {
+        t.replacen(
+            "promised_limit = { value = 15",
+            "promised_limit = { value = 90",
+            1,
+        )
+    });
+    assert_problem(
+        &problems(d.path()),
+        ITEM,
+        "promised_limit",
+        "不能比法定时限长",
+    );
 }
 
 #[test]
 fn non_utf8_file_asks_for_utf8() {
     let d = sample_copy();
     // "名称" in GBK
-    fs::write(d.path().join("items/gongan/gbk.toml"), b"id = \"x\"\nname = \"\xc3\xfb\xb3\xc6\"\n").unwrap();
+    fs::write(
+        d.path().join("items/gongan/gbk.toml"),
+        b"id = \"x\"\nname = \"\xc3\xfb\xb3\xc6\"\n",
+    )
+    .unwrap();
     assert_problem(&problems(d.path()), "items/gongan/gbk.toml", "", "UTF-8");
 }
 
@@ -163,7 +240,12 @@ fn stray_file_is_refused() {
 #[test]
 fn notice_rules_are_checked() {
     let d = sample_copy();
-    let notice = fs::read_dir(d.path().join("notices")).unwrap().next().unwrap().unwrap().path();
+    let notice = fs::read_dir(d.path().join("notices"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
     let rel = format!("notices/{}", notice.file_name().unwrap().to_string_lossy());
     edit(d.path(), &rel, |t| {
         let mut out = String::new();
@@ -190,15 +272,29 @@ fn notice_rules_are_checked() {
 #[test]
 fn bad_region_codes_are_refused() {
     let d = sample_copy();
-    edit(d.path(), "regions.toml", |t| t.replacen("code = \"439021101201\"", "code = \"439021909201\"", 1));
-    assert_problem(&problems(d.path()), "regions.toml", "village[1].code", "439021909201");
+    edit(d.path(), "regions.toml", |t| {
+        t.replacen("code = \"439021101201\"", "code = \"439021909201\"", 1)
+    });
+    assert_problem(
+        &problems(d.path()),
+        "regions.toml",
+        "village[1].code",
+        "439021909201",
+    );
 }
 
 #[test]
 fn every_problem_is_reported_at_once() {
     let d = sample_copy();
-    edit(d.path(), ITEM, |t| t.replacen("necessity = \"必要\"", "necessity = \"必须\"", 1).replacen("item_type = \"行政确认\"", "item_type = \"行政审批\"", 1));
-    fs::write(d.path().join("items/gongan/broken.toml"), "id = \"broken\"\nname = \n").unwrap();
+    edit(d.path(), ITEM, |t| {
+        t.replacen("necessity = \"必要\"", "necessity = \"必须\"", 1)
+            .replacen("item_type = \"行政确认\"", "item_type = \"行政审批\"", 1)
+    });
+    fs::write(
+        d.path().join("items/gongan/broken.toml"),
+        "id = \"broken\"\nname = \n",
+    )
+    .unwrap();
     let p = problems(d.path());
     assert_problem(&p, ITEM, "material_group[0].material[0].necessity", "必须");
     assert_problem(&p, ITEM, "item_type", "行政审批");

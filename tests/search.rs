@@ -49,10 +49,22 @@ const QUERIES: &[(&str, &str, &str)] = &[
     ("lihun", "minzheng-lihun-dengji", "full pinyin"),
     ("jiazhao", "gongan-jiazhao-qiman-huanzheng", "full pinyin"),
     ("yingyezhizhao", "shichang-gtgsh-sheli", "full pinyin"),
-    ("yinhang", "budongchan-diya-dengji", "polyphonic 行 read hang"),
+    (
+        "yinhang",
+        "budongchan-diya-dengji",
+        "polyphonic 行 read hang",
+    ),
     ("zhongliang", "nongye-gengdi-dili-butie", "polyphonic 种"),
-    ("zhongdu", "canlian-liangxiang-butie", "polyphonic 重 read zhong"),
-    ("changshou", "minzheng-gaoling-jintie", "polyphonic 长 read chang"),
+    (
+        "zhongdu",
+        "canlian-liangxiang-butie",
+        "polyphonic 重 read zhong",
+    ),
+    (
+        "changshou",
+        "minzheng-gaoling-jintie",
+        "polyphonic 长 read chang",
+    ),
     // initials
     ("sfz", "gongan-sfz-huanling", "initials"),
     ("hz", "gongan-huzhao-qianfa", "initials"),
@@ -64,7 +76,11 @@ const QUERIES: &[(&str, &str, &str)] = &[
     ("zsz", "weijian-shengyu-dengji", "initials of an alias"),
     // mixed
     ("shenfz", "gongan-sfz-huanling", "mixed"),
-    ("hukouben", "gongan-hukou-toukao-qianru", "full pinyin of an alias"),
+    (
+        "hukouben",
+        "gongan-hukou-toukao-qianru",
+        "full pinyin of an alias",
+    ),
     ("shebaok", "renshe-sbk-shenling", "mixed"),
     ("jiaz", "gongan-jiazhao-qiman-huanzheng", "mixed"),
     ("canjiz", "canlian-canjirenzheng-xinban", "mixed"),
@@ -93,25 +109,47 @@ fn every_query_form_finds_its_service_in_the_top_three() {
     for (query, expected, what) in QUERIES {
         let r = index.search(query, 3, Some(&body));
         if !r.hits.iter().any(|h| h.id == *expected) {
-            let got: Vec<String> = r.hits.iter().map(|h| format!("{} ({})", h.id, h.score)).collect();
-            failures.push(format!("{query:?} [{what}]: expected {expected}, got {got:?}"));
+            let got: Vec<String> = r
+                .hits
+                .iter()
+                .map(|h| format!("{} ({})", h.id, h.score))
+                .collect();
+            failures.push(format!(
+                "{query:?} [{what}]: expected {expected}, got {got:?}"
+            ));
         }
     }
     assert!(QUERIES.len() >= 50);
-    assert!(failures.is_empty(), "{} of {} queries failed:\n{}", failures.len(), QUERIES.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} queries failed:\n{}",
+        failures.len(),
+        QUERIES.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
 fn exact_beats_prefix_beats_contains_beats_pinyin_beats_fuzzy() {
     let (_store, index) = setup();
-    let score = |q: &str, id: &str| index.search(q, 100, None).hits.into_iter().find(|h| h.id == id).map(|h| h.score);
+    let score = |q: &str, id: &str| {
+        index
+            .search(q, 100, None)
+            .hits
+            .into_iter()
+            .find(|h| h.id == id)
+            .map(|h| h.score)
+    };
     let sfz = "gongan-sfz-huanling";
     let exact_alias = score("身分證", sfz).unwrap();
     let contains = score("身份证", sfz).unwrap();
     let full = score("shenfenzheng", sfz).unwrap();
     let initials = score("sfz", sfz).unwrap();
     let fuzzy = score("senfenzen", sfz).unwrap();
-    assert!(exact_alias > contains && contains > full && full > initials && initials > fuzzy, "{exact_alias} {contains} {full} {initials} {fuzzy}");
+    assert!(
+        exact_alias > contains && contains > full && full > initials && initials > fuzzy,
+        "{exact_alias} {contains} {full} {initials} {fuzzy}"
+    );
     // Fuzzy matches rank below every exact pinyin match of the same query.
     let r = index.search("zuanxue", 20, None);
     let exact_best = index.search("zhuanxue", 1, None).hits[0].score;
@@ -126,7 +164,12 @@ fn ties_go_to_the_more_popular_service() {
     let pop = |id: &str| c.items.iter().find(|i| i.id == id).unwrap().popularity;
     for w in r.hits.windows(2) {
         if w[0].score == w[1].score {
-            assert!(pop(&w[0].id) >= pop(&w[1].id), "{} before {}", w[0].id, w[1].id);
+            assert!(
+                pop(&w[0].id) >= pop(&w[1].id),
+                "{} before {}",
+                w[0].id,
+                w[1].id
+            );
         }
     }
 }
@@ -134,13 +177,27 @@ fn ties_go_to_the_more_popular_service() {
 #[test]
 fn typing_key_by_key_gives_the_same_answers_as_searching_at_once() {
     let (_store, index) = setup();
-    for (query, _, _) in QUERIES.iter().filter(|(q, _, _)| q.bytes().all(|b| b.is_ascii_lowercase())) {
+    for (query, _, _) in QUERIES
+        .iter()
+        .filter(|(q, _, _)| q.bytes().all(|b| b.is_ascii_lowercase()))
+    {
         let mut typing = Typing::new(10);
         for b in query.bytes() {
             typing.push(&index, b);
         }
-        let typed: Vec<_> = typing.answer().unwrap().hits.iter().map(|h| (h.id.clone(), h.score)).collect();
-        let direct: Vec<_> = index.search(query, 10, None).hits.iter().map(|h| (h.id.clone(), h.score)).collect();
+        let typed: Vec<_> = typing
+            .answer()
+            .unwrap()
+            .hits
+            .iter()
+            .map(|h| (h.id.clone(), h.score))
+            .collect();
+        let direct: Vec<_> = index
+            .search(query, 10, None)
+            .hits
+            .iter()
+            .map(|h| (h.id.clone(), h.score))
+            .collect();
         assert_eq!(typed, direct, "{query}");
         typing.pop();
         assert_eq!(typing.query(), query[..query.len() - 1]);
@@ -186,8 +243,17 @@ fn typing_equals_searching_at_once_over_a_larger_county() {
             let typed = typing.push(&index, query[n - 1]).unwrap().clone();
             let q = std::str::from_utf8(&query[..n]).unwrap();
             let direct = index.search(q, 20, None);
-            let hits = |r: &banshi::search::Results| r.hits.iter().map(|h| (h.id.clone(), h.score)).collect::<Vec<_>>();
-            assert_eq!((hits(&typed), typed.total, typed.next), (hits(&direct), direct.total, direct.next), "{q}");
+            let hits = |r: &banshi::search::Results| {
+                r.hits
+                    .iter()
+                    .map(|h| (h.id.clone(), h.score))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(
+                (hits(&typed), typed.total, typed.next),
+                (hits(&direct), direct.total, direct.next),
+                "{q}"
+            );
         }
     }
 }
@@ -198,11 +264,30 @@ fn keystrokes_shared_between_threads_give_the_same_answers() {
     // thread and with the work cut into 2 and 3 runs (down to small sets of fields).
     let docs = numbered_county(30_000);
     let mut one = SearchIndex::build(docs.clone());
-    one.set_split(Split { threads: 1, min_fields: 1 });
-    let splits = [Split { threads: 2, min_fields: 10_000 }, Split { threads: 2, min_fields: 1 }, Split { threads: 3, min_fields: 1 }];
+    one.set_split(Split {
+        threads: 1,
+        min_fields: 1,
+    });
+    let splits = [
+        Split {
+            threads: 2,
+            min_fields: 10_000,
+        },
+        Split {
+            threads: 2,
+            min_fields: 1,
+        },
+        Split {
+            threads: 3,
+            min_fields: 1,
+        },
+    ];
     let mut index = SearchIndex::build(docs);
     let mut rnd = random(0x9e37_79b9_7f4a_7c15);
-    let mut queries: Vec<Vec<u8>> = [&b"shenfenzheng"[..], b"zhunshengzheng", b"jiehun", b"sbk"].iter().map(|q| q.to_vec()).collect();
+    let mut queries: Vec<Vec<u8>> = [&b"shenfenzheng"[..], b"zhunshengzheng", b"jiehun", b"sbk"]
+        .iter()
+        .map(|q| q.to_vec())
+        .collect();
     queries.extend((0..60).map(|_| random_query(&mut rnd, 2)));
     let mut widest = 0;
     for split in splits {
@@ -215,14 +300,29 @@ fn keystrokes_shared_between_threads_give_the_same_answers() {
                 if n == 1 {
                     widest = widest.max(a.matched.len());
                 }
-                let hits = |r: &banshi::search::Results| r.hits.iter().map(|h| (h.id.clone(), h.score)).collect::<Vec<_>>();
+                let hits = |r: &banshi::search::Results| {
+                    r.hits
+                        .iter()
+                        .map(|h| (h.id.clone(), h.score))
+                        .collect::<Vec<_>>()
+                };
                 let q = String::from_utf8_lossy(&query[..=n]);
-                assert_eq!((hits(a), a.total, a.next), (hits(b), b.total, b.next), "{q} {split:?}");
-                assert!(a.matched == b.matched && a.frontier == b.frontier, "{q} {split:?}");
+                assert_eq!(
+                    (hits(a), a.total, a.next),
+                    (hits(b), b.total, b.next),
+                    "{q} {split:?}"
+                );
+                assert!(
+                    a.matched == b.matched && a.frontier == b.frontier,
+                    "{q} {split:?}"
+                );
             }
         }
     }
-    assert!(widest > 20_000, "the second key extends only {widest} fields");
+    assert!(
+        widest > 20_000,
+        "the second key extends only {widest} fields"
+    );
 }
 
 /// The sample's documents copied with numbered titles (as the benchmark does), `n` in all, so
@@ -254,5 +354,13 @@ fn random_query(rnd: &mut impl FnMut(u64) -> u64, min: usize) -> Vec<u8> {
     let common = b"shzngaeiuoyjx";
     let all = b"abcdefghijklmnopqrstuvwxyz0123456789";
     let len = min + rnd(8) as usize;
-    (0..len).map(|_| if rnd(10) < 7 { common[rnd(13) as usize] } else { all[rnd(36) as usize] }).collect()
+    (0..len)
+        .map(|_| {
+            if rnd(10) < 7 {
+                common[rnd(13) as usize]
+            } else {
+                all[rnd(36) as usize]
+            }
+        })
+        .collect()
 }

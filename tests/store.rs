@@ -18,7 +18,10 @@ fn guide_round_trips_every_element_in_order() {
     let content = sample();
     let scope = store.scope(None).unwrap();
     for item in &content.items {
-        let g = store.guide(&scope, &item.id).unwrap().unwrap_or_else(|| panic!("{} missing", item.id));
+        let g = store
+            .guide(&scope, &item.id)
+            .unwrap()
+            .unwrap_or_else(|| panic!("{} missing", item.id));
         assert_eq!(g.name, item.name);
         assert_eq!(g.conditions, item.conditions);
         assert_eq!(g.legal_basis, item.legal_basis);
@@ -30,14 +33,20 @@ fn guide_round_trips_every_element_in_order() {
             assert_eq!(names, src_names, "{}: material order", item.id);
         }
         let steps: Vec<_> = g.steps.iter().map(|s| s.name.clone()).collect();
-        assert_eq!(steps, item.step.iter().map(|s| s.name.clone()).collect::<Vec<_>>());
+        assert_eq!(
+            steps,
+            item.step.iter().map(|s| s.name.clone()).collect::<Vec<_>>()
+        );
         assert_eq!(g.fees.len(), item.fee.len());
         for (view, src) in g.fees.iter().zip(&item.fee) {
             assert_eq!(view.amount, banshi::format::yuan(src.amount_fen));
         }
         assert_eq!(g.faq.len(), item.faq.len());
         assert_eq!(g.windows.len(), item.windows.len());
-        assert!(g.village.is_none(), "county hall kiosks show no village mode");
+        assert!(
+            g.village.is_none(),
+            "county hall kiosks show no village mode"
+        );
     }
 }
 
@@ -49,7 +58,10 @@ fn status_counts_match_the_source() {
     assert_eq!(counts.items as usize, c.items.len());
     assert_eq!(counts.notices as usize, c.notices.len());
     assert_eq!(counts.departments as usize, c.departments.len());
-    assert_eq!(counts.regions as usize, 1 + c.regions.town.len() + c.regions.village.len());
+    assert_eq!(
+        counts.regions as usize,
+        1 + c.regions.town.len() + c.regions.village.len()
+    );
     assert_eq!(store.meta("content_version").unwrap().as_deref(), Some("1"));
 }
 
@@ -59,18 +71,44 @@ fn lists_by_life_event_department_and_audience() {
     let scope = store.scope(None).unwrap();
     let c = sample();
     for e in &c.categories.life_event {
-        let list = store.item_list(&scope, &ItemFilter::LifeEvent(e.id.clone())).unwrap().unwrap();
-        let expected = c.items.iter().filter(|i| i.life_events.contains(&e.id)).count();
+        let list = store
+            .item_list(&scope, &ItemFilter::LifeEvent(e.id.clone()))
+            .unwrap()
+            .unwrap();
+        let expected = c
+            .items
+            .iter()
+            .filter(|i| i.life_events.contains(&e.id))
+            .count();
         assert_eq!(list.items.len(), expected, "{}", e.id);
         assert_eq!(list.title, e.name);
     }
-    let police = store.item_list(&scope, &ItemFilter::Department("gongan".into())).unwrap().unwrap();
-    assert_eq!(police.items.len(), c.items.iter().filter(|i| i.department == "gongan").count());
-    let business = store.item_list(&scope, &ItemFilter::Audience("法人".into())).unwrap().unwrap();
-    assert!(business.items.iter().all(|r| c.items.iter().any(|i| i.id == r.id && i.audience.contains(&"法人".to_string()))));
-    assert!(store.item_list(&scope, &ItemFilter::LifeEvent("nope".into())).unwrap().is_none());
+    let police = store
+        .item_list(&scope, &ItemFilter::Department("gongan".into()))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        police.items.len(),
+        c.items.iter().filter(|i| i.department == "gongan").count()
+    );
+    let business = store
+        .item_list(&scope, &ItemFilter::Audience("法人".into()))
+        .unwrap()
+        .unwrap();
+    assert!(business.items.iter().all(|r| c
+        .items
+        .iter()
+        .any(|i| i.id == r.id && i.audience.contains(&"法人".to_string()))));
+    assert!(store
+        .item_list(&scope, &ItemFilter::LifeEvent("nope".into()))
+        .unwrap()
+        .is_none());
     // most popular first
-    let pops: Vec<i64> = police.items.iter().map(|r| c.items.iter().find(|i| i.id == r.id).unwrap().popularity).collect();
+    let pops: Vec<i64> = police
+        .items
+        .iter()
+        .map(|r| c.items.iter().find(|i| i.id == r.id).unwrap().popularity)
+        .collect();
     assert!(pops.windows(2).all(|w| w[0] >= w[1]), "{pops:?}");
 }
 
@@ -80,13 +118,20 @@ fn notices_are_scoped_to_where_the_kiosk_stands() {
     let c = sample();
     let county = store.scope(None).unwrap();
     let all_county: Vec<_> = store.notices(&county, None).unwrap();
-    assert!(all_county.iter().all(|n| c.notices.iter().any(|s| s.id == n.id && s.scope == c.county.region)));
+    assert!(all_county.iter().all(|n| c
+        .notices
+        .iter()
+        .any(|s| s.id == n.id && s.scope == c.county.region)));
 
     for v in &c.regions.village {
         let scope = store.scope(Some(&v.code)).unwrap();
         let town = format!("{}000", &v.code[..9]);
         let seen = store.notices(&scope, None).unwrap();
-        let expected = c.notices.iter().filter(|n| n.scope == c.county.region || n.scope == town || n.scope == v.code).count();
+        let expected = c
+            .notices
+            .iter()
+            .filter(|n| n.scope == c.county.region || n.scope == town || n.scope == v.code)
+            .count();
         assert_eq!(seen.len(), expected, "village {}", v.name);
         // newest first
         let dates: Vec<&String> = seen.iter().map(|n| &n.published).collect();
@@ -105,8 +150,15 @@ fn village_mode_uses_the_most_specific_override() {
         for o in &item.village.overrides {
             let village_code = if o.region.ends_with("000") {
                 // a town override applies to its villages
-                match c.regions.village.iter().find(|v| v.code.starts_with(&o.region[..9])) {
-                    Some(v) if !item.village.overrides.iter().any(|x| x.region == v.code) => v.code.clone(),
+                match c
+                    .regions
+                    .village
+                    .iter()
+                    .find(|v| v.code.starts_with(&o.region[..9]))
+                {
+                    Some(v) if !item.village.overrides.iter().any(|x| x.region == v.code) => {
+                        v.code.clone()
+                    }
                     _ => continue,
                 }
             } else {
@@ -119,7 +171,10 @@ fn village_mode_uses_the_most_specific_override() {
             checked += 1;
         }
     }
-    assert!(checked >= 3, "the sample should exercise overrides ({checked})");
+    assert!(
+        checked >= 3,
+        "the sample should exercise overrides ({checked})"
+    );
 }
 
 #[test]
@@ -129,34 +184,62 @@ fn missing_database_is_built_from_the_sample() {
     let store = Store::open_or_seed(dir.path(), sample).unwrap();
     assert!(store.counts().unwrap().items >= 60);
     assert!(dir.path().join(DB_FILE).exists());
-    assert!(!dir.path().join(format!("{DB_FILE}.new")).exists(), "no temporary file left behind");
+    assert!(
+        !dir.path().join(format!("{DB_FILE}.new")).exists(),
+        "no temporary file left behind"
+    );
     drop(store);
     // A second start opens the same file (it is not rebuilt).
-    let before = fs::metadata(dir.path().join(DB_FILE)).unwrap().modified().unwrap();
+    let before = fs::metadata(dir.path().join(DB_FILE))
+        .unwrap()
+        .modified()
+        .unwrap();
     let _store = Store::open_or_seed(dir.path(), || panic!("must not seed again")).unwrap();
-    assert_eq!(before, fs::metadata(dir.path().join(DB_FILE)).unwrap().modified().unwrap());
+    assert_eq!(
+        before,
+        fs::metadata(dir.path().join(DB_FILE))
+            .unwrap()
+            .modified()
+            .unwrap()
+    );
 }
 
 #[test]
 fn broken_database_is_kept_aside_and_rebuilt() {
     let dir = tempfile::tempdir().unwrap();
-    fs::write(dir.path().join(DB_FILE), b"this is not a database, it was cut off by a power failure").unwrap();
+    fs::write(
+        dir.path().join(DB_FILE),
+        b"this is not a database, it was cut off by a power failure",
+    )
+    .unwrap();
     let store = Store::open_or_seed(dir.path(), sample).unwrap();
     assert!(store.counts().unwrap().items >= 60);
     let kept: Vec<_> = fs::read_dir(dir.path())
         .unwrap()
         .filter_map(|e| e.ok())
-        .filter(|e| e.file_name().to_string_lossy().starts_with("content.db.broken-"))
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("content.db.broken-")
+        })
         .collect();
     assert_eq!(kept.len(), 1, "the broken file is kept for the technician");
-    assert!(fs::read(kept[0].path()).unwrap().starts_with(b"this is not a database"));
+    assert!(fs::read(kept[0].path())
+        .unwrap()
+        .starts_with(b"this is not a database"));
 }
 
 #[test]
 fn open_refuses_a_missing_file_with_a_clear_message() {
     let dir = tempfile::tempdir().unwrap();
-    let err = Store::open(&dir.path().join(DB_FILE)).err().unwrap().to_string();
-    assert!(err.contains("content.db") && err.contains("文件不存在"), "{err}");
+    let err = Store::open(&dir.path().join(DB_FILE))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("content.db") && err.contains("文件不存在"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -175,7 +258,11 @@ fn replacing_content_is_all_or_nothing() {
     let dup = broken.items[0].clone();
     broken.items.push(dup);
     assert!(store.replace_content(&broken).is_err());
-    assert_eq!(store.counts().unwrap().items, 10, "the old version is intact");
+    assert_eq!(
+        store.counts().unwrap().items,
+        10,
+        "the old version is intact"
+    );
     assert_eq!(store.meta("content_version").unwrap().as_deref(), Some("2"));
 }
 

@@ -28,7 +28,10 @@ fn first_sync_applies_everything_then_up_to_date_then_only_the_change_is_downloa
     let store = Store::open(&kiosk.path().join(DB_FILE)).unwrap();
     assert_eq!(store.counts().unwrap().items, 1000);
     assert_eq!(fingerprint_db(&store), fingerprint(&content));
-    assert_eq!(store.meta("content_digest").unwrap().unwrap(), banshi::pack::pack(&content).manifest.digest);
+    assert_eq!(
+        store.meta("content_digest").unwrap().unwrap(),
+        banshi::pack::pack(&content).manifest.digest
+    );
     drop(store);
 
     let again = sync::run_once(&county.options(&served, kiosk.path()));
@@ -40,8 +43,17 @@ fn first_sync_applies_everything_then_up_to_date_then_only_the_change_is_downloa
     assert_eq!(inc.status, Status::Updated, "{:?}", inc.error);
     assert_eq!(inc.version, Some(2));
     let share = inc.bytes_downloaded as f64 / first.bytes_downloaded as f64;
-    println!("full {} bytes, incremental {} bytes ({:.2} %)", first.bytes_downloaded, inc.bytes_downloaded, share * 100.0);
-    assert!(share <= 0.02, "changing 1 guide of 1000 downloaded {:.2} % of a full sync", share * 100.0);
+    println!(
+        "full {} bytes, incremental {} bytes ({:.2} %)",
+        first.bytes_downloaded,
+        inc.bytes_downloaded,
+        share * 100.0
+    );
+    assert!(
+        share <= 0.02,
+        "changing 1 guide of 1000 downloaded {:.2} % of a full sync",
+        share * 100.0
+    );
     let store = Store::open(&kiosk.path().join(DB_FILE)).unwrap();
     assert_eq!(fingerprint_db(&store), fingerprint(&content));
     // Writing only the changed guide gives exactly what a full import of version 2 gives.
@@ -70,7 +82,11 @@ fn a_usb_folder_applies_like_a_server() {
     let content = banshi::sample::sample();
     county.publish(&content);
     let kiosk = tempfile::tempdir().unwrap();
-    let mut opts = Options::new(Source::Dir(county.repo.clone()), kiosk.path().to_path_buf(), Some(county.trust()));
+    let mut opts = Options::new(
+        Source::Dir(county.repo.clone()),
+        kiosk.path().to_path_buf(),
+        Some(county.trust()),
+    );
     opts.region = Some("439021101201".into());
     let r = sync::run_once(&opts);
     assert_eq!(r.status, Status::Updated, "{:?}", r.error);
@@ -96,7 +112,10 @@ fn every_tampered_byte_is_rejected_or_harmless() {
     let mut content = banshi::sample::sample();
     county.publish(&content);
     let base_kiosk = tempfile::tempdir().unwrap();
-    assert_eq!(sync::run_once(&county.dir_options(base_kiosk.path())).status, Status::Updated);
+    assert_eq!(
+        sync::run_once(&county.dir_options(base_kiosk.path())).status,
+        Status::Updated
+    );
     let v1 = fingerprint(&content);
     content.items[0].name.push_str("（新）");
     content.notices[0].summary.push_str("更新。");
@@ -126,20 +145,29 @@ fn every_tampered_byte_is_rejected_or_harmless() {
                 }
                 let kiosk = tempfile::tempdir().unwrap();
                 if had_v1 {
-                    std::fs::copy(base_kiosk.path().join(DB_FILE), kiosk.path().join(DB_FILE)).unwrap();
+                    std::fs::copy(base_kiosk.path().join(DB_FILE), kiosk.path().join(DB_FILE))
+                        .unwrap();
                 }
                 let r = sync::run_once(&county.dir_options(kiosk.path()));
-                let store = Store::open_any(&kiosk.path().join(DB_FILE)).expect("the database always opens");
+                let store = Store::open_any(&kiosk.path().join(DB_FILE))
+                    .expect("the database always opens");
                 let now = fingerprint_db(&store);
                 let what = format!("{} (kiosk with v1: {had_v1})", file.display());
                 match r.status {
                     Status::Rejected => {
-                        let before = if had_v1 { v1.clone() } else { "\n--\n".to_string() };
+                        let before = if had_v1 {
+                            v1.clone()
+                        } else {
+                            "\n--\n".to_string()
+                        };
                         assert_eq!(now, before, "rejected, but content changed: {what}");
                         rejected += 1;
                     }
                     Status::Updated => {
-                        assert_eq!(now, v2, "accepted a tampered file and applied something else: {what}");
+                        assert_eq!(
+                            now, v2,
+                            "accepted a tampered file and applied something else: {what}"
+                        );
                         assert!(
                             had_v1 || !flipped || !used.contains(file),
                             "a new kiosk accepted a changed byte in {what}, which version 2 needs"
@@ -153,15 +181,28 @@ fn every_tampered_byte_is_rejected_or_harmless() {
         std::fs::write(file, &original).unwrap();
     }
     println!("{rejected} tampered syncs rejected, {harmless} harmless");
-    assert!(rejected >= used.len() * 3, "{rejected} rejected of {} files used", used.len());
+    assert!(
+        rejected >= used.len() * 3,
+        "{rejected} rejected of {} files used",
+        used.len()
+    );
 }
 
 /// The files a kiosk with nothing must read to get version `v` of a repository.
 fn files_of_version(repo: &Path, v: u64) -> Vec<PathBuf> {
     let meta = repo.join("metadata");
-    let mut out = vec![meta.join("timestamp.json"), meta.join(format!("{v}.snapshot.json")), meta.join(format!("{v}.targets.json"))];
-    let targets: serde_json::Value = serde_json::from_slice(&std::fs::read(meta.join(format!("{v}.targets.json"))).unwrap()).unwrap();
-    let hash = targets["signed"]["targets"]["manifest.json"]["hashes"]["sha256"].as_str().unwrap().to_string();
+    let mut out = vec![
+        meta.join("timestamp.json"),
+        meta.join(format!("{v}.snapshot.json")),
+        meta.join(format!("{v}.targets.json")),
+    ];
+    let targets: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(meta.join(format!("{v}.targets.json"))).unwrap())
+            .unwrap();
+    let hash = targets["signed"]["targets"]["manifest.json"]["hashes"]["sha256"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let manifest_path = repo.join("targets").join(format!("{hash}.manifest.json"));
     let manifest = banshi::pack::parse_manifest(&std::fs::read(&manifest_path).unwrap()).unwrap();
     out.push(manifest_path);
@@ -192,8 +233,15 @@ fn rollback_to_an_older_signed_version_is_rejected() {
     let r = sync::run_once(&opts);
     assert_eq!(r.status, Status::Rejected, "{:?}", r.error);
     let store = Store::open(&kiosk.path().join(DB_FILE)).unwrap();
-    assert_eq!(fingerprint_db(&store), fingerprint(&content), "still version 2");
-    assert_eq!(store.meta(sync::keys::VERSION).unwrap().as_deref(), Some("2"));
+    assert_eq!(
+        fingerprint_db(&store),
+        fingerprint(&content),
+        "still version 2"
+    );
+    assert_eq!(
+        store.meta(sync::keys::VERSION).unwrap().as_deref(),
+        Some("2")
+    );
 }
 
 #[test]
@@ -210,7 +258,10 @@ fn mixing_files_of_two_versions_is_rejected() {
     let r = sync::run_once(&county.dir_options(kiosk.path()));
     assert_eq!(r.status, Status::Rejected, "{:?}", r.error);
     let store = Store::open(&kiosk.path().join(DB_FILE)).unwrap();
-    assert_eq!(store.meta(sync::keys::VERSION).unwrap().as_deref(), Some("1"));
+    assert_eq!(
+        store.meta(sync::keys::VERSION).unwrap().as_deref(),
+        Some("1")
+    );
 }
 
 #[test]
@@ -224,13 +275,22 @@ fn expired_metadata_is_reported_and_the_content_kept() {
     publish::publish_content(Some(&content), &county.keys, &county.repo, 0).unwrap();
     let r = sync::run_once(&county.dir_options(kiosk.path()));
     assert_eq!(r.status, Status::Expired, "{:?}", r.error);
-    assert!(!r.status.is_failure(), "expired exits 0: the kiosk keeps working");
+    assert!(
+        !r.status.is_failure(),
+        "expired exits 0: the kiosk keeps working"
+    );
     let store = Store::open(&kiosk.path().join(DB_FILE)).unwrap();
     assert_eq!(fingerprint_db(&store), v1);
-    assert_eq!(store.meta(sync::keys::LAST_STATUS).unwrap().as_deref(), Some("expired"));
+    assert_eq!(
+        store.meta(sync::keys::LAST_STATUS).unwrap().as_deref(),
+        Some("expired")
+    );
     // Re-signing with a proper expiry lets the kiosk move on.
     publish::publish_content(None, &county.keys, &county.repo, 30).unwrap();
-    assert_eq!(sync::run_once(&county.dir_options(kiosk.path())).status, Status::Updated);
+    assert_eq!(
+        sync::run_once(&county.dir_options(kiosk.path())).status,
+        Status::Updated
+    );
 }
 
 #[test]
@@ -249,7 +309,11 @@ fn key_rotation_is_followed_and_old_keys_stop_working() {
     let r = sync::run_once(&county.dir_options(kiosk.path()));
     assert_eq!(r.status, Status::Updated, "{:?}", r.error);
     let store = Store::open(&kiosk.path().join(DB_FILE)).unwrap();
-    assert!(store.meta(sync::keys::ROOT).unwrap().unwrap().contains("\"version\":2"));
+    assert!(store
+        .meta(sync::keys::ROOT)
+        .unwrap()
+        .unwrap()
+        .contains("\"version\":2"));
     drop(store);
 
     // Someone holding the old keys publishes into a copy of the repository.
@@ -292,17 +356,23 @@ fn hostile_server(kind: Hostile) -> (String, std::thread::JoinHandle<()>) {
                 continue;
             };
             s.set_nonblocking(false).unwrap();
-            s.set_read_timeout(Some(Duration::from_millis(500))).unwrap();
+            s.set_read_timeout(Some(Duration::from_millis(500)))
+                .unwrap();
             let mut buf = [0u8; 4096];
             let _ = s.read(&mut buf);
             match kind {
                 Hostile::Silent => held.push(s),
                 Hostile::Truncated => {
-                    let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n{\"signed\":");
+                    let _ = s.write_all(
+                        b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n{\"signed\":",
+                    );
                 }
                 Hostile::Garbage => {
                     let body = [0xA5u8; 3000];
-                    let _ = s.write_all(format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len()).as_bytes());
+                    let _ = s.write_all(
+                        format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len())
+                            .as_bytes(),
+                    );
                     let _ = s.write_all(&body);
                 }
                 Hostile::Endless => {
@@ -328,13 +398,20 @@ fn broken_servers_end_in_bounded_time_with_a_clear_status() {
     let before = fingerprint_db(&Store::open(&kiosk.path().join(DB_FILE)).unwrap());
 
     // Nothing listening at all.
-    let free = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let free = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
     let cases: Vec<(String, Option<Hostile>, &[Status])> = vec![
         (format!("http://{free}/"), None, &[Status::Offline]),
         (String::new(), Some(Hostile::Silent), &[Status::Offline]),
         (String::new(), Some(Hostile::Truncated), &[Status::Offline]),
         (String::new(), Some(Hostile::Garbage), &[Status::Rejected]),
-        (String::new(), Some(Hostile::Endless), &[Status::Rejected, Status::Offline]),
+        (
+            String::new(),
+            Some(Hostile::Endless),
+            &[Status::Rejected, Status::Offline],
+        ),
     ];
     for (url, hostile, expected) in cases {
         let url = match hostile {
@@ -350,10 +427,19 @@ fn broken_servers_end_in_bounded_time_with_a_clear_status() {
         let r = sync::run_once(&opts);
         let took = started.elapsed();
         println!("{hostile:?}: {:?} in {took:?}: {:?}", r.status, r.error);
-        assert!(expected.contains(&r.status), "{hostile:?}: {:?} {:?}", r.status, r.error);
+        assert!(
+            expected.contains(&r.status),
+            "{hostile:?}: {:?} {:?}",
+            r.status,
+            r.error
+        );
         assert!(r.error.as_deref().is_some_and(|e| !e.is_empty()));
         assert!(took < Duration::from_secs(16), "{hostile:?} took {took:?}");
-        assert!(r.bytes_downloaded < 2 * 1024 * 1024, "{hostile:?} read {} bytes", r.bytes_downloaded);
+        assert!(
+            r.bytes_downloaded < 2 * 1024 * 1024,
+            "{hostile:?} read {} bytes",
+            r.bytes_downloaded
+        );
         let store = Store::open(&kiosk.path().join(DB_FILE)).unwrap();
         assert_eq!(fingerprint_db(&store), before);
     }
@@ -370,11 +456,22 @@ fn an_interrupted_download_resumes_and_stale_partial_files_are_cleaned() {
     let kiosk = tempfile::tempdir().unwrap();
     let staging = kiosk.path().join(sync::STAGING_DIR);
     std::fs::create_dir_all(&staging).unwrap();
-    let largest = files_under(&county.repo.join("objects")).into_iter().max_by_key(|p| std::fs::metadata(p).unwrap().len()).unwrap();
+    let largest = files_under(&county.repo.join("objects"))
+        .into_iter()
+        .max_by_key(|p| std::fs::metadata(p).unwrap().len())
+        .unwrap();
     let body = std::fs::read(&largest).unwrap();
     let name = largest.file_name().unwrap().to_string_lossy().into_owned();
-    std::fs::write(staging.join(format!("{name}.part")), &body[..body.len() / 2]).unwrap();
-    std::fs::write(staging.join(format!("{}.part", "0".repeat(64))), vec![7u8; 100_000]).unwrap();
+    std::fs::write(
+        staging.join(format!("{name}.part")),
+        &body[..body.len() / 2],
+    )
+    .unwrap();
+    std::fs::write(
+        staging.join(format!("{}.part", "0".repeat(64))),
+        vec![7u8; 100_000],
+    )
+    .unwrap();
 
     let fresh = tempfile::tempdir().unwrap();
     let full = sync::run_once(&county.options(&served, fresh.path()));
@@ -386,7 +483,10 @@ fn an_interrupted_download_resumes_and_stale_partial_files_are_cleaned() {
         (body.len() / 2) as u64,
         "exactly the half already on disk was not downloaded again"
     );
-    assert!(!staging.exists(), "downloads folder removed after the apply");
+    assert!(
+        !staging.exists(),
+        "downloads folder removed after the apply"
+    );
     let store = Store::open(&kiosk.path().join(DB_FILE)).unwrap();
     assert_eq!(fingerprint_db(&store), fingerprint(&content));
 }
@@ -397,7 +497,10 @@ fn failed_syncs_do_not_pile_up_files() {
     let content = banshi::sample::generated(200);
     county.publish(&content);
     // Break one object: every sync downloads the rest, then fails on it.
-    let victim = files_under(&county.repo.join("objects")).into_iter().nth(10).unwrap();
+    let victim = files_under(&county.repo.join("objects"))
+        .into_iter()
+        .nth(10)
+        .unwrap();
     let mut b = std::fs::read(&victim).unwrap();
     b[0] ^= 1;
     std::fs::write(&victim, b).unwrap();
@@ -408,11 +511,18 @@ fn failed_syncs_do_not_pile_up_files() {
         assert_eq!(r.status, Status::Rejected);
         sizes.push(dir_size(kiosk.path()));
     }
-    assert_eq!(sizes[1], sizes[2], "no growth across failed syncs: {sizes:?}");
+    assert_eq!(
+        sizes[1], sizes[2],
+        "no growth across failed syncs: {sizes:?}"
+    );
     // Nothing of the bad object is kept.
     let name = victim.file_name().unwrap().to_string_lossy().into_owned();
     assert!(!kiosk.path().join(sync::STAGING_DIR).join(&name).exists());
-    assert!(!kiosk.path().join(sync::STAGING_DIR).join(format!("{name}.part")).exists());
+    assert!(!kiosk
+        .path()
+        .join(sync::STAGING_DIR)
+        .join(format!("{name}.part"))
+        .exists());
 }
 
 #[test]
@@ -430,11 +540,20 @@ fn publish_reuses_unchanged_objects_and_refresh_changes_no_content() {
     assert_eq!(refreshed.digest, second.digest);
     assert_eq!(refreshed.objects_written, 0);
     // keygen refuses to overwrite keys.
-    let again = keys::keygen(&county.keys, &keys::KeygenOptions { root_expires_days: 10, force: false });
+    let again = keys::keygen(
+        &county.keys,
+        &keys::KeygenOptions {
+            root_expires_days: 10,
+            force: false,
+        },
+    );
     assert!(again.unwrap_err().to_string().contains("--force"));
     use std::os::unix::fs::PermissionsExt;
     for k in [keys::ROOT_KEY, keys::PUBLISH_KEY] {
-        let mode = std::fs::metadata(county.keys.join(k)).unwrap().permissions().mode();
+        let mode = std::fs::metadata(county.keys.join(k))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600, "{k}");
     }
 }
@@ -443,7 +562,10 @@ fn publish_reuses_unchanged_objects_and_refresh_changes_no_content() {
 fn a_broken_content_folder_is_not_published() {
     let county = TestCounty::new();
     let src = common::sample_copy();
-    let item = files_under(&src.path().join("items")).into_iter().next().unwrap();
+    let item = files_under(&src.path().join("items"))
+        .into_iter()
+        .next()
+        .unwrap();
     let text = std::fs::read_to_string(&item).unwrap();
     std::fs::write(&item, text.replacen("name = ", "nmae = ", 1)).unwrap();
     let opts = publish::PublishOptions {
@@ -486,7 +608,6 @@ fn dir_size(dir: &Path) -> u64 {
     n
 }
 
-
 /// A kiosk whose disk is nearly full: a big update is refused before downloading, with a
 /// message saying what to do, and the content in use stays. Uses a real small file system
 /// (tmpfs), which needs root (as in CI); elsewhere the test says so and does nothing.
@@ -522,5 +643,8 @@ fn a_full_disk_is_refused_up_front_and_loses_nothing() {
     assert!(e.contains("磁盘空间不足") && e.contains("清理"), "{e}");
     let store = Store::open(&dir.path().join(DB_FILE)).unwrap();
     assert_eq!(fingerprint_db(&store), fingerprint(&small));
-    assert_eq!(store.meta(sync::keys::LAST_STATUS).unwrap().as_deref(), Some("error"));
+    assert_eq!(
+        store.meta(sync::keys::LAST_STATUS).unwrap().as_deref(),
+        Some("error")
+    );
 }

@@ -38,19 +38,30 @@ fn kill_9_at_random_moments_leaves_one_whole_version() {
     let kiosk = tempfile::tempdir().unwrap();
     let trust = county.keys.join("roots/1.root.json");
     let db = kiosk.path().join(DB_FILE);
-    let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64 | 1;
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+        | 1;
     println!("seed {seed}");
     let mut rng = Rng(seed);
 
     let run = |http: bool| {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_banshi"));
-        cmd.arg("sync").arg("--data-dir").arg(kiosk.path()).arg("--trust").arg(&trust).arg("--json");
+        cmd.arg("sync")
+            .arg("--data-dir")
+            .arg(kiosk.path())
+            .arg("--trust")
+            .arg(&trust)
+            .arg("--json");
         if http {
             cmd.arg("--server").arg(format!("http://{}/", served.addr));
         } else {
             cmd.arg("--from").arg(&county.repo);
         }
-        cmd.env("BANSHI_CONFIG", "/nonexistent-banshi-test.toml").stdout(Stdio::null()).stderr(Stdio::null());
+        cmd.env("BANSHI_CONFIG", "/nonexistent-banshi-test.toml")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
         cmd.spawn().unwrap()
     };
     // How long one whole first sync takes here: kills land anywhere within it.
@@ -99,14 +110,28 @@ fn kill_9_at_random_moments_leaves_one_whole_version() {
         if !db.exists() {
             continue;
         }
-        let store = Store::open_any(&db).unwrap_or_else(|e| panic!("round {round}: the database does not open: {e}"));
-        let check: String = store.conn().query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+        let store = Store::open_any(&db)
+            .unwrap_or_else(|e| panic!("round {round}: the database does not open: {e}"));
+        let check: String = store
+            .conn()
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(check, "ok", "round {round}");
         match store.meta("content_digest").unwrap() {
-            None => assert_eq!(store.counts().unwrap().items, 0, "round {round}: content without a digest"),
+            None => assert_eq!(
+                store.counts().unwrap().items,
+                0,
+                "round {round}: content without a digest"
+            ),
             Some(d) => {
-                let expected = versions.get(&d).unwrap_or_else(|| panic!("round {round}: unknown digest {d}"));
-                assert_eq!(&fingerprint_db(&store), expected, "round {round}: a mix of versions");
+                let expected = versions
+                    .get(&d)
+                    .unwrap_or_else(|| panic!("round {round}: unknown digest {d}"));
+                assert_eq!(
+                    &fingerprint_db(&store),
+                    expected,
+                    "round {round}: a mix of versions"
+                );
                 if seen.insert(d.clone()) {
                     applied += 1;
                 }
@@ -126,5 +151,8 @@ fn kill_9_at_random_moments_leaves_one_whole_version() {
     }
     println!("{kills} kills, {finished} syncs finished, {applied} versions seen applied");
     assert!(kills >= 50, "only {kills} kills");
-    assert!(applied >= 3, "the kiosk must make progress between kills ({applied} versions)");
+    assert!(
+        applied >= 3,
+        "the kiosk must make progress between kills ({applied} versions)"
+    );
 }

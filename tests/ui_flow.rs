@@ -34,10 +34,14 @@ fn kiosk_with(mut config: Config, width: f32, height: f32) -> TestKiosk {
     // Each test runs on its own thread with its own testing backend, set up once.
     BACKEND.with(|_| ());
     let data = tempfile::tempdir().unwrap();
-    config.data_dir.get_or_insert_with(|| data.path().to_path_buf());
+    config
+        .data_dir
+        .get_or_insert_with(|| data.path().to_path_buf());
     let store = Store::in_memory(&banshi::sample::sample()).unwrap();
     let ui = KioskUi::new(store, config).unwrap();
-    ui.window.window().set_size(slint::LogicalSize::new(width, height));
+    ui.window
+        .window()
+        .set_size(slint::LogicalSize::new(width, height));
     ui.window.show().unwrap();
     TestKiosk { ui, data }
 }
@@ -75,7 +79,10 @@ fn home_to_category_to_guide_and_back_home() {
     tap(&ui, "生育出生");
     assert_eq!(k(&ui).get_page(), Page::List);
     assert_eq!(k(&ui).get_list_title(), "生育出生");
-    let first = k(&ui).get_list_items().row_data(0).expect("the category lists services");
+    let first = k(&ui)
+        .get_list_items()
+        .row_data(0)
+        .expect("the category lists services");
 
     tap(&ui, &first.name);
     assert_eq!(k(&ui).get_page(), Page::Guide);
@@ -87,10 +94,18 @@ fn home_to_category_to_guide_and_back_home() {
 
     // Both QR codes are on screen, with real images behind them.
     for label in ["材料清单二维码", "网上办理二维码"] {
-        assert!(ElementHandle::find_by_accessible_label(&ui.window, label).next().is_some(), "{label} shown");
+        assert!(
+            ElementHandle::find_by_accessible_label(&ui.window, label)
+                .next()
+                .is_some(),
+            "{label} shown"
+        );
     }
     assert!(k(&ui).get_qr_online().size().width >= 21);
-    assert!(k(&ui).get_qr_checklist().size().width > k(&ui).get_qr_online().size().width, "the checklist holds more");
+    assert!(
+        k(&ui).get_qr_checklist().size().width > k(&ui).get_qr_online().size().width,
+        "the checklist holds more"
+    );
 
     tap(&ui, "‹ 返回");
     assert_eq!(k(&ui).get_page(), Page::List);
@@ -110,7 +125,10 @@ fn department_and_notice_screens_open() {
 
     tap(&ui, "政务公开");
     assert_eq!(k(&ui).get_page(), Page::Notices);
-    let first = k(&ui).get_notices().row_data(0).expect("notices are listed");
+    let first = k(&ui)
+        .get_notices()
+        .row_data(0)
+        .expect("notices are listed");
     tap(&ui, &first.title);
     assert_eq!(k(&ui).get_page(), Page::Notice);
     let n = k(&ui).get_notice();
@@ -141,23 +159,38 @@ fn home_tiles_reflow_without_overlap() {
         let ui = kiosk_with(Config::default(), w, h);
         for large in [false, true] {
             k(&ui).set_large_text(large);
-            let tiles: Vec<_> = ElementHandle::find_by_element_type_name(&ui.window, "TileButton").collect();
+            let tiles: Vec<_> =
+                ElementHandle::find_by_element_type_name(&ui.window, "TileButton").collect();
             // Element queries see what is on screen; the rest of the grid is below the fold.
-            assert!(tiles.len() >= 6, "tiles on screen at {w}x{h} large={large}: {}", tiles.len());
+            assert!(
+                tiles.len() >= 6,
+                "tiles on screen at {w}x{h} large={large}: {}",
+                tiles.len()
+            );
             let rects: Vec<(f32, f32, f32, f32)> = tiles
                 .iter()
                 .map(|t| {
                     let p = t.absolute_position();
                     let s = t.size();
-                    assert!(s.width >= 48.0 && s.height >= 48.0, "touch target too small: {s:?}");
-                    assert!(p.x >= 0.0 && p.x + s.width <= w + 0.5, "tile outside the window: {p:?} {s:?} in {w}");
+                    assert!(
+                        s.width >= 48.0 && s.height >= 48.0,
+                        "touch target too small: {s:?}"
+                    );
+                    assert!(
+                        p.x >= 0.0 && p.x + s.width <= w + 0.5,
+                        "tile outside the window: {p:?} {s:?} in {w}"
+                    );
                     (p.x, p.y, p.x + s.width, p.y + s.height)
                 })
                 .collect();
             for (i, a) in rects.iter().enumerate() {
                 for b in &rects[i + 1..] {
-                    let overlap = a.0 < b.2 - 0.5 && b.0 < a.2 - 0.5 && a.1 < b.3 - 0.5 && b.1 < a.3 - 0.5;
-                    assert!(!overlap, "tiles overlap at {w}x{h} large={large}: {a:?} {b:?}");
+                    let overlap =
+                        a.0 < b.2 - 0.5 && b.0 < a.2 - 0.5 && a.1 < b.3 - 0.5 && b.1 < a.3 - 0.5;
+                    assert!(
+                        !overlap,
+                        "tiles overlap at {w}x{h} large={large}: {a:?} {b:?}"
+                    );
                 }
             }
         }
@@ -165,7 +198,11 @@ fn home_tiles_reflow_without_overlap() {
 }
 
 fn short_idle() -> Config {
-    Config { idle_timeout_secs: 30, idle_warning_secs: 20, ..Config::default() }
+    Config {
+        idle_timeout_secs: 30,
+        idle_warning_secs: 20,
+        ..Config::default()
+    }
 }
 
 #[test]
@@ -178,13 +215,24 @@ fn idle_warning_then_continue_keeps_the_page() {
     assert!(k(&ui).get_idle_warning(), "warning after the timeout");
     let left = k(&ui).get_idle_seconds_left();
     assert!((18..=20).contains(&left), "{left} s left");
-    assert!(ElementHandle::find_by_accessible_label(&ui.window, "继续使用").next().is_some());
+    assert!(
+        ElementHandle::find_by_accessible_label(&ui.window, "继续使用")
+            .next()
+            .is_some()
+    );
 
     tap(&ui, "继续使用");
     assert!(!k(&ui).get_idle_warning());
-    assert_eq!(k(&ui).get_page(), Page::List, "continuing keeps the resident where they were");
+    assert_eq!(
+        k(&ui).get_page(),
+        Page::List,
+        "continuing keeps the resident where they were"
+    );
     wait(25);
-    assert!(!k(&ui).get_idle_warning(), "continuing restarted the quiet period");
+    assert!(
+        !k(&ui).get_idle_warning(),
+        "continuing restarted the quiet period"
+    );
 }
 
 #[test]
@@ -201,7 +249,11 @@ fn idle_reset_returns_home_and_clears_everything() {
     assert!(!k(&ui).get_idle_warning());
     assert!(!k(&ui).get_large_text(), "text size back to the default");
     assert_eq!(k(&ui).get_guide().name, "", "the last guide is cleared");
-    assert_eq!(k(&ui).get_list_items().row_count(), 0, "the last list is cleared");
+    assert_eq!(
+        k(&ui).get_list_items().row_count(),
+        0,
+        "the last list is cleared"
+    );
     tap(&ui, "‹ 返回");
     assert_eq!(k(&ui).get_page(), Page::Home, "nothing to go back to");
 }
@@ -212,13 +264,26 @@ fn no_warning_or_reset_while_a_finger_is_down() {
     tap(&ui, "生育出生");
     // A finger resting on the page (on the title text, which is not a button).
     let at = LogicalPosition::new(600.0, 180.0);
-    ui.window.window().dispatch_event(WindowEvent::PointerPressed { position: at, button: PointerEventButton::Left });
+    ui.window
+        .window()
+        .dispatch_event(WindowEvent::PointerPressed {
+            position: at,
+            button: PointerEventButton::Left,
+        });
     wait(600);
     assert!(!k(&ui).get_idle_warning(), "warned while touched");
     assert_eq!(k(&ui).get_page(), Page::List, "reset while touched");
-    ui.window.window().dispatch_event(WindowEvent::PointerReleased { position: at, button: PointerEventButton::Left });
+    ui.window
+        .window()
+        .dispatch_event(WindowEvent::PointerReleased {
+            position: at,
+            button: PointerEventButton::Left,
+        });
     wait(31);
-    assert!(k(&ui).get_idle_warning(), "the quiet period starts when the finger lifts");
+    assert!(
+        k(&ui).get_idle_warning(),
+        "the quiet period starts when the finger lifts"
+    );
 }
 
 #[test]
@@ -229,12 +294,20 @@ fn scrolling_a_list_counts_as_activity() {
     tap(&ui, "公安局");
     wait(25);
     let row = k(&ui).get_list_items().row_data(0).unwrap();
-    let el = ElementHandle::find_by_accessible_label(&ui.window, &row.name).next().unwrap();
+    let el = ElementHandle::find_by_accessible_label(&ui.window, &row.name)
+        .next()
+        .unwrap();
     el.scroll(0.0, -200.0);
     wait(10);
-    assert!(!k(&ui).get_idle_warning(), "scrolling restarted the quiet period");
+    assert!(
+        !k(&ui).get_idle_warning(),
+        "scrolling restarted the quiet period"
+    );
     wait(25);
-    assert!(k(&ui).get_idle_warning(), "quiet after scrolling leads to the warning");
+    assert!(
+        k(&ui).get_idle_warning(),
+        "quiet after scrolling leads to the warning"
+    );
 }
 
 #[test]
@@ -247,10 +320,18 @@ fn search_by_initials_on_the_keyboard_opens_the_guide() {
     }
     assert_eq!(k(&ui).get_search_text(), "sfz");
     let hits = k(&ui).get_search_hits();
-    assert!(hits.iter().any(|h| h.title == "居民身份证换领"), "results update on every key");
+    assert!(
+        hits.iter().any(|h| h.title == "居民身份证换领"),
+        "results update on every key"
+    );
     // 'h' continues 身份证 (sfzh…), 'q' leads nowhere: dimmed, yet still typeable.
     let enabled = k(&ui).get_key_enabled();
-    let pos = |c: u8| b"1234567890qwertyuiopasdfghjklzxcvbnm".iter().position(|&b| b == c).unwrap();
+    let pos = |c: u8| {
+        b"1234567890qwertyuiopasdfghjklzxcvbnm"
+            .iter()
+            .position(|&b| b == c)
+            .unwrap()
+    };
     assert!(enabled.row_data(pos(b'h')).unwrap());
     assert!(!enabled.row_data(pos(b'q')).unwrap());
 
@@ -259,7 +340,11 @@ fn search_by_initials_on_the_keyboard_opens_the_guide() {
     assert_eq!(k(&ui).get_guide().name, "居民身份证换领");
     tap(&ui, "‹ 返回");
     assert_eq!(k(&ui).get_page(), Page::Search);
-    assert_eq!(k(&ui).get_search_text(), "sfz", "the query is still there after looking at a result");
+    assert_eq!(
+        k(&ui).get_search_text(),
+        "sfz",
+        "the query is still there after looking at a result"
+    );
 
     tap(&ui, "键 ← 退格");
     assert_eq!(k(&ui).get_search_text(), "sf");
@@ -298,12 +383,18 @@ fn home_at_rest_is_never_interrupted() {
 
 #[test]
 fn village_kiosk_shows_the_handling_mode_and_whom_to_ask() {
-    let config = Config { region: Some("439021101201".into()), ..Config::default() };
+    let config = Config {
+        region: Some("439021101201".into()),
+        ..Config::default()
+    };
     let ui = kiosk_with(config, 1080.0, 1920.0);
     assert!(k(&ui).get_hall_name().contains("柳塘村"));
     tap(&ui, "养老社保");
     let row = k(&ui).get_list_items().row_data(0).unwrap();
-    assert!(row.village_tag.starts_with("村里"), "list rows say what the village can do: {row:?}");
+    assert!(
+        row.village_tag.starts_with("村里"),
+        "list rows say what the village can do: {row:?}"
+    );
     tap(&ui, &row.name);
     let g = k(&ui).get_guide();
     assert!(g.has_village);
@@ -326,7 +417,11 @@ fn a_sync_switches_the_running_kiosk_to_the_new_version() {
     let guide = content.items[0].id.clone();
     county.publish(&content);
     let data = tempfile::tempdir().unwrap();
-    let opts = Options::new(Source::Dir(county.repo.clone()), data.path().to_path_buf(), Some(county.trust()));
+    let opts = Options::new(
+        Source::Dir(county.repo.clone()),
+        data.path().to_path_buf(),
+        Some(county.trust()),
+    );
     assert_eq!(sync::run_once(&opts).status, Status::Updated);
 
     let config = Config {
@@ -336,7 +431,9 @@ fn a_sync_switches_the_running_kiosk_to_the_new_version() {
     };
     let store = Store::open(&data.path().join(banshi::store::DB_FILE)).unwrap();
     let ui = KioskUi::new(store, config).unwrap();
-    ui.window.window().set_size(slint::LogicalSize::new(1920.0, 1080.0));
+    ui.window
+        .window()
+        .set_size(slint::LogicalSize::new(1920.0, 1080.0));
     ui.window.show().unwrap();
     ui.open(banshi::kiosk::nav::Route::Guide(guide.clone()));
     let old_name = k(&ui).get_guide().name.to_string();
@@ -347,12 +444,20 @@ fn a_sync_switches_the_running_kiosk_to_the_new_version() {
     // The worker thread's part: a sync on its own connection, then the report in the inbox.
     let report = sync::run_once(&opts);
     assert_eq!(report.status, Status::Updated);
-    assert_eq!(k(&ui).get_guide().name, old_name, "nothing changes on screen before the UI applies it");
+    assert_eq!(
+        k(&ui).get_guide().name,
+        old_name,
+        "nothing changes on screen before the UI applies it"
+    );
     *ui.sync_inbox().lock().unwrap() = Some(report);
     wait(1);
     assert_eq!(ui.route(), banshi::kiosk::nav::Route::Guide(guide));
     assert_eq!(k(&ui).get_guide().name, content.items[0].name);
-    assert!(k(&ui).get_status_text().contains("已与县里核对为最新"), "{}", k(&ui).get_status_text());
+    assert!(
+        k(&ui).get_status_text().contains("已与县里核对为最新"),
+        "{}",
+        k(&ui).get_status_text()
+    );
     assert_eq!(k(&ui).get_status_kind(), banshi::ui::StatusKind::Ok);
 
     // Expired metadata: the content stays, the status line warns.
@@ -363,8 +468,15 @@ fn a_sync_switches_the_running_kiosk_to_the_new_version() {
     *ui.sync_inbox().lock().unwrap() = Some(report);
     wait(1);
     assert_eq!(k(&ui).get_status_kind(), banshi::ui::StatusKind::Expired);
-    assert!(k(&ui).get_status_text().contains("有效期"), "{}", k(&ui).get_status_text());
-    assert!(k(&ui).get_guide().name.ends_with("（已更新）"), "the content in use is kept");
+    assert!(
+        k(&ui).get_status_text().contains("有效期"),
+        "{}",
+        k(&ui).get_status_text()
+    );
+    assert!(
+        k(&ui).get_guide().name.ends_with("（已更新）"),
+        "the content in use is kept"
+    );
 }
 
 /// A kiosk that cannot run as configured covers the whole screen with what is wrong, for the
@@ -373,11 +485,20 @@ fn a_sync_switches_the_running_kiosk_to_the_new_version() {
 fn a_broken_config_shows_the_setup_screen() {
     let ui = kiosk();
     let message = "配置文件 /etc/banshi/kiosk.toml 有误：不认识的配置项 servr";
-    assert!(ElementHandle::find_by_accessible_label(&ui.window, "setup-message").next().is_none());
+    assert!(
+        ElementHandle::find_by_accessible_label(&ui.window, "setup-message")
+            .next()
+            .is_none()
+    );
     ui.show_setup(message);
-    let el = ElementHandle::find_by_accessible_label(&ui.window, "setup-message").next().expect("setup screen shown");
+    let el = ElementHandle::find_by_accessible_label(&ui.window, "setup-message")
+        .next()
+        .expect("setup screen shown");
     let size = el.size();
-    assert!(size.width > 300.0 && size.height > 20.0, "the message is laid out: {size:?}");
+    assert!(
+        size.width > 300.0 && size.height > 20.0,
+        "the message is laid out: {size:?}"
+    );
     assert_eq!(k(&ui).get_setup_message(), message);
 }
 
@@ -398,11 +519,27 @@ fn a_new_syncing_kiosk_waits_for_its_county_instead_of_showing_the_sample() {
         ..Config::default()
     };
     let ui = KioskUi::new(store, config).unwrap();
-    ui.window.window().set_size(slint::LogicalSize::new(1080.0, 1920.0));
+    ui.window
+        .window()
+        .set_size(slint::LogicalSize::new(1080.0, 1920.0));
     ui.window.show().unwrap();
-    assert!(k(&ui).get_setup_waiting(), "the cover says it is waiting, not a setup problem");
-    assert!(k(&ui).get_setup_message().contains(&county.repo.display().to_string()), "{}", k(&ui).get_setup_message());
-    assert!(ElementHandle::find_by_accessible_label(&ui.window, "setup-message").next().is_some(), "the waiting screen covers the kiosk");
+    assert!(
+        k(&ui).get_setup_waiting(),
+        "the cover says it is waiting, not a setup problem"
+    );
+    assert!(
+        k(&ui)
+            .get_setup_message()
+            .contains(&county.repo.display().to_string()),
+        "{}",
+        k(&ui).get_setup_message()
+    );
+    assert!(
+        ElementHandle::find_by_accessible_label(&ui.window, "setup-message")
+            .next()
+            .is_some(),
+        "the waiting screen covers the kiosk"
+    );
 
     // Nothing published yet: the sync fails and the note says how.
     let opts = county.dir_options(data.path());
@@ -410,10 +547,18 @@ fn a_new_syncing_kiosk_waits_for_its_county_instead_of_showing_the_sample() {
     assert!(report.status.is_failure(), "{report:?}");
     *ui.sync_inbox().lock().unwrap() = Some(report);
     wait(1);
-    assert!(k(&ui).get_setup_message().contains("上次尝试"), "{}", k(&ui).get_setup_message());
+    assert!(
+        k(&ui).get_setup_message().contains("上次尝试"),
+        "{}",
+        k(&ui).get_setup_message()
+    );
     // The cover hides the kiosk from residents, not from the technician.
     hold(&ui, CORNER, 3000);
-    assert_eq!(tech(&ui).get_screen(), TechScreen::Pin, "the hidden corner works on the waiting screen");
+    assert_eq!(
+        tech(&ui).get_screen(),
+        TechScreen::Pin,
+        "the hidden corner works on the waiting screen"
+    );
     tech(&ui).invoke_pin_cancel();
     assert_eq!(tech(&ui).get_screen(), TechScreen::None);
 
@@ -424,10 +569,20 @@ fn a_new_syncing_kiosk_waits_for_its_county_instead_of_showing_the_sample() {
     assert_eq!(report.status, Status::Updated, "{report:?}");
     *ui.sync_inbox().lock().unwrap() = Some(report);
     wait(1);
-    assert_eq!(k(&ui).get_setup_message(), "", "the county's content is shown as soon as it arrived");
+    assert_eq!(
+        k(&ui).get_setup_message(),
+        "",
+        "the county's content is shown as soon as it arrived"
+    );
     assert!(!k(&ui).get_setup_waiting());
-    assert!(ElementHandle::find_by_accessible_label(&ui.window, "setup-message").next().is_none());
-    ui.open(banshi::kiosk::nav::Route::Guide(content.items[0].id.clone()));
+    assert!(
+        ElementHandle::find_by_accessible_label(&ui.window, "setup-message")
+            .next()
+            .is_none()
+    );
+    ui.open(banshi::kiosk::nav::Route::Guide(
+        content.items[0].id.clone(),
+    ));
     assert_eq!(k(&ui).get_guide().name, content.items[0].name);
 }
 
@@ -470,7 +625,10 @@ fn hold(ui: &KioskUi, at: (f32, f32), ms: u64) {
 fn settle(ui: &KioskUi) {
     let start = std::time::Instant::now();
     while tech(ui).get_pin_busy() || tech(ui).get_checking() {
-        assert!(start.elapsed() < Duration::from_secs(60), "background work did not finish");
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "background work did not finish"
+        );
         std::thread::sleep(Duration::from_millis(10));
         advance_ms(50);
     }
@@ -487,7 +645,10 @@ fn enter_pin(ui: &KioskUi, pin: &str) {
 const PIN: &str = "2468";
 
 fn with_pin(config: Config) -> Config {
-    Config { technician_pin_hash: Some(banshi::pin::hash(PIN)), ..config }
+    Config {
+        technician_pin_hash: Some(banshi::pin::hash(PIN)),
+        ..config
+    }
 }
 
 /// A kiosk with a PIN, on the technician screen.
@@ -495,7 +656,12 @@ fn technician(config: Config) -> TestKiosk {
     let ui = kiosk_with(with_pin(config), 1920.0, 1080.0);
     hold(&ui, CORNER, 3000);
     enter_pin(&ui, PIN);
-    assert_eq!(tech(&ui).get_screen(), TechScreen::Panel, "{}", tech(&ui).get_pin_message());
+    assert_eq!(
+        tech(&ui).get_screen(),
+        TechScreen::Panel,
+        "{}",
+        tech(&ui).get_pin_message()
+    );
     ui
 }
 
@@ -517,19 +683,39 @@ fn only_a_three_second_hold_on_the_corner_opens_the_pin_pad() {
     let ui = kiosk_with(with_pin(Config::default()), 1920.0, 1080.0);
     hold(&ui, CORNER, 2900);
     advance_ms(1000);
-    assert_eq!(tech(&ui).get_screen(), TechScreen::None, "2.9 s is not enough");
+    assert_eq!(
+        tech(&ui).get_screen(),
+        TechScreen::None,
+        "2.9 s is not enough"
+    );
 
     hold(&ui, (400.0, 48.0), 3500);
-    assert_eq!(tech(&ui).get_screen(), TechScreen::None, "elsewhere on the header");
+    assert_eq!(
+        tech(&ui).get_screen(),
+        TechScreen::None,
+        "elsewhere on the header"
+    );
     hold(&ui, (60.0, 115.0), 3500);
-    assert_eq!(tech(&ui).get_screen(), TechScreen::None, "below the corner (the status line)");
+    assert_eq!(
+        tech(&ui).get_screen(),
+        TechScreen::None,
+        "below the corner (the status line)"
+    );
 
     pointer(&ui, CORNER, true);
     advance_ms(1000);
-    ui.window.window().dispatch_event(WindowEvent::PointerMoved { position: LogicalPosition::new(500.0, 400.0) });
+    ui.window
+        .window()
+        .dispatch_event(WindowEvent::PointerMoved {
+            position: LogicalPosition::new(500.0, 400.0),
+        });
     advance_ms(2500);
     pointer(&ui, (500.0, 400.0), false);
-    assert_eq!(tech(&ui).get_screen(), TechScreen::None, "a press sliding off the corner");
+    assert_eq!(
+        tech(&ui).get_screen(),
+        TechScreen::None,
+        "a press sliding off the corner"
+    );
     assert_eq!(k(&ui).get_page(), Page::Home);
 
     pointer(&ui, CORNER, true);
@@ -539,7 +725,12 @@ fn only_a_three_second_hold_on_the_corner_opens_the_pin_pad() {
     assert_eq!(tech(&ui).get_screen(), TechScreen::Pin, "3 s held");
     pointer(&ui, CORNER, false);
     assert!(tech(&ui).get_pin_configured());
-    assert!(ElementHandle::find_by_accessible_label(&ui.window, "数字 5").next().is_some(), "the keypad is shown");
+    assert!(
+        ElementHandle::find_by_accessible_label(&ui.window, "数字 5")
+            .next()
+            .is_some(),
+        "the keypad is shown"
+    );
 
     // Digits appear as dots only: the UI gets their count, never the digits.
     tap(&ui, "数字 1");
@@ -554,32 +745,62 @@ fn only_a_three_second_hold_on_the_corner_opens_the_pin_pad() {
 #[test]
 fn five_wrong_pins_lock_the_pad_even_after_a_restart() {
     let data = tempfile::tempdir().unwrap();
-    let config = with_pin(Config { data_dir: Some(data.path().to_path_buf()), ..Config::default() });
+    let config = with_pin(Config {
+        data_dir: Some(data.path().to_path_buf()),
+        ..Config::default()
+    });
     let ui = kiosk_with(config.clone(), 1920.0, 1080.0);
     hold(&ui, CORNER, 3000);
     for i in 1..=4 {
         enter_pin(&ui, "1357");
-        assert!(pin_message(&ui).contains(&format!("还可以再试 {} 次", 5 - i)), "{}", pin_message(&ui));
+        assert!(
+            pin_message(&ui).contains(&format!("还可以再试 {} 次", 5 - i)),
+            "{}",
+            pin_message(&ui)
+        );
     }
     enter_pin(&ui, "1357");
     // 60 s, or 59 s when the wall clock's second turned during the check.
-    assert!(pin_message(&ui).contains("已锁定") && (pin_message(&ui).contains("1 分钟") || pin_message(&ui).contains("59 秒")), "{}", pin_message(&ui));
-    assert!(data.path().join(banshi::kiosk::pin_lock::STATE_FILE).exists());
     assert!(
-        banshi::kiosk::events::recent().iter().any(|e| e.contains("技术员 PIN 输入错误")),
+        pin_message(&ui).contains("已锁定")
+            && (pin_message(&ui).contains("1 分钟") || pin_message(&ui).contains("59 秒")),
+        "{}",
+        pin_message(&ui)
+    );
+    assert!(data
+        .path()
+        .join(banshi::kiosk::pin_lock::STATE_FILE)
+        .exists());
+    assert!(
+        banshi::kiosk::events::recent()
+            .iter()
+            .any(|e| e.contains("技术员 PIN 输入错误")),
         "wrong PINs are among the recent warnings (without the PIN)"
     );
-    assert!(banshi::kiosk::events::recent().iter().all(|e| !e.contains("1357")), "the PIN is never logged");
+    assert!(
+        banshi::kiosk::events::recent()
+            .iter()
+            .all(|e| !e.contains("1357")),
+        "the PIN is never logged"
+    );
 
     enter_pin(&ui, PIN);
-    assert_eq!(tech(&ui).get_screen(), TechScreen::Pin, "the right PIN is refused while locked");
+    assert_eq!(
+        tech(&ui).get_screen(),
+        TechScreen::Pin,
+        "the right PIN is refused while locked"
+    );
     assert!(pin_message(&ui).contains("已锁定"), "{}", pin_message(&ui));
     drop(ui);
 
     // A restarted kiosk on the same data folder is still locked.
     let ui = kiosk_with(config, 1920.0, 1080.0);
     hold(&ui, CORNER, 3000);
-    assert!(pin_message(&ui).contains("已锁定"), "locked on opening: {}", pin_message(&ui));
+    assert!(
+        pin_message(&ui).contains("已锁定"),
+        "locked on opening: {}",
+        pin_message(&ui)
+    );
     enter_pin(&ui, PIN);
     assert_eq!(tech(&ui).get_screen(), TechScreen::Pin);
 }
@@ -587,10 +808,25 @@ fn five_wrong_pins_lock_the_pad_even_after_a_restart() {
 #[test]
 fn a_garbled_attempt_file_locks_the_pad_for_the_longest_time() {
     let data = tempfile::tempdir().unwrap();
-    std::fs::write(data.path().join(banshi::kiosk::pin_lock::STATE_FILE), "failures=??").unwrap();
-    let ui = kiosk_with(with_pin(Config { data_dir: Some(data.path().to_path_buf()), ..Config::default() }), 1080.0, 1920.0);
+    std::fs::write(
+        data.path().join(banshi::kiosk::pin_lock::STATE_FILE),
+        "failures=??",
+    )
+    .unwrap();
+    let ui = kiosk_with(
+        with_pin(Config {
+            data_dir: Some(data.path().to_path_buf()),
+            ..Config::default()
+        }),
+        1080.0,
+        1920.0,
+    );
     hold(&ui, CORNER, 3000);
-    assert!(pin_message(&ui).contains("无法读取") && pin_message(&ui).contains("1 小时"), "{}", pin_message(&ui));
+    assert!(
+        pin_message(&ui).contains("无法读取") && pin_message(&ui).contains("1 小时"),
+        "{}",
+        pin_message(&ui)
+    );
     enter_pin(&ui, PIN);
     assert_eq!(tech(&ui).get_screen(), TechScreen::Pin, "refused");
 }
@@ -602,8 +838,16 @@ fn without_a_pin_the_pad_explains_how_to_set_one() {
     assert_eq!(tech(&ui).get_screen(), TechScreen::Pin);
     assert!(!tech(&ui).get_pin_configured());
     let m = pin_message(&ui);
-    assert!(m.contains("echo 123456 | banshi pin-hash") && m.contains("/etc/banshi/kiosk.toml"), "{m}");
-    assert!(ElementHandle::find_by_accessible_label(&ui.window, "数字 5").next().is_none(), "no keypad without a PIN");
+    assert!(
+        m.contains("echo 123456 | banshi pin-hash") && m.contains("/etc/banshi/kiosk.toml"),
+        "{m}"
+    );
+    assert!(
+        ElementHandle::find_by_accessible_label(&ui.window, "数字 5")
+            .next()
+            .is_none(),
+        "no keypad without a PIN"
+    );
     tap(&ui, "取消");
     assert_eq!(tech(&ui).get_screen(), TechScreen::None);
 }
@@ -611,7 +855,14 @@ fn without_a_pin_the_pad_explains_how_to_set_one() {
 #[test]
 fn the_right_pin_opens_the_technician_screen_with_facts_checks_and_warnings() {
     banshi::kiosk::events::warn("测试：同步 offline：连接被拒绝");
-    let ui = kiosk_with(with_pin(Config { kiosk_id: "qinghe-test-07".into(), ..Config::default() }), 1920.0, 1080.0);
+    let ui = kiosk_with(
+        with_pin(Config {
+            kiosk_id: "qinghe-test-07".into(),
+            ..Config::default()
+        }),
+        1920.0,
+        1080.0,
+    );
     hold(&ui, CORNER, 3000);
     for d in PIN.chars() {
         tap(&ui, &format!("数字 {d}"));
@@ -624,35 +875,78 @@ fn the_right_pin_opens_the_technician_screen_with_facts_checks_and_warnings() {
     assert_eq!(tech(&ui).get_screen(), TechScreen::Panel);
     assert!(tech(&ui).get_title().contains("qinghe-test-07"));
     let facts = tech(&ui).get_facts();
-    assert!(facts.iter().any(|f| f.label == "终端编号" && f.value == "qinghe-test-07"), "{:?}", facts.iter().collect::<Vec<_>>());
-    assert!(facts.iter().any(|f| f.label == "软件版本" && f.value == env!("CARGO_PKG_VERSION")));
-    assert!(tech(&ui).get_events().iter().any(|e| e.contains("测试：同步 offline")), "recent warnings are listed");
+    assert!(
+        facts
+            .iter()
+            .any(|f| f.label == "终端编号" && f.value == "qinghe-test-07"),
+        "{:?}",
+        facts.iter().collect::<Vec<_>>()
+    );
+    assert!(facts
+        .iter()
+        .any(|f| f.label == "软件版本" && f.value == env!("CARGO_PKG_VERSION")));
+    assert!(
+        tech(&ui)
+            .get_events()
+            .iter()
+            .any(|e| e.contains("测试：同步 offline")),
+        "recent warnings are listed"
+    );
 
     // The checks run in the background; meanwhile the screen says so.
     assert!(tech(&ui).get_checking());
     settle(&ui);
     let checks = tech(&ui).get_checks();
-    assert!(checks.row_count() >= 4, "{:?}", checks.iter().collect::<Vec<_>>());
-    assert!(checks.iter().any(|c| c.ok && c.title.ends_with("数据目录") && c.detail.contains("可写")));
-    assert!(ElementHandle::find_by_accessible_label(&ui.window, "check 通过 · 数据目录").next().is_some(), "shown on screen");
+    assert!(
+        checks.row_count() >= 4,
+        "{:?}",
+        checks.iter().collect::<Vec<_>>()
+    );
+    assert!(checks
+        .iter()
+        .any(|c| c.ok && c.title.ends_with("数据目录") && c.detail.contains("可写")));
+    assert!(
+        ElementHandle::find_by_accessible_label(&ui.window, "check 通过 · 数据目录")
+            .next()
+            .is_some(),
+        "shown on screen"
+    );
 
     // No server: 立即同步 explains that there is nothing to sync.
     assert_eq!(tap_sync_now(&ui), 0);
-    assert!(tech(&ui).get_message().contains("没有配置内容服务器"), "{}", tech(&ui).get_message());
+    assert!(
+        tech(&ui).get_message().contains("没有配置内容服务器"),
+        "{}",
+        tech(&ui).get_message()
+    );
 
     tap(&ui, "关闭");
     assert_eq!(tech(&ui).get_screen(), TechScreen::None);
-    assert_eq!(tech(&ui).get_facts().row_count(), 0, "nothing of the session is left");
+    assert_eq!(
+        tech(&ui).get_facts().row_count(),
+        0,
+        "nothing of the session is left"
+    );
     assert_eq!(tech(&ui).get_checks().row_count(), 0);
     assert_eq!(k(&ui).get_page(), Page::Home);
 }
 
 #[test]
 fn sync_now_asks_the_worker() {
-    let ui = technician(Config { server: vec!["/nonexistent/banshi-repo".into()], ..Config::default() });
+    let ui = technician(Config {
+        server: vec!["/nonexistent/banshi-repo".into()],
+        ..Config::default()
+    });
     assert_eq!(tap_sync_now(&ui), 1);
-    assert!(tech(&ui).get_message().contains("已开始同步"), "{}", tech(&ui).get_message());
-    assert!(tech(&ui).get_facts().iter().any(|f| f.label == "服务器" && f.value == "/nonexistent/banshi-repo"));
+    assert!(
+        tech(&ui).get_message().contains("已开始同步"),
+        "{}",
+        tech(&ui).get_message()
+    );
+    assert!(tech(&ui)
+        .get_facts()
+        .iter()
+        .any(|f| f.label == "服务器" && f.value == "/nonexistent/banshi-repo"));
 }
 
 #[test]
@@ -664,14 +958,32 @@ fn the_touch_test_shows_where_each_touch_landed() {
     assert!(tech(&ui).get_targets().iter().all(|t| !t.hit));
 
     hold(&ui, (500.0, 400.0), 50);
-    let p = tech(&ui).get_points().row_data(0).expect("a dot for the touch");
+    let p = tech(&ui)
+        .get_points()
+        .row_data(0)
+        .expect("a dot for the touch");
     assert_eq!((p.x, p.y, p.label.as_str()), (500.0, 400.0, "500, 400"));
-    assert!(tech(&ui).get_last_touch().contains("x = 500, y = 400"), "{}", tech(&ui).get_last_touch());
-    assert!(tech(&ui).get_targets().iter().all(|t| !t.hit), "not near a target");
+    assert!(
+        tech(&ui).get_last_touch().contains("x = 500, y = 400"),
+        "{}",
+        tech(&ui).get_last_touch()
+    );
+    assert!(
+        tech(&ui).get_targets().iter().all(|t| !t.hit),
+        "not near a target"
+    );
 
     hold(&ui, (1920.0 - 75.0, 1080.0 - 60.0), 50);
-    let targets: Vec<_> = tech(&ui).get_targets().iter().map(|t| (t.name.to_string(), t.hit)).collect();
-    assert!(targets.contains(&("右下".to_string(), true)) && targets.iter().filter(|t| t.1).count() == 1, "{targets:?}");
+    let targets: Vec<_> = tech(&ui)
+        .get_targets()
+        .iter()
+        .map(|t| (t.name.to_string(), t.hit))
+        .collect();
+    assert!(
+        targets.contains(&("右下".to_string(), true))
+            && targets.iter().filter(|t| t.1).count() == 1,
+        "{targets:?}"
+    );
 
     tap(&ui, "返回");
     assert_eq!(tech(&ui).get_screen(), TechScreen::Panel);
@@ -691,18 +1003,41 @@ fn the_technician_screen_closes_after_five_quiet_minutes_but_never_while_touched
     let at = (960.0, 300.0);
     pointer(&ui, at, true);
     wait(600);
-    assert_eq!(tech(&ui).get_screen(), TechScreen::Panel, "closed while touched");
+    assert_eq!(
+        tech(&ui).get_screen(),
+        TechScreen::Panel,
+        "closed while touched"
+    );
     pointer(&ui, at, false);
     // The resident's quiet period (30 s + 20 s warning) passes many times over underneath.
     wait(40);
-    assert!(!k(&ui).get_idle_warning(), "no resident idle warning under the technician screen");
+    assert!(
+        !k(&ui).get_idle_warning(),
+        "no resident idle warning under the technician screen"
+    );
     wait(255);
-    assert_eq!(tech(&ui).get_screen(), TechScreen::Panel, "closed before five quiet minutes");
+    assert_eq!(
+        tech(&ui).get_screen(),
+        TechScreen::Panel,
+        "closed before five quiet minutes"
+    );
     assert!(!k(&ui).get_idle_warning());
-    assert_eq!(k(&ui).get_page(), Page::List, "no resident reset under the technician screen");
+    assert_eq!(
+        k(&ui).get_page(),
+        Page::List,
+        "no resident reset under the technician screen"
+    );
     wait(6);
-    assert_eq!(tech(&ui).get_screen(), TechScreen::None, "closed after five quiet minutes");
+    assert_eq!(
+        tech(&ui).get_screen(),
+        TechScreen::None,
+        "closed after five quiet minutes"
+    );
     assert_eq!(k(&ui).get_page(), Page::Home, "back home");
-    assert_eq!(k(&ui).get_list_items().row_count(), 0, "the resident's session is cleared too");
+    assert_eq!(
+        k(&ui).get_list_items().row_count(),
+        0,
+        "the resident's session is cleared too"
+    );
     assert_eq!(tech(&ui).get_facts().row_count(), 0);
 }

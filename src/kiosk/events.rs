@@ -18,7 +18,10 @@ pub struct Ring {
 
 impl Ring {
     pub const fn new(cap: usize) -> Ring {
-        Ring { cap, items: VecDeque::new() }
+        Ring {
+            cap,
+            items: VecDeque::new(),
+        }
     }
 
     pub fn push(&mut self, line: String) {
@@ -40,7 +43,10 @@ static RECENT: Mutex<Ring> = Mutex::new(Ring::new(KEPT));
 pub fn warn(message: impl AsRef<str>) {
     let message = message.as_ref();
     eprintln!("banshi: {message}");
-    let line = format!("{} {message}", chrono::Local::now().format("%m-%d %H:%M:%S"));
+    let line = format!(
+        "{} {message}",
+        chrono::Local::now().format("%m-%d %H:%M:%S")
+    );
     if let Ok(mut r) = RECENT.lock() {
         r.push(line);
     }
@@ -69,6 +75,9 @@ mod tests {
         warn("测试警告 events-unit");
         let recent = recent();
         assert!(recent.len() <= KEPT);
-        assert!(recent.iter().any(|l| l.ends_with(" 测试警告 events-unit")), "{recent:?}");
+        assert!(
+            recent.iter().any(|l| l.ends_with(" 测试警告 events-unit")),
+            "{recent:?}"
+        );
     }
 }

@@ -32,7 +32,12 @@ pub struct IdleTracker {
 impl IdleTracker {
     /// `warning` shorter than [`MIN_WARNING`] is raised to it.
     pub fn new(timeout: Duration, warning: Duration, now: Duration) -> Self {
-        IdleTracker { timeout, warning: warning.max(MIN_WARNING), last_activity: now, fingers_down: 0 }
+        IdleTracker {
+            timeout,
+            warning: warning.max(MIN_WARNING),
+            last_activity: now,
+            fingers_down: 0,
+        }
     }
 
     pub fn activity(&mut self, now: Duration) {
@@ -87,7 +92,11 @@ mod tests {
         assert_eq!(t.tick(s(60), false), IdleState::Warning(30));
         assert_eq!(t.tick(s(75), false), IdleState::Warning(15));
         assert_eq!(t.tick(s(90), false), IdleState::Reset);
-        assert_eq!(t.tick(s(91), false), IdleState::Active, "a reset starts a new quiet period");
+        assert_eq!(
+            t.tick(s(91), false),
+            IdleState::Active,
+            "a reset starts a new quiet period"
+        );
     }
 
     #[test]
@@ -124,6 +133,10 @@ mod tests {
     fn nothing_to_clear_means_no_warning() {
         let mut t = IdleTracker::new(s(10), s(20), s(0));
         assert_eq!(t.tick(s(500), true), IdleState::Active);
-        assert_eq!(t.tick(s(505), false), IdleState::Active, "quiet time restarts when leaving rest");
+        assert_eq!(
+            t.tick(s(505), false),
+            IdleState::Active,
+            "quiet time restarts when leaving rest"
+        );
     }
 }

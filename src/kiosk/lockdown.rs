@@ -51,7 +51,11 @@ impl KeyGuard {
         }
         let ctrl = self.held & 3 != 0;
         let alt = self.held & 12 != 0;
-        ctrl && alt && matches!(key, code::BACKSPACE | code::DELETE | code::F1..=code::F10 | code::F11 | code::F12)
+        ctrl && alt
+            && matches!(
+                key,
+                code::BACKSPACE | code::DELETE | code::F1..=code::F10 | code::F11 | code::F12
+            )
     }
 }
 
@@ -62,7 +66,11 @@ mod tests {
 
     #[test]
     fn ctrl_alt_backspace_and_delete_are_swallowed_with_either_hand() {
-        for (ctrl, alt) in [(LEFT_CTRL, LEFT_ALT), (RIGHT_CTRL, RIGHT_ALT), (LEFT_CTRL, RIGHT_ALT)] {
+        for (ctrl, alt) in [
+            (LEFT_CTRL, LEFT_ALT),
+            (RIGHT_CTRL, RIGHT_ALT),
+            (LEFT_CTRL, RIGHT_ALT),
+        ] {
             let mut g = KeyGuard::default();
             assert!(!g.key(ctrl, true));
             assert!(!g.key(alt, true));

@@ -45,7 +45,9 @@ pub struct Navigator {
 
 impl Default for Navigator {
     fn default() -> Self {
-        Navigator { stack: vec![Route::Home] }
+        Navigator {
+            stack: vec![Route::Home],
+        }
     }
 }
 
@@ -61,7 +63,10 @@ impl Navigator {
             self.home();
             return;
         }
-        let same_kind = matches!((self.current(), &route), (Route::Notices(_), Route::Notices(_)));
+        let same_kind = matches!(
+            (self.current(), &route),
+            (Route::Notices(_), Route::Notices(_))
+        );
         if same_kind || self.current() == &route {
             self.stack.pop();
         }
@@ -98,7 +103,10 @@ mod tests {
         nav.open(Route::Guide("a".into()));
         assert_eq!(nav.current(), &Route::Guide("a".into()));
         assert!(nav.back());
-        assert_eq!(nav.current(), &Route::List(ItemFilter::LifeEvent("birth".into())));
+        assert_eq!(
+            nav.current(),
+            &Route::List(ItemFilter::LifeEvent("birth".into()))
+        );
         assert!(nav.back());
         assert_eq!(nav.current(), &Route::Home);
         assert!(!nav.back());
@@ -120,7 +128,10 @@ mod tests {
     fn page_names_parse() {
         assert_eq!(Route::parse("home"), Some(Route::Home));
         assert_eq!(Route::parse("guide:x-1"), Some(Route::Guide("x-1".into())));
-        assert_eq!(Route::parse("category:birth"), Some(Route::List(ItemFilter::LifeEvent("birth".into()))));
+        assert_eq!(
+            Route::parse("category:birth"),
+            Some(Route::List(ItemFilter::LifeEvent("birth".into())))
+        );
         assert_eq!(Route::parse("notices"), Some(Route::Notices(String::new())));
         assert_eq!(Route::parse("guide"), None);
         assert_eq!(Route::parse("nonsense:1"), None);

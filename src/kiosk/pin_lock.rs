@@ -47,14 +47,21 @@ pub enum Gate {
 
 /// The length of the `n`th lock (n ≥ 1).
 pub fn lock_length(n: u32) -> u64 {
-    FIRST_LOCK.saturating_mul(1u64 << n.saturating_sub(1).min(32)).min(MAX_LOCK)
+    FIRST_LOCK
+        .saturating_mul(1u64 << n.saturating_sub(1).min(32))
+        .min(MAX_LOCK)
 }
 
 impl PinLock {
     /// The state after a state file that could not be read: locked for the longest time, and
     /// every later round of wrong PINs too.
     pub fn damaged(now: u64) -> PinLock {
-        PinLock { failures: 0, locks: 32, lock: Some((now, MAX_LOCK)), damaged: true }
+        PinLock {
+            failures: 0,
+            locks: 32,
+            lock: Some((now, MAX_LOCK)),
+            damaged: true,
+        }
     }
 
     fn path(dir: &Path) -> PathBuf {
@@ -77,11 +84,19 @@ impl PinLock {
 
     /// Loads the state in `dir`, applies `f`, and saves the state if it changed (or the file
     /// was unreadable). The save's outcome comes back beside `f`'s.
-    pub fn update<T>(dir: &Path, now: u64, f: impl FnOnce(&mut PinLock) -> T) -> (T, std::io::Result<()>) {
+    pub fn update<T>(
+        dir: &Path,
+        now: u64,
+        f: impl FnOnce(&mut PinLock) -> T,
+    ) -> (T, std::io::Result<()>) {
         let (mut state, damaged) = PinLock::load(dir, now);
         let before = state.clone();
         let out = f(&mut state);
-        let saved = if damaged || state != before { state.save(dir) } else { Ok(()) };
+        let saved = if damaged || state != before {
+            state.save(dir)
+        } else {
+            Ok(())
+        };
         (out, saved)
     }
 
@@ -108,10 +123,15 @@ impl PinLock {
                 self.damaged = false;
             } else {
                 self.lock = Some((start, len));
-                return Gate::Locked { secs_left: start + len - now, damaged: self.damaged };
+                return Gate::Locked {
+                    secs_left: start + len - now,
+                    damaged: self.damaged,
+                };
             }
         }
-        Gate::Open { tries_left: TRIES_PER_ROUND - self.failures.min(TRIES_PER_ROUND) }
+        Gate::Open {
+            tries_left: TRIES_PER_ROUND - self.failures.min(TRIES_PER_ROUND),
+        }
     }
 
     /// Counts an attempt as wrong before the PIN is checked (save, then check). The attempt
@@ -181,13 +201,32 @@ mod tests {
             assert_eq!(s.gate(T), Gate::Open { tries_left: 4 - i });
         }
         s.begin_attempt(T).unwrap();
-        assert_eq!(s.gate(T), Gate::Locked { secs_left: 60, damaged: false });
-        assert_eq!(s.begin_attempt(T + 59), Err(Gate::Locked { secs_left: 1, damaged: false }), "refused while locked");
+        assert_eq!(
+            s.gate(T),
+            Gate::Locked {
+                secs_left: 60,
+                damaged: false
+            }
+        );
+        assert_eq!(
+            s.begin_attempt(T + 59),
+            Err(Gate::Locked {
+                secs_left: 1,
+                damaged: false
+            }),
+            "refused while locked"
+        );
         assert_eq!(s.gate(T + 60), Gate::Open { tries_left: 5 });
         let mut now = T + 60;
         for expected in [120, 240, 480, 960, 1920, 3600, 3600] {
             fail_round(&mut s, now);
-            assert_eq!(s.gate(now), Gate::Locked { secs_left: expected, damaged: false });
+            assert_eq!(
+                s.gate(now),
+                Gate::Locked {
+                    secs_left: expected,
+                    damaged: false
+                }
+            );
             now += expected;
         }
     }
@@ -201,7 +240,14 @@ mod tests {
         s.succeeded();
         assert_eq!(s, PinLock::default());
         fail_round(&mut s, T + 100);
-        assert_eq!(s.gate(T + 100), Gate::Locked { secs_left: 60, damaged: false }, "back to the first lock's length");
+        assert_eq!(
+            s.gate(T + 100),
+            Gate::Locked {
+                secs_left: 60,
+                damaged: false
+            },
+            "back to the first lock's length"
+        );
     }
 
     #[test]
@@ -210,8 +256,20 @@ mod tests {
         fail_round(&mut s, T);
         // A day back: the lock starts again from the new time, no longer than its length.
         let back = T - 86_400;
-        assert_eq!(s.gate(back + 10), Gate::Locked { secs_left: 60, damaged: false });
-        assert_eq!(s.gate(back + 40), Gate::Locked { secs_left: 30, damaged: false });
+        assert_eq!(
+            s.gate(back + 10),
+            Gate::Locked {
+                secs_left: 60,
+                damaged: false
+            }
+        );
+        assert_eq!(
+            s.gate(back + 40),
+            Gate::Locked {
+                secs_left: 30,
+                damaged: false
+            }
+        );
         assert_eq!(s.gate(back + 70), Gate::Open { tries_left: 5 });
         // Forward again: nothing left either.
         assert_eq!(s.gate(T + 5), Gate::Open { tries_left: 5 });
@@ -220,7 +278,11 @@ mod tests {
     #[test]
     fn state_survives_save_and_load_and_a_garbled_file_is_the_longest_lock() {
         let dir = tempfile::tempdir().unwrap();
-        assert_eq!(PinLock::load(dir.path(), T), (PinLock::default(), false), "no file: no attempts");
+        assert_eq!(
+            PinLock::load(dir.path(), T),
+            (PinLock::default(), false),
+            "no file: no attempts"
+        );
         let mut s = PinLock::default();
         s.begin_attempt(T).unwrap();
         s.begin_attempt(T).unwrap();
@@ -228,20 +290,44 @@ mod tests {
         let (mut back, damaged) = PinLock::load(dir.path(), T);
         assert_eq!((&back, damaged), (&s, false));
         assert_eq!(back.gate(T), Gate::Open { tries_left: 3 });
-        assert!(!dir.path().join(format!("{STATE_FILE}.tmp")).exists(), "the temp file was renamed");
+        assert!(
+            !dir.path().join(format!("{STATE_FILE}.tmp")).exists(),
+            "the temp file was renamed"
+        );
 
-        for garbage in [&b"{\"failures\": 2"[..], b"\xff\xfe", b"", b"{\"failures\":0,\"locks\":0,\"lock\":[1,999999],\"damaged\":false}"] {
+        for garbage in [
+            &b"{\"failures\": 2"[..],
+            b"\xff\xfe",
+            b"",
+            b"{\"failures\":0,\"locks\":0,\"lock\":[1,999999],\"damaged\":false}",
+        ] {
             std::fs::write(dir.path().join(STATE_FILE), garbage).unwrap();
             let (mut g, damaged) = PinLock::load(dir.path(), T);
             assert!(damaged);
-            assert_eq!(g.gate(T), Gate::Locked { secs_left: MAX_LOCK, damaged: true }, "{garbage:?}");
-            assert_eq!(g.begin_attempt(T + 10), Err(Gate::Locked { secs_left: MAX_LOCK - 10, damaged: true }));
+            assert_eq!(
+                g.gate(T),
+                Gate::Locked {
+                    secs_left: MAX_LOCK,
+                    damaged: true
+                },
+                "{garbage:?}"
+            );
+            assert_eq!(
+                g.begin_attempt(T + 10),
+                Err(Gate::Locked {
+                    secs_left: MAX_LOCK - 10,
+                    damaged: true
+                })
+            );
             assert!(gate_text(g.gate(T)).contains("无法读取"));
         }
         // A folder where the file should be cannot be read either.
         let odd = tempfile::tempdir().unwrap();
         std::fs::create_dir(odd.path().join(STATE_FILE)).unwrap();
-        assert!(matches!(PinLock::load(odd.path(), T).0.gate(T), Gate::Locked { damaged: true, .. }));
+        assert!(matches!(
+            PinLock::load(odd.path(), T).0.gate(T),
+            Gate::Locked { damaged: true, .. }
+        ));
     }
 
     #[test]
@@ -250,15 +336,39 @@ mod tests {
         std::fs::write(dir.path().join(STATE_FILE), "garbage").unwrap();
         let (gate, saved) = PinLock::update(dir.path(), T, |s| s.gate(T));
         saved.unwrap();
-        assert_eq!(gate, Gate::Locked { secs_left: MAX_LOCK, damaged: true });
+        assert_eq!(
+            gate,
+            Gate::Locked {
+                secs_left: MAX_LOCK,
+                damaged: true
+            }
+        );
         let (gate, _) = PinLock::update(dir.path(), T + 1800, |s| s.gate(T + 1800));
-        assert_eq!(gate, Gate::Locked { secs_left: MAX_LOCK - 1800, damaged: true }, "the lock did not start again");
+        assert_eq!(
+            gate,
+            Gate::Locked {
+                secs_left: MAX_LOCK - 1800,
+                damaged: true
+            },
+            "the lock did not start again"
+        );
         let (gate, _) = PinLock::update(dir.path(), T + MAX_LOCK, |s| s.gate(T + MAX_LOCK));
-        assert_eq!(gate, Gate::Open { tries_left: TRIES_PER_ROUND });
+        assert_eq!(
+            gate,
+            Gate::Open {
+                tries_left: TRIES_PER_ROUND
+            }
+        );
         // Counting an attempt saves it before any check.
-        let (begun, saved) = PinLock::update(dir.path(), T + MAX_LOCK, |s| s.begin_attempt(T + MAX_LOCK));
+        let (begun, saved) =
+            PinLock::update(dir.path(), T + MAX_LOCK, |s| s.begin_attempt(T + MAX_LOCK));
         assert!(begun.is_ok() && saved.is_ok());
-        assert_eq!(PinLock::load(dir.path(), T + MAX_LOCK).0.gate(T + MAX_LOCK), Gate::Open { tries_left: TRIES_PER_ROUND - 1 });
+        assert_eq!(
+            PinLock::load(dir.path(), T + MAX_LOCK).0.gate(T + MAX_LOCK),
+            Gate::Open {
+                tries_left: TRIES_PER_ROUND - 1
+            }
+        );
     }
 
     #[test]
@@ -269,6 +379,10 @@ mod tests {
         assert_eq!(wait_text(3600), "1 小时");
         assert_eq!(gate_text(Gate::Open { tries_left: 5 }), "");
         assert!(gate_text(Gate::Open { tries_left: 2 }).contains("2 次"));
-        assert!(gate_text(Gate::Locked { secs_left: 61, damaged: false }).contains("1 分 1 秒"));
+        assert!(gate_text(Gate::Locked {
+            secs_left: 61,
+            damaged: false
+        })
+        .contains("1 分 1 秒"));
     }
 }

@@ -111,12 +111,16 @@ mod tests {
     #[test]
     fn panel_corners_land_on_the_window_corners_drawn_there() {
         // Clockwise at 90°: window top-left is drawn at panel top-right, and so on round.
-        let close = |a: (f32, f32), b: (f32, f32)| (a.0 - b.0).abs() < 1e-6 && (a.1 - b.1).abs() < 1e-6;
+        let close =
+            |a: (f32, f32), b: (f32, f32)| (a.0 - b.0).abs() < 1e-6 && (a.1 - b.1).abs() < 1e-6;
         assert!(close(Rotation::R90.touch_to_window(1.0, 0.0), (0.0, 0.0)));
         assert!(close(Rotation::R90.touch_to_window(1.0, 1.0), (1.0, 0.0)));
         assert!(close(Rotation::R180.touch_to_window(0.0, 0.0), (1.0, 1.0)));
         assert!(close(Rotation::R270.touch_to_window(0.0, 1.0), (0.0, 0.0)));
-        assert!(close(Rotation::R0.touch_to_window(0.25, 0.75), (0.25, 0.75)));
+        assert!(close(
+            Rotation::R0.touch_to_window(0.25, 0.75),
+            (0.25, 0.75)
+        ));
         // Turning by 90° twice is turning by 180°.
         let (x, y) = Rotation::R90.touch_to_window(0.2, 0.7);
         let twice = Rotation::R90.touch_to_window(x, y);
@@ -128,7 +132,13 @@ mod tests {
         assert_eq!(Rotation::R0.udev_rule(), None);
         let rule = Rotation::R90.udev_rule().unwrap();
         assert!(rule.contains("ENV{ID_INPUT_TOUCHSCREEN}==\"1\""), "{rule}");
-        assert!(rule.contains("ENV{LIBINPUT_CALIBRATION_MATRIX}=\"0 1 0 -1 0 1\""), "{rule}");
-        assert!(Rotation::R270.udev_rule().unwrap().contains("\"0 -1 1 1 0 0\""));
+        assert!(
+            rule.contains("ENV{LIBINPUT_CALIBRATION_MATRIX}=\"0 1 0 -1 0 1\""),
+            "{rule}"
+        );
+        assert!(Rotation::R270
+            .udev_rule()
+            .unwrap()
+            .contains("\"0 -1 1 1 0 0\""));
     }
 }

@@ -40,7 +40,9 @@ pub fn waiting_for_first_content(s: &SyncState, servers: &[String]) -> Option<St
     }
     let tried = match (s.last_status.as_deref(), s.last_error.as_deref()) {
         (None, _) => "正在第一次连接。".to_string(),
-        (Some(st), Some(e)) if !e.is_empty() => format!("上次尝试：{}（{e}）。", crate::format::sync_status(st)),
+        (Some(st), Some(e)) if !e.is_empty() => {
+            format!("上次尝试：{}（{e}）。", crate::format::sync_status(st))
+        }
         (Some(st), _) => format!("上次尝试：{}。", crate::format::sync_status(st)),
     };
     Some(format!(
@@ -50,7 +52,9 @@ pub fn waiting_for_first_content(s: &SyncState, servers: &[String]) -> Option<St
 }
 
 fn parse(t: &Option<String>) -> Option<DateTime<Utc>> {
-    t.as_deref().and_then(|s| DateTime::parse_from_rfc3339(s).ok()).map(|t| t.with_timezone(&Utc))
+    t.as_deref()
+        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+        .map(|t| t.with_timezone(&Utc))
 }
 
 fn day(t: DateTime<Utc>) -> String {
@@ -58,7 +62,9 @@ fn day(t: DateTime<Utc>) -> String {
 }
 
 fn minute(t: DateTime<Utc>) -> String {
-    t.with_timezone(&Local).format("%-m月%-d日 %H:%M").to_string()
+    t.with_timezone(&Local)
+        .format("%-m月%-d日 %H:%M")
+        .to_string()
 }
 
 /// The status line and its kind at time `now`.
@@ -68,7 +74,10 @@ pub fn line(s: &SyncState, now: DateTime<Utc>) -> (String, Kind) {
     if let Some(expires) = parse(&s.expires) {
         if now >= expires {
             return (
-                format!("办事指南第 {v} 版已过有效期（{}），内容可能不是最新，请以窗口工作人员说明为准", day(expires)),
+                format!(
+                    "办事指南第 {v} 版已过有效期（{}），内容可能不是最新，请以窗口工作人员说明为准",
+                    day(expires)
+                ),
                 Kind::Expired,
             );
         }
@@ -82,17 +91,29 @@ pub fn line(s: &SyncState, now: DateTime<Utc>) -> (String, Kind) {
         );
     }
     if !s.syncing {
-        return (format!("办事指南第 {v} 版 · 更新于 {imported} · 断网也能查"), Kind::Ok);
+        return (
+            format!("办事指南第 {v} 版 · 更新于 {imported} · 断网也能查"),
+            Kind::Ok,
+        );
     }
     match s.last_status.as_deref() {
         Some("updated") | Some("up-to-date") => {
             let when = parse(&s.last_ok).map(minute).unwrap_or(imported);
-            (format!("办事指南第 {v} 版 · {when} 已与县里核对为最新"), Kind::Ok)
+            (
+                format!("办事指南第 {v} 版 · {when} 已与县里核对为最新"),
+                Kind::Ok,
+            )
         }
-        None => (format!("办事指南第 {v} 版 · 更新于 {imported} · 正在连接县里服务器"), Kind::Ok),
+        None => (
+            format!("办事指南第 {v} 版 · 更新于 {imported} · 正在连接县里服务器"),
+            Kind::Ok,
+        ),
         Some(_) => {
             let since = parse(&s.last_ok).map(minute).unwrap_or(imported);
-            (format!("暂时连不上县里服务器，显示的是 {since} 核对过的内容 · 断网也能查"), Kind::Offline)
+            (
+                format!("暂时连不上县里服务器，显示的是 {since} 核对过的内容 · 断网也能查"),
+                Kind::Offline,
+            )
         }
     }
 }
@@ -121,17 +142,37 @@ mod tests {
     #[test]
     fn a_syncing_kiosk_waits_for_its_first_content_and_says_why() {
         let servers = vec!["https://zwfw.example/banshi/".to_string()];
-        let mut s = SyncState { syncing: true, ..Default::default() };
+        let mut s = SyncState {
+            syncing: true,
+            ..Default::default()
+        };
         let note = waiting_for_first_content(&s, &servers).unwrap();
-        assert!(note.contains("https://zwfw.example/banshi/") && note.contains("第一次连接"), "{note}");
+        assert!(
+            note.contains("https://zwfw.example/banshi/") && note.contains("第一次连接"),
+            "{note}"
+        );
         s.last_status = Some("offline".into());
         s.last_error = Some("连接被拒绝".into());
         let note = waiting_for_first_content(&s, &servers).unwrap();
-        assert!(note.contains("连不上服务器") && note.contains("连接被拒绝") && note.contains("--from"), "{note}");
+        assert!(
+            note.contains("连不上服务器") && note.contains("连接被拒绝") && note.contains("--from"),
+            "{note}"
+        );
         s.synced = true;
-        assert_eq!(waiting_for_first_content(&s, &servers), None, "the county's content is here");
-        let imported = SyncState { syncing: false, ..Default::default() };
-        assert_eq!(waiting_for_first_content(&imported, &[]), None, "no sync configured: show what was imported");
+        assert_eq!(
+            waiting_for_first_content(&s, &servers),
+            None,
+            "the county's content is here"
+        );
+        let imported = SyncState {
+            syncing: false,
+            ..Default::default()
+        };
+        assert_eq!(
+            waiting_for_first_content(&imported, &[]),
+            None,
+            "no sync configured: show what was imported"
+        );
     }
 
     #[test]
@@ -150,12 +191,19 @@ mod tests {
         assert!(t.contains("2026年11月21日"), "the expiry date: {t}");
         let (t, k) = line(&state(Some("expired"), "2026-12-01T00:00:00Z"), now);
         assert_eq!(k, Kind::Expired);
-        assert!(t.contains("服务器上的内容已过有效期") && t.contains("11月20日"), "{t}");
+        assert!(
+            t.contains("服务器上的内容已过有效期") && t.contains("11月20日"),
+            "{t}"
+        );
     }
 
     #[test]
     fn a_kiosk_without_sync_shows_its_import_date() {
-        let s = SyncState { content_version: 2, imported_at: Some("2026-11-01T02:00:00Z".into()), ..Default::default() };
+        let s = SyncState {
+            content_version: 2,
+            imported_at: Some("2026-11-01T02:00:00Z".into()),
+            ..Default::default()
+        };
         let (t, k) = line(&s, at("2026-11-22T02:00:00Z"));
         assert_eq!(k, Kind::Ok);
         assert!(t.contains("第 2 版") && t.contains("2026年11月1日"), "{t}");

@@ -57,7 +57,11 @@ pub struct Fact {
 
 fn local_time(rfc3339: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(rfc3339)
-        .map(|t| t.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M").to_string())
+        .map(|t| {
+            t.with_timezone(&chrono::Local)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
         .unwrap_or_else(|_| rfc3339.to_string())
 }
 
@@ -69,18 +73,45 @@ pub fn facts(config: &Config, store: &Store, hall: &str) -> Vec<Fact> {
     let mut out = vec![
         fact("终端编号", config.kiosk_id.clone()),
         fact("服务场所", hall.to_string()),
-        fact("区划代码", config.region.clone().unwrap_or_else(|| "未设置（按全县显示）".into())),
+        fact(
+            "区划代码",
+            config
+                .region
+                .clone()
+                .unwrap_or_else(|| "未设置（按全县显示）".into()),
+        ),
         fact("软件版本", env!("CARGO_PKG_VERSION").to_string()),
         fact(
             "内容",
-            format!("{} 第 {} 版", meta("county_name").unwrap_or_default(), meta("content_version").unwrap_or_else(|| "?".into())),
+            format!(
+                "{} 第 {} 版",
+                meta("county_name").unwrap_or_default(),
+                meta("content_version").unwrap_or_else(|| "?".into())
+            ),
         ),
-        fact("内容摘要", digest.get(..16).map_or(digest.clone(), |d| format!("{d}…"))),
-        fact("同步仓库版本", meta(keys::VERSION).unwrap_or_else(|| "无（内容不是同步来的）".into())),
-        fact("服务器", if config.server.is_empty() { "未配置".into() } else { config.server.join("\n") }),
+        fact(
+            "内容摘要",
+            digest.get(..16).map_or(digest.clone(), |d| format!("{d}…")),
+        ),
+        fact(
+            "同步仓库版本",
+            meta(keys::VERSION).unwrap_or_else(|| "无（内容不是同步来的）".into()),
+        ),
+        fact(
+            "服务器",
+            if config.server.is_empty() {
+                "未配置".into()
+            } else {
+                config.server.join("\n")
+            },
+        ),
     ];
     let last = match (meta(keys::LAST_STATUS), meta(keys::LAST_SYNC)) {
-        (Some(st), when) => format!("{}，{}", crate::format::sync_status(&st), when.as_deref().map(local_time).unwrap_or_default()),
+        (Some(st), when) => format!(
+            "{}，{}",
+            crate::format::sync_status(&st),
+            when.as_deref().map(local_time).unwrap_or_default()
+        ),
         (None, _) if config.server.is_empty() => "不同步".into(),
         (None, _) => "还没有同步过".into(),
     };
@@ -88,7 +119,12 @@ pub fn facts(config: &Config, store: &Store, hall: &str) -> Vec<Fact> {
     if let Some(e) = meta(keys::LAST_ERROR) {
         out.push(fact("同步错误", e));
     }
-    out.push(fact("有效期至", meta(keys::EXPIRES).as_deref().map_or("无签名信息".into(), local_time)));
+    out.push(fact(
+        "有效期至",
+        meta(keys::EXPIRES)
+            .as_deref()
+            .map_or("无签名信息".into(), local_time),
+    ));
     out.push(fact("数据目录", config.data_dir().display().to_string()));
     out
 }
@@ -96,7 +132,11 @@ pub fn facts(config: &Config, store: &Store, hall: &str) -> Vec<Fact> {
 /// A doctor check as the screen shows it: mark, name, detail, what to do.
 pub fn check_line(c: &Check) -> (bool, String, String, String) {
     let mark = if c.ok { "通过" } else { "未通过" };
-    let hint = c.hint.as_ref().map(|h| format!("处理：{h}")).unwrap_or_default();
+    let hint = c
+        .hint
+        .as_ref()
+        .map(|h| format!("处理：{h}"))
+        .unwrap_or_default();
     (c.ok, format!("{mark} · {}", c.name), c.detail.clone(), hint)
 }
 
@@ -130,16 +170,28 @@ mod tests {
         let old = h.press();
         h.cancel();
         let new = h.press();
-        assert!(!h.due(old), "the first press's timer does not count for the second");
+        assert!(
+            !h.due(old),
+            "the first press's timer does not count for the second"
+        );
         assert!(h.due(new));
     }
 
     #[test]
     fn facts_name_the_kiosk_content_and_sync() {
         let store = Store::in_memory(&crate::sample::sample()).unwrap();
-        let config = Config { kiosk_id: "qinghe-01".into(), region: Some("439021101201".into()), ..Config::default() };
+        let config = Config {
+            kiosk_id: "qinghe-01".into(),
+            region: Some("439021101201".into()),
+            ..Config::default()
+        };
         let f = facts(&config, &store, "柳塘村便民服务室");
-        let get = |l: &str| f.iter().find(|x| x.label == l).map(|x| x.value.clone()).unwrap_or_else(|| panic!("{l} missing: {f:?}"));
+        let get = |l: &str| {
+            f.iter()
+                .find(|x| x.label == l)
+                .map(|x| x.value.clone())
+                .unwrap_or_else(|| panic!("{l} missing: {f:?}"))
+        };
         assert_eq!(get("终端编号"), "qinghe-01");
         assert_eq!(get("区划代码"), "439021101201");
         assert_eq!(get("软件版本"), env!("CARGO_PKG_VERSION"));
@@ -148,20 +200,49 @@ mod tests {
         assert_eq!(get("服务器"), "未配置");
         assert_eq!(get("上次同步"), "不同步");
 
-        let syncing = Config { server: vec!["https://a.example/banshi/".into()], ..Config::default() };
+        let syncing = Config {
+            server: vec!["https://a.example/banshi/".into()],
+            ..Config::default()
+        };
         let f = facts(&syncing, &store, "x");
-        assert!(f.iter().any(|x| x.label == "上次同步" && x.value == "还没有同步过"));
+        assert!(f
+            .iter()
+            .any(|x| x.label == "上次同步" && x.value == "还没有同步过"));
         store.conn().execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, 'offline'), (?2, '2026-01-02T03:04:05Z'), (?3, '连接超时')", [keys::LAST_STATUS, keys::LAST_SYNC, keys::LAST_ERROR]).unwrap();
         let f = facts(&syncing, &store, "x");
-        assert!(f.iter().any(|x| x.label == "上次同步" && x.value.starts_with("连不上服务器，2026-01-0")), "{f:?}");
-        assert!(f.iter().any(|x| x.label == "同步错误" && x.value == "连接超时"));
+        assert!(
+            f.iter()
+                .any(|x| x.label == "上次同步" && x.value.starts_with("连不上服务器，2026-01-0")),
+            "{f:?}"
+        );
+        assert!(f
+            .iter()
+            .any(|x| x.label == "同步错误" && x.value == "连接超时"));
     }
 
     #[test]
     fn check_lines_mark_failures_with_what_to_do() {
-        let c = Check { name: "磁盘空间", ok: false, detail: "只剩 10 MB".into(), hint: Some("清理磁盘".into()) };
-        assert_eq!(check_line(&c), (false, "未通过 · 磁盘空间".into(), "只剩 10 MB".into(), "处理：清理磁盘".into()));
-        let ok = Check { name: "配置文件", ok: true, detail: "/etc/banshi/kiosk.toml".into(), hint: None };
+        let c = Check {
+            name: "磁盘空间",
+            ok: false,
+            detail: "只剩 10 MB".into(),
+            hint: Some("清理磁盘".into()),
+        };
+        assert_eq!(
+            check_line(&c),
+            (
+                false,
+                "未通过 · 磁盘空间".into(),
+                "只剩 10 MB".into(),
+                "处理：清理磁盘".into()
+            )
+        );
+        let ok = Check {
+            name: "配置文件",
+            ok: true,
+            detail: "/etc/banshi/kiosk.toml".into(),
+            hint: None,
+        };
         assert_eq!(check_line(&ok).1, "通过 · 配置文件");
         assert!(sync_now_text(&Config::default(), true).contains("没有配置内容服务器"));
     }

@@ -12,13 +12,21 @@ pub const INSET: f32 = 70.0;
 pub const HIT_RADIUS: f32 = 70.0;
 
 /// The targets: name and position as fractions of the span between the insets.
-pub const TARGETS: [(&str, f32, f32); 5] =
-    [("左上", 0.0, 0.0), ("右上", 1.0, 0.0), ("左下", 0.0, 1.0), ("右下", 1.0, 1.0), ("中心", 0.5, 0.5)];
+pub const TARGETS: [(&str, f32, f32); 5] = [
+    ("左上", 0.0, 0.0),
+    ("右上", 1.0, 0.0),
+    ("左下", 0.0, 1.0),
+    ("右下", 1.0, 1.0),
+    ("中心", 0.5, 0.5),
+];
 
 /// A target's centre on a canvas of `width` × `height`.
 pub fn target_centre(i: usize, width: f32, height: f32) -> (f32, f32) {
     let (_, fx, fy) = TARGETS[i];
-    (INSET + fx * (width - 2.0 * INSET), INSET + fy * (height - 2.0 * INSET))
+    (
+        INSET + fx * (width - 2.0 * INSET),
+        INSET + fy * (height - 2.0 * INSET),
+    )
 }
 
 #[derive(Debug, Clone, Default)]
@@ -54,7 +62,12 @@ impl TouchTest {
     /// The latest touch in words.
     pub fn last_text(&self) -> String {
         match self.points.back() {
-            Some(&(x, y)) => format!("最近一次触摸：x = {}, y = {}（已点中 {}/5 个圆圈）", x.round(), y.round(), self.hit.iter().filter(|h| **h).count()),
+            Some(&(x, y)) => format!(
+                "最近一次触摸：x = {}, y = {}（已点中 {}/5 个圆圈）",
+                x.round(),
+                y.round(),
+                self.hit.iter().filter(|h| **h).count()
+            ),
             None => "请用手指点屏幕四角和中间的圆圈，圆圈变绿说明触摸位置准确。".into(),
         }
     }
@@ -80,7 +93,11 @@ mod tests {
         // Far from every target: only a dot.
         t.touch(500.0, 300.0, 1920.0, 1080.0);
         assert_eq!(t.hit(), [true, false, false, true, true]);
-        assert!(t.last_text().contains("x = 500, y = 300") && t.last_text().contains("3/5"), "{}", t.last_text());
+        assert!(
+            t.last_text().contains("x = 500, y = 300") && t.last_text().contains("3/5"),
+            "{}",
+            t.last_text()
+        );
     }
 
     #[test]

@@ -66,18 +66,27 @@ pub fn write_renamed(path: &Path, bytes: &[u8], mode: u32, durable: bool) -> any
 }
 
 fn new_key(path: &Path) -> anyhow::Result<Box<dyn KeySource>> {
-    let pkcs8 = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).map_err(|_| anyhow::anyhow!("生成密钥失败"))?;
+    let pkcs8 = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new())
+        .map_err(|_| anyhow::anyhow!("生成密钥失败"))?;
     write_atomic(path, pkcs8.as_ref(), 0o600)?;
-    Ok(Box::new(LocalKeySource { path: path.to_path_buf() }))
+    Ok(Box::new(LocalKeySource {
+        path: path.to_path_buf(),
+    }))
 }
 
 fn tuf_key(path: &Path) -> anyhow::Result<tough::schema::key::Key> {
     let bytes = std::fs::read(path).with_context(|| format!("无法读取密钥 {}", path.display()))?;
-    let pair = parse_keypair(&bytes).map_err(|e| anyhow::anyhow!("{} 不是有效的签名密钥：{e}", path.display()))?;
+    let pair = parse_keypair(&bytes)
+        .map_err(|e| anyhow::anyhow!("{} 不是有效的签名密钥：{e}", path.display()))?;
     Ok(pair.tuf_key())
 }
 
-fn root_for(version: u64, expires_days: i64, root_key: &Path, publish_key: &Path) -> anyhow::Result<Root> {
+fn root_for(
+    version: u64,
+    expires_days: i64,
+    root_key: &Path,
+    publish_key: &Path,
+) -> anyhow::Result<Root> {
     let rk = tuf_key(root_key)?;
     let pk = tuf_key(publish_key)?;
     let rid = rk.key_id()?;
@@ -107,12 +116,21 @@ fn root_for(version: u64, expires_days: i64, root_key: &Path, publish_key: &Path
     })
 }
 
-async fn sign_root(root: Root, key: &Path, previous: Option<(&Root, &Path)>) -> anyhow::Result<Vec<u8>> {
+async fn sign_root(
+    root: Root,
+    key: &Path,
+    previous: Option<(&Root, &Path)>,
+) -> anyhow::Result<Vec<u8>> {
     let rng = SystemRandom::new();
-    let source: Vec<Box<dyn KeySource>> = vec![Box::new(LocalKeySource { path: key.to_path_buf() })];
-    let mut signed = SignedRole::new(root.clone(), &KeyHolder::Root(root.clone()), &source, &rng).await?;
+    let source: Vec<Box<dyn KeySource>> = vec![Box::new(LocalKeySource {
+        path: key.to_path_buf(),
+    })];
+    let mut signed =
+        SignedRole::new(root.clone(), &KeyHolder::Root(root.clone()), &source, &rng).await?;
     if let Some((old_root, old_key)) = previous {
-        let old: Vec<Box<dyn KeySource>> = vec![Box::new(LocalKeySource { path: old_key.to_path_buf() })];
+        let old: Vec<Box<dyn KeySource>> = vec![Box::new(LocalKeySource {
+            path: old_key.to_path_buf(),
+        })];
         let by_old = SignedRole::new(root, &KeyHolder::Root(old_root.clone()), &old, &rng).await?;
         signed = signed.add_old_signatures(by_old.signed().signatures.clone())?;
     }
@@ -122,7 +140,8 @@ async fn sign_root(root: Root, key: &Path, previous: Option<(&Root, &Path)>) -> 
 /// Reads a signed root metadata file (no signature check: it is the county's own file).
 pub fn read_root(path: &Path) -> anyhow::Result<Signed<Root>> {
     let bytes = std::fs::read(path).with_context(|| format!("无法读取 {}", path.display()))?;
-    serde_json::from_slice(&bytes).with_context(|| format!("{} 不是有效的 root.json", path.display()))
+    serde_json::from_slice(&bytes)
+        .with_context(|| format!("{} 不是有效的 root.json", path.display()))
 }
 
 fn save_root(dir: &Path, version: u64, bytes: &[u8]) -> anyhow::Result<()> {
@@ -158,7 +177,8 @@ pub fn rotate(dir: &Path, root_expires_days: i64) -> anyhow::Result<u64> {
     let old = read_root(&dir.join(ROOT_JSON))?.signed;
     let old_root_key = dir.join(ROOT_KEY);
     let held = dir.join(format!("{ROOT_KEY}.old"));
-    std::fs::copy(&old_root_key, &held).with_context(|| format!("无法读取 {}", old_root_key.display()))?;
+    std::fs::copy(&old_root_key, &held)
+        .with_context(|| format!("无法读取 {}", old_root_key.display()))?;
     let root_key = dir.join(ROOT_KEY);
     let publish_key = dir.join(PUBLISH_KEY);
     new_key(&root_key)?;
@@ -177,13 +197,24 @@ pub fn publish_key(dir: &Path) -> anyhow::Result<Box<dyn KeySource>> {
     let path = dir.join(PUBLISH_KEY);
     let root = read_root(&dir.join(ROOT_JSON))?.signed;
     let id = tuf_key(&path)?.key_id()?;
-    if !root.roles.get(&RoleType::Targets).is_some_and(|r| r.keyids.contains(&id)) {
-        bail!("{} 与 {} 不配套（密钥不属于这个信任根）。", path.display(), dir.join(ROOT_JSON).display());
+    if !root
+        .roles
+        .get(&RoleType::Targets)
+        .is_some_and(|r| r.keyids.contains(&id))
+    {
+        bail!(
+            "{} 与 {} 不配套（密钥不属于这个信任根）。",
+            path.display(),
+            dir.join(ROOT_JSON).display()
+        );
     }
     Ok(Box::new(LocalKeySource { path }))
 }
 
 /// A current-thread tokio runtime for tough's async API.
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().context("无法启动异步运行时")
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("无法启动异步运行时")
 }

@@ -69,14 +69,31 @@ fn current(repo: &Path) -> anyhow::Result<Option<(u64, PathBuf)>> {
         return Ok(None);
     }
     let ts: Signed<Timestamp> = read_json(&ts_path)?;
-    let snap_v = ts.signed.meta.get("snapshot.json").context("timestamp.json 缺少 snapshot.json")?.version;
+    let snap_v = ts
+        .signed
+        .meta
+        .get("snapshot.json")
+        .context("timestamp.json 缺少 snapshot.json")?
+        .version;
     let snap: Signed<Snapshot> = read_json(&meta.join(format!("{snap_v}.snapshot.json")))?;
-    let targets_v = snap.signed.meta.get("targets.json").context("snapshot 缺少 targets.json")?.version;
+    let targets_v = snap
+        .signed
+        .meta
+        .get("targets.json")
+        .context("snapshot 缺少 targets.json")?
+        .version;
     let targets: Signed<Targets> = read_json(&meta.join(format!("{targets_v}.targets.json")))?;
     let name = TargetName::new(MANIFEST)?;
-    let t = targets.signed.targets.get(&name).context("targets.json 里没有 manifest.json")?;
+    let t = targets
+        .signed
+        .targets
+        .get(&name)
+        .context("targets.json 里没有 manifest.json")?;
     let hash: String = t.hashes.sha256.iter().map(|b| format!("{b:02x}")).collect();
-    Ok(Some((ts.signed.version.get(), repo.join(TARGETS_DIR).join(format!("{hash}.{MANIFEST}")))))
+    Ok(Some((
+        ts.signed.version.get(),
+        repo.join(TARGETS_DIR).join(format!("{hash}.{MANIFEST}")),
+    )))
 }
 
 fn write_object(repo: &Path, hash: &str, bytes: &[u8]) -> anyhow::Result<bool> {
@@ -84,7 +101,8 @@ fn write_object(repo: &Path, hash: &str, bytes: &[u8]) -> anyhow::Result<bool> {
     if path.exists() {
         return Ok(false);
     }
-    std::fs::create_dir_all(path.parent().unwrap()).with_context(|| format!("无法创建 {}", path.display()))?;
+    std::fs::create_dir_all(path.parent().unwrap())
+        .with_context(|| format!("无法创建 {}", path.display()))?;
     keys::write_renamed(&path, bytes, 0o644, false)?;
     Ok(true)
 }
@@ -112,7 +130,8 @@ pub fn publish_content(
     let prev = current(repo)?;
     let staging = repo.join(".publish");
     if staging.exists() {
-        std::fs::remove_dir_all(&staging).with_context(|| format!("无法清理 {}", staging.display()))?;
+        std::fs::remove_dir_all(&staging)
+            .with_context(|| format!("无法清理 {}", staging.display()))?;
     }
     std::fs::create_dir_all(&staging).with_context(|| format!("无法创建 {}", staging.display()))?;
     let manifest_path = staging.join(MANIFEST);
@@ -130,14 +149,19 @@ pub fn publish_content(
             }
             // Every new object on disk before any metadata can point at it: one syncfs instead
             // of an fsync per object (10,000 of them took most of a publish).
-            let repo_dir = std::fs::File::open(repo).with_context(|| format!("无法打开 {}", repo.display()))?;
-            rustix::fs::syncfs(&repo_dir).with_context(|| format!("无法把 {} 写入磁盘", repo.display()))?;
+            let repo_dir = std::fs::File::open(repo)
+                .with_context(|| format!("无法打开 {}", repo.display()))?;
+            rustix::fs::syncfs(&repo_dir)
+                .with_context(|| format!("无法把 {} 写入磁盘", repo.display()))?;
             keys::write_atomic(&manifest_path, &packed.manifest_bytes, 0o644)?;
             packed.manifest
         }
         None => {
-            let Some((_, path)) = &prev else { bail!("{} 还没有发布过内容，不能 --refresh。", repo.display()) };
-            std::fs::copy(path, &manifest_path).with_context(|| format!("无法读取 {}", path.display()))?;
+            let Some((_, path)) = &prev else {
+                bail!("{} 还没有发布过内容，不能 --refresh。", repo.display())
+            };
+            std::fs::copy(path, &manifest_path)
+                .with_context(|| format!("无法读取 {}", path.display()))?;
             pack::parse_manifest(&std::fs::read(&manifest_path)?)?
         }
     };
@@ -160,7 +184,9 @@ pub fn publish_content(
             .timestamp_expires(expires);
         let signed = editor.sign(&[publish_key]).await?;
         signed.write(&meta_staging).await?;
-        signed.copy_targets(&staging, repo.join(TARGETS_DIR), PathExists::Skip).await?;
+        signed
+            .copy_targets(&staging, repo.join(TARGETS_DIR), PathExists::Skip)
+            .await?;
         anyhow::Ok(())
     })?;
 
@@ -168,15 +194,22 @@ pub fn publish_content(
     let meta = repo.join(METADATA_DIR);
     std::fs::create_dir_all(&meta).with_context(|| format!("无法创建 {}", meta.display()))?;
     let roots = keys_dir.join(keys::ROOTS_DIR);
-    for entry in std::fs::read_dir(&roots).with_context(|| format!("无法读取 {}", roots.display()))? {
+    for entry in
+        std::fs::read_dir(&roots).with_context(|| format!("无法读取 {}", roots.display()))?
+    {
         let entry = entry?;
         let dest = meta.join(entry.file_name());
         if !dest.exists() {
             keys::write_atomic(&dest, &std::fs::read(entry.path())?, 0o644)?;
         }
     }
-    for name in [format!("{version}.targets.json"), format!("{version}.snapshot.json"), "timestamp.json".to_string()] {
-        let bytes = std::fs::read(meta_staging.join(&name)).with_context(|| format!("签名后缺少 {name}"))?;
+    for name in [
+        format!("{version}.targets.json"),
+        format!("{version}.snapshot.json"),
+        "timestamp.json".to_string(),
+    ] {
+        let bytes = std::fs::read(meta_staging.join(&name))
+            .with_context(|| format!("签名后缺少 {name}"))?;
         keys::write_atomic(&meta.join(&name), &bytes, 0o644)?;
     }
     std::fs::remove_dir_all(&staging).ok();

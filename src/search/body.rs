@@ -47,7 +47,11 @@ pub fn tokens(text: &str) -> String {
 /// The FTS5 MATCH expression for a query, or None when it has nothing to search.
 pub fn match_expr(query: &str) -> Option<String> {
     // Words separated by spaces must all occur, anywhere.
-    let q: String = query.split_whitespace().map(normalize).collect::<Vec<_>>().join(" ");
+    let q: String = query
+        .split_whitespace()
+        .map(normalize)
+        .collect::<Vec<_>>()
+        .join(" ");
     let mut parts = Vec::new();
     let mut run: Vec<char> = Vec::new();
     let mut word = String::new();
@@ -91,9 +95,16 @@ mod tests {
 
     #[test]
     fn text_becomes_overlapping_pairs() {
-        assert_eq!(tokens("办身份证。带户口本"), "办身 身份 份证 证 带户 户口 口本 本");
+        assert_eq!(
+            tokens("办身份证。带户口本"),
+            "办身 身份 份证 证 带户 户口 口本 本"
+        );
         assert_eq!(tokens("A4纸 2份"), "a4 纸 2 份");
-        assert_eq!(tokens("養老"), "养老 老", "Traditional is indexed as Simplified");
+        assert_eq!(
+            tokens("養老"),
+            "养老 老",
+            "Traditional is indexed as Simplified"
+        );
     }
 
     #[test]
@@ -101,7 +112,10 @@ mod tests {
         assert_eq!(match_expr("证").unwrap(), "\"证\" *");
         assert_eq!(match_expr("社保").unwrap(), "\"社保\"");
         assert_eq!(match_expr("身份证").unwrap(), "\"身份 份证\"");
-        assert_eq!(match_expr("身份证 补领").unwrap(), "\"身份 份证\" AND \"补领\"");
+        assert_eq!(
+            match_expr("身份证 补领").unwrap(),
+            "\"身份 份证\" AND \"补领\""
+        );
         assert!(match_expr("。，").is_none());
     }
 }

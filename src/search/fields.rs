@@ -46,7 +46,10 @@ struct Ranges<T> {
 
 impl<T> Default for Ranges<T> {
     fn default() -> Self {
-        Ranges { ends: vec![0], items: Vec::new() }
+        Ranges {
+            ends: vec![0],
+            items: Vec::new(),
+        }
     }
 }
 
@@ -91,7 +94,10 @@ impl Fields {
 
     /// Field u as the matcher sees it (fuzzy spellings count except in notice codes).
     pub fn field(&self, u: u32) -> Field<'_> {
-        Field { seq: self.seqs.get(u), fuzzy: self.class(u) != Class::Code }
+        Field {
+            seq: self.seqs.get(u),
+            fuzzy: self.class(u) != Class::Code,
+        }
     }
 
     pub fn text(&self, u: u32) -> &str {
@@ -183,7 +189,9 @@ impl FieldsBuilder {
 
     pub fn finish(self) -> Fields {
         let mut f = self.fields;
-        f.postings.items.reserve_exact(self.postings.iter().map(Vec::len).sum());
+        f.postings
+            .items
+            .reserve_exact(self.postings.iter().map(Vec::len).sum());
         for list in self.postings {
             f.postings.items.extend(list);
             f.postings.close();
@@ -212,8 +220,14 @@ mod tests {
         b.add(Class::Title, "公安局".into(), 2);
         let f = b.finish();
         assert_eq!(f.len(), 4);
-        assert_eq!((f.text(1), f.class(1), f.postings(1)), ("公安局", Class::Keyword, &[0, 1][..]));
-        assert_eq!((f.text(3), f.class(3), f.postings(3)), ("公安局", Class::Title, &[2][..]));
+        assert_eq!(
+            (f.text(1), f.class(1), f.postings(1)),
+            ("公安局", Class::Keyword, &[0, 1][..])
+        );
+        assert_eq!(
+            (f.text(3), f.class(3), f.postings(3)),
+            ("公安局", Class::Title, &[2][..])
+        );
         assert_eq!(f.field(0).seq.len(), 3);
         assert!(f.may_match(0, b"shenfz") && !f.may_match(0, b"qq"));
     }

@@ -138,18 +138,39 @@ impl SpellingTable {
             ends_exact: bool,
             children: Vec<usize>,
         }
-        let mut draft = vec![Draft { letter: 0, depth: 0, exact: true, ends_exact: false, children: Vec::new() }];
-        let spellings = s.exact.iter().map(|r| (r, true)).chain(s.fuzzy.iter().map(|r| (r, false)));
+        let mut draft = vec![Draft {
+            letter: 0,
+            depth: 0,
+            exact: true,
+            ends_exact: false,
+            children: Vec::new(),
+        }];
+        let spellings = s
+            .exact
+            .iter()
+            .map(|r| (r, true))
+            .chain(s.fuzzy.iter().map(|r| (r, false)));
         for (r, exact) in spellings {
             let mut n = 0;
             // Letters that are not keys cannot be typed: the spelling is usable up to there.
             let typable = r.iter().take_while(|&&c| key_bit(c) != 0).count();
             for &c in &r[..typable] {
-                n = match draft[n].children.iter().copied().find(|&ch| draft[ch].letter == c) {
+                n = match draft[n]
+                    .children
+                    .iter()
+                    .copied()
+                    .find(|&ch| draft[ch].letter == c)
+                {
                     Some(ch) => ch,
                     None => {
                         let depth = draft[n].depth.saturating_add(1);
-                        draft.push(Draft { letter: c, depth, exact: false, ends_exact: false, children: Vec::new() });
+                        draft.push(Draft {
+                            letter: c,
+                            depth,
+                            exact: false,
+                            ends_exact: false,
+                            children: Vec::new(),
+                        });
                         let ch = draft.len() - 1;
                         draft[n].children.push(ch);
                         ch
@@ -173,12 +194,24 @@ impl SpellingTable {
         let root = self.nodes.len() as u32;
         for &d in &order {
             let n = &draft[d];
-            let kids: Vec<&Draft> = n.children.iter().filter(|&&c| place[c] != usize::MAX).map(|&c| &draft[c]).collect();
-            let bits = |exact_only: bool| kids.iter().filter(|k| k.exact || !exact_only).fold(0u64, |m, k| m | key_bit(k.letter));
+            let kids: Vec<&Draft> = n
+                .children
+                .iter()
+                .filter(|&&c| place[c] != usize::MAX)
+                .map(|&c| &draft[c])
+                .collect();
+            let bits = |exact_only: bool| {
+                kids.iter()
+                    .filter(|k| k.exact || !exact_only)
+                    .fold(0u64, |m, k| m | key_bit(k.letter))
+            };
             self.nodes.push(Node {
                 next_exact: bits(true),
                 next_all: bits(false),
-                children: n.children.first().map_or(0, |&c| place[c].min(u8::MAX as usize)) as u8,
+                children: n
+                    .children
+                    .first()
+                    .map_or(0, |&c| place[c].min(u8::MAX as usize)) as u8,
                 child_count: kids.len() as u8,
                 letter: n.letter,
                 depth: n.depth,
@@ -200,7 +233,9 @@ impl SpellingTable {
     }
 
     fn set(&self, f: Field, at: u32) -> Set {
-        Set { root: self.roots[f.seq[at as usize] as usize] }
+        Set {
+            root: self.roots[f.seq[at as usize] as usize],
+        }
     }
 
     /// Key bits of the first letters of each character's usable spellings, by set id.
@@ -255,17 +290,29 @@ impl SpellingTable {
     /// The path reading `key` alone in character j, if a usable spelling starts with it.
     fn seed_path(&self, f: Field, j: usize, key: u8) -> Option<Path> {
         let node = self.first_child(f.seq[j], key, key_bit(key), f.fuzzy)?;
-        Some(Path { at: j as u32, start: j.min(255) as u8, node, flags: EXACT_BEFORE | FULL_BEFORE })
+        Some(Path {
+            at: j as u32,
+            start: j.min(255) as u8,
+            node,
+            flags: EXACT_BEFORE | FULL_BEFORE,
+        })
     }
 
     /// Pushes the paths reading any one key: every usable first letter of every character.
     pub fn seed_all(&self, f: Field, out: &mut Vec<Path>) {
         for (j, &id) in f.seq.iter().enumerate() {
-            let set = Set { root: self.roots[id as usize] };
+            let set = Set {
+                root: self.roots[id as usize],
+            };
             let root = self.node(set, 0);
             for node in root.children..root.children + root.child_count {
                 if f.fuzzy || self.node(set, node).exact {
-                    out.push(Path { at: j as u32, start: j.min(255) as u8, node, flags: EXACT_BEFORE | FULL_BEFORE });
+                    out.push(Path {
+                        at: j as u32,
+                        start: j.min(255) as u8,
+                        node,
+                        flags: EXACT_BEFORE | FULL_BEFORE,
+                    });
                 }
             }
         }
@@ -273,7 +320,13 @@ impl SpellingTable {
 
     /// Pushes the paths that read `key` after one of `paths`, and tells how the best of them
     /// looks and which keys would extend them.
-    pub fn extend(&self, f: Field, paths: impl IntoIterator<Item = Path>, key: u8, out: &mut Vec<Path>) -> Outcome {
+    pub fn extend(
+        &self,
+        f: Field,
+        paths: impl IntoIterator<Item = Path>,
+        key: u8,
+        out: &mut Vec<Path>,
+    ) -> Outcome {
         let base = out.len();
         let bit = key_bit(key);
         let firsts = self.firsts(f.fuzzy);
@@ -293,7 +346,9 @@ impl SpellingTable {
                 continue;
             }
             let next = self.set(f, p.at + 1);
-            let Some(child) = self.first_child(f.seq[p.at as usize + 1], key, bit, f.fuzzy) else { continue };
+            let Some(child) = self.first_child(f.seq[p.at as usize + 1], key, bit, f.fuzzy) else {
+                continue;
+            };
             let mut flags = 0;
             if node.exact && p.flags & EXACT_BEFORE != 0 {
                 flags |= EXACT_BEFORE;
@@ -301,7 +356,12 @@ impl SpellingTable {
             if node.ends_exact && p.flags & FULL_BEFORE != 0 {
                 flags |= FULL_BEFORE;
             }
-            let mut new = Path { at: p.at + 1, start: p.start, node: child, flags };
+            let mut new = Path {
+                at: p.at + 1,
+                start: p.start,
+                node: child,
+                flags,
+            };
             let same = |q: &&mut Path| (q.at, q.start, q.node) == (new.at, new.start, new.node);
             match out[base..].iter_mut().find(same) {
                 Some(q) => {
@@ -311,7 +371,12 @@ impl SpellingTable {
                 None => out.push(new),
             }
             // A merged path only gains flags, so it is at least as good as it was.
-            outcome.add(self.end_with(self.node(next, child), &new, firsts_at(p.at as usize + 2), f.fuzzy));
+            outcome.add(self.end_with(
+                self.node(next, child),
+                &new,
+                firsts_at(p.at as usize + 2),
+                f.fuzzy,
+            ));
         }
         outcome
     }
@@ -323,7 +388,10 @@ impl SpellingTable {
 
     /// How the match along `p` looks, and the keys that would extend it.
     pub fn end(&self, f: Field, p: &Path) -> (Found, u64) {
-        let following = f.seq.get(p.at as usize + 1).map_or(0, |&n| self.firsts(f.fuzzy)[n as usize]);
+        let following = f
+            .seq
+            .get(p.at as usize + 1)
+            .map_or(0, |&n| self.firsts(f.fuzzy)[n as usize]);
         self.end_with(self.node(self.set(f, p.at), p.node), p, following, f.fuzzy)
     }
 
@@ -349,8 +417,16 @@ impl SpellingTable {
     }
 
     /// Reads all of `q` in a field from scratch, pushing the paths to `out`.
-    pub fn read(&self, f: Field, q: &[u8], out: &mut Vec<Path>, scratch: &mut [Vec<Path>; 2]) -> Outcome {
-        let Some((&last, before)) = q.split_last() else { return Outcome::default() };
+    pub fn read(
+        &self,
+        f: Field,
+        q: &[u8],
+        out: &mut Vec<Path>,
+        scratch: &mut [Vec<Path>; 2],
+    ) -> Outcome {
+        let Some((&last, before)) = q.split_last() else {
+            return Outcome::default();
+        };
         let [paths, longer] = scratch;
         paths.clear();
         match before.split_first() {
@@ -399,7 +475,10 @@ pub struct Cursor {
 
 impl Frontier {
     pub fn new(query: &[u8]) -> Frontier {
-        Frontier { query: query.to_vec(), ..Frontier::default() }
+        Frontier {
+            query: query.to_vec(),
+            ..Frontier::default()
+        }
     }
 
     /// Whether this holds the paths of `query` for every matched field.
@@ -419,7 +498,14 @@ impl Frontier {
 
     /// Pushes the paths that read `key` after the paths of the next field (field `f`, matched
     /// after the field of the previous call).
-    pub fn extend_next(&self, cursor: &mut Cursor, table: &SpellingTable, f: Field, key: u8, out: &mut Vec<Path>) -> Outcome {
+    pub fn extend_next(
+        &self,
+        cursor: &mut Cursor,
+        table: &SpellingTable,
+        f: Field,
+        key: u8,
+        out: &mut Vec<Path>,
+    ) -> Outcome {
         let i = cursor.field;
         cursor.field += 1;
         if self.seed_counts.is_empty() {
@@ -435,7 +521,13 @@ impl Frontier {
             n => {
                 let at = &self.seed_at[cursor.seed..cursor.seed + n as usize];
                 cursor.seed += n as usize;
-                table.extend(f, at.iter().filter_map(|&j| table.seed_path(f, j as usize, first)), key, out)
+                table.extend(
+                    f,
+                    at.iter()
+                        .filter_map(|&j| table.seed_path(f, j as usize, first)),
+                    key,
+                    out,
+                )
             }
         }
     }
@@ -443,14 +535,26 @@ impl Frontier {
     /// A cursor at the i-th matched field: `extend_next` goes on from there.
     pub fn cursor_at(&self, i: usize) -> Cursor {
         let seeds = self.seed_counts.get(..i).unwrap_or_default();
-        let seed = seeds.iter().filter(|&&n| n != FROM_SCRATCH).map(|&n| n as usize).sum();
-        Cursor { field: i, seed, scratch: Vec::new() }
+        let seed = seeds
+            .iter()
+            .filter(|&&n| n != FROM_SCRATCH)
+            .map(|&n| n as usize)
+            .sum();
+        Cursor {
+            field: i,
+            seed,
+            scratch: Vec::new(),
+        }
     }
 
     /// Appends the fields of `other`, a frontier of the same query with its paths (not one-key
     /// notes), after those of this one.
     pub fn append(&mut self, other: &Frontier) {
-        debug_assert!(self.query == other.query && self.seed_counts.is_empty() && other.seed_counts.is_empty());
+        debug_assert!(
+            self.query == other.query
+                && self.seed_counts.is_empty()
+                && other.seed_counts.is_empty()
+        );
         let base = self.paths.len() as u32;
         self.ends.extend(other.ends.iter().map(|&e| base + e));
         self.paths.extend_from_slice(&other.paths);
@@ -518,16 +622,28 @@ mod tests {
                 let set = &seq[j];
                 let (mut n_any, mut n_exact, mut n_full) = (0u64, 0u64, 0u64);
                 let fuzzy_count = if fuzzy { set.fuzzy.len() } else { 0 };
-                let spellings = set.exact.iter().map(|r| (r, true)).chain(set.fuzzy[..fuzzy_count].iter().map(|r| (r, false)));
+                let spellings = set
+                    .exact
+                    .iter()
+                    .map(|r| (r, true))
+                    .chain(set.fuzzy[..fuzzy_count].iter().map(|r| (r, false)));
                 for (r, is_exact) in spellings {
                     for pos in (0..n).filter(|p| any & (1 << p) != 0) {
-                        let l = q[pos..].iter().zip(r.iter()).take_while(|(a, b)| a == b).count();
+                        let l = q[pos..]
+                            .iter()
+                            .zip(r.iter())
+                            .take_while(|(a, b)| a == b)
+                            .count();
                         for len in 1..=l {
                             let np = pos + len;
                             let ex = is_exact && exact & (1 << pos) != 0;
                             let complete = len == r.len();
                             if np == n {
-                                let found = Found { start, exact: ex, full: ex && full & (1 << pos) != 0 && (complete || len >= 2) };
+                                let found = Found {
+                                    start,
+                                    exact: ex,
+                                    full: ex && full & (1 << pos) != 0 && (complete || len >= 2),
+                                };
                                 if best.is_none_or(|b| found.better_than(&b)) {
                                     best = Some(found);
                                 }
@@ -585,7 +701,15 @@ mod tests {
         (0..count)
             .map(|_| {
                 let len = 1 + rnd(9) as usize;
-                (0..len).map(|_| if rnd(10) < 7 { common[rnd(common.len() as u64) as usize] } else { all[rnd(all.len() as u64) as usize] }).collect()
+                (0..len)
+                    .map(|_| {
+                        if rnd(10) < 7 {
+                            common[rnd(common.len() as u64) as usize]
+                        } else {
+                            all[rnd(all.len() as u64) as usize]
+                        }
+                    })
+                    .collect()
             })
             .collect()
     }
@@ -596,7 +720,11 @@ mod tests {
         for start in 0..sets.len() {
             let mut q = Vec::new();
             for (k, s) in sets[start..].iter().take(4).enumerate() {
-                let r = if k % 2 == 0 { &s.exact[0][..] } else { s.fuzzy.first().unwrap_or(&s.exact[0]) };
+                let r = if k % 2 == 0 {
+                    &s.exact[0][..]
+                } else {
+                    s.fuzzy.first().unwrap_or(&s.exact[0])
+                };
                 q.extend_from_slice(&r[..if k == 1 { 1 } else { r.len() }]);
                 out.push(q.clone());
             }
@@ -616,7 +744,8 @@ mod tests {
                 let f = Field { seq: &ids, fuzzy };
                 for q in &queries {
                     // From scratch, and one key at a time from the previous frontier.
-                    let (mut fresh, mut scratch, mut typed) = (Vec::new(), Default::default(), Vec::new());
+                    let (mut fresh, mut scratch, mut typed) =
+                        (Vec::new(), Default::default(), Vec::new());
                     for n in 1..=q.len() {
                         fresh.clear();
                         table.read(f, &q[..n], &mut fresh, &mut scratch);
@@ -624,14 +753,23 @@ mod tests {
                             table.seed(f, q[0], &mut typed);
                         } else {
                             let mut longer = Vec::new();
-                            let outcome = table.extend(f, typed.iter().copied(), q[n - 1], &mut longer);
+                            let outcome =
+                                table.extend(f, typed.iter().copied(), q[n - 1], &mut longer);
                             assert_eq!(outcome, table.finish(f, &longer));
                             typed = longer;
                         }
                         let expected = reference(&q[..n], &sets, fuzzy);
                         let Outcome { best: found, next } = table.finish(f, &fresh);
-                        let expected_found = expected.0.map(|b| Found { start: b.start.min(255), ..b });
-                        assert_eq!((found, next), (expected_found, expected.1), "{text} {:?} fuzzy {fuzzy}", String::from_utf8_lossy(&q[..n]));
+                        let expected_found = expected.0.map(|b| Found {
+                            start: b.start.min(255),
+                            ..b
+                        });
+                        assert_eq!(
+                            (found, next),
+                            (expected_found, expected.1),
+                            "{text} {:?} fuzzy {fuzzy}",
+                            String::from_utf8_lossy(&q[..n])
+                        );
                         assert_eq!(table.finish(f, &typed), Outcome { best: found, next });
                         checked += usize::from(found.is_some());
                     }
@@ -644,7 +782,10 @@ mod tests {
     #[test]
     fn every_characters_spellings_fit_the_table() {
         let mut distinct = std::collections::HashSet::new();
-        let han = ('\u{3400}'..='\u{4DBF}').chain('\u{4E00}'..='\u{9FFF}').chain('\u{F900}'..='\u{FAFF}').chain('\u{20000}'..='\u{3134F}');
+        let han = ('\u{3400}'..='\u{4DBF}')
+            .chain('\u{4E00}'..='\u{9FFF}')
+            .chain('\u{F900}'..='\u{FAFF}')
+            .chain('\u{20000}'..='\u{3134F}');
         for c in han {
             if let Some(s) = spellings(c) {
                 let letters: usize = s.exact.iter().chain(&s.fuzzy).map(|r| r.len()).sum();
@@ -653,18 +794,29 @@ mod tests {
             }
         }
         // Sets for every Han character and every letter and digit, with room to spare.
-        assert!(distinct.len() + 36 < SetId::MAX as usize / 4, "{}", distinct.len());
+        assert!(
+            distinct.len() + 36 < SetId::MAX as usize / 4,
+            "{}",
+            distinct.len()
+        );
     }
 
     #[test]
     fn merged_paths_stay_few() {
         let mut table = SpellingTable::default();
         let (ids, _) = field_of(&"证".repeat(40), &mut table);
-        let f = Field { seq: &ids, fuzzy: true };
+        let f = Field {
+            seq: &ids,
+            fuzzy: true,
+        };
         let mut paths = Vec::new();
         table.read(f, b"zhengzhengzheng", &mut paths, &mut Default::default());
         // One path per start that can still be read and letters typed in the last character.
-        assert!(!paths.is_empty() && paths.len() <= 40 * 3, "{}", paths.len());
+        assert!(
+            !paths.is_empty() && paths.len() <= 40 * 3,
+            "{}",
+            paths.len()
+        );
     }
 
     #[test]
@@ -673,7 +825,16 @@ mod tests {
         // Short, and too long to note (characters past 255): both must extend alike.
         let (short, _) = field_of("身份证社保卡", &mut table);
         let (long, _) = field_of(&format!("{}身份证", "办".repeat(300)), &mut table);
-        let fields = [Field { seq: &short, fuzzy: true }, Field { seq: &long, fuzzy: true }];
+        let fields = [
+            Field {
+                seq: &short,
+                fuzzy: true,
+            },
+            Field {
+                seq: &long,
+                fuzzy: true,
+            },
+        ];
         let mut frontier = Frontier::new(b"s");
         for f in fields {
             let mut paths = Vec::new();
@@ -685,7 +846,10 @@ mod tests {
         for f in fields {
             let (mut noted, mut fresh) = (Vec::new(), Vec::new());
             let outcome = frontier.extend_next(&mut cursor, &table, f, b'h', &mut noted);
-            assert_eq!(outcome, table.read(f, b"sh", &mut fresh, &mut Default::default()));
+            assert_eq!(
+                outcome,
+                table.read(f, b"sh", &mut fresh, &mut Default::default())
+            );
             assert_eq!(noted, fresh);
             assert!(outcome.best.is_some());
         }
@@ -698,13 +862,30 @@ mod tests {
         let (b, _) = field_of("社保卡", &mut table);
         let mut frontier = Frontier::new(b"s");
         for ids in [&a, &b] {
-            table.seed(Field { seq: ids, fuzzy: true }, b's', frontier.open());
+            table.seed(
+                Field {
+                    seq: ids,
+                    fuzzy: true,
+                },
+                b's',
+                frontier.open(),
+            );
             frontier.close();
         }
-        table.seed(Field { seq: &a, fuzzy: true }, b'q', frontier.open());
+        table.seed(
+            Field {
+                seq: &a,
+                fuzzy: true,
+            },
+            b'q',
+            frontier.open(),
+        );
         frontier.discard();
         assert!(frontier.reads(b"s", 2) && !frontier.reads(b"sh", 2) && !frontier.reads(b"s", 3));
         assert!(!frontier.paths(0).is_empty() && !frontier.paths(1).is_empty());
-        assert_eq!(frontier.paths.len(), frontier.paths(0).len() + frontier.paths(1).len());
+        assert_eq!(
+            frontier.paths.len(),
+            frontier.paths(0).len() + frontier.paths(1).len()
+        );
     }
 }

@@ -37,7 +37,9 @@ impl Kind {
     }
 
     pub fn parse(s: &str) -> Option<Kind> {
-        [Kind::Guide, Kind::Notice].into_iter().find(|k| k.as_str() == s)
+        [Kind::Guide, Kind::Notice]
+            .into_iter()
+            .find(|k| k.as_str() == s)
     }
 }
 
@@ -135,7 +137,10 @@ impl Split {
     /// 0.4 ms on a slow board, against 20–50 µs to start a thread.
     fn for_this_machine() -> Split {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        Split { threads: cores.min(4), min_fields: 10_000 }
+        Split {
+            threads: cores.min(4),
+            min_fields: 10_000,
+        }
     }
 
     /// How many threads extend `fields` fields.
@@ -158,7 +163,12 @@ impl SearchIndex {
         for doc in docs {
             let kind = doc.kind.unwrap_or(Kind::Guide);
             let e = entries.len() as u32;
-            let lists = [(Class::Title, std::slice::from_ref(&doc.title)), (Class::Title, &doc.aliases[..]), (Class::Keyword, &doc.keywords[..]), (Class::Code, &doc.codes[..])];
+            let lists = [
+                (Class::Title, std::slice::from_ref(&doc.title)),
+                (Class::Title, &doc.aliases[..]),
+                (Class::Keyword, &doc.keywords[..]),
+                (Class::Code, &doc.codes[..]),
+            ];
             for (class, list) in lists {
                 for t in list {
                     let text = normalize(t);
@@ -185,7 +195,14 @@ impl SearchIndex {
             })
             .collect();
         let split = Split::for_this_machine();
-        let mut index = SearchIndex { entries, ties, fields: fields.finish(), by_key, single: HashMap::new(), split };
+        let mut index = SearchIndex {
+            entries,
+            ties,
+            fields: fields.finish(),
+            by_key,
+            single: HashMap::new(),
+            split,
+        };
         index.single = index.first_keys();
         index
     }
@@ -195,7 +212,10 @@ impl SearchIndex {
         const KEYS: usize = 36;
         let mut per_key: Vec<Matches> = vec![Matches::default(); KEYS];
         let mut next = [0u64; KEYS];
-        let mut frontiers: Vec<Frontier> = (b'a'..=b'z').chain(b'0'..=b'9').map(|k| Frontier::new(&[k])).collect();
+        let mut frontiers: Vec<Frontier> = (b'a'..=b'z')
+            .chain(b'0'..=b'9')
+            .map(|k| Frontier::new(&[k]))
+            .collect();
         let mut paths = Vec::new();
         let mut by_key: Vec<Vec<Path>> = vec![Vec::new(); KEYS];
         let table = &self.fields.table;
@@ -247,7 +267,12 @@ impl SearchIndex {
 
     /// Searches `query` among all documents. Chinese queries also search body text through
     /// `body` (kind, id, rank) when given.
-    pub fn search(&self, query: &str, limit: usize, body: Option<&dyn Fn(&str) -> Vec<(Kind, String)>>) -> Results {
+    pub fn search(
+        &self,
+        query: &str,
+        limit: usize,
+        body: Option<&dyn Fn(&str) -> Vec<(Kind, String)>>,
+    ) -> Results {
         let q = normalize(query);
         if q.is_empty() {
             return Results::default();
@@ -269,7 +294,13 @@ impl SearchIndex {
         if q.len() == 1 && limit <= FIRST_KEY_HITS {
             if let Some(r) = self.single.get(&q[0]) {
                 let hits = r.hits[..r.hits.len().min(limit)].to_vec();
-                return Results { hits, total: r.total, next: r.next, matched: r.matched.clone(), frontier: r.frontier.clone() };
+                return Results {
+                    hits,
+                    total: r.total,
+                    next: r.next,
+                    matched: r.matched.clone(),
+                    frontier: r.frontier.clone(),
+                };
             }
         }
         let (last, before) = q.split_last().expect("not empty");
@@ -281,11 +312,21 @@ impl SearchIndex {
                 Part::concat(parts)
             }
             _ => {
-                let mut part = Part::new(q, self.entries.len(), within.map_or(0, |w| w.matched.len()), 0);
+                let mut part = Part::new(
+                    q,
+                    self.entries.len(),
+                    within.map_or(0, |w| w.matched.len()),
+                    0,
+                );
                 let mut scratch: [Vec<Path>; 2] = Default::default();
                 let mut read = |u: u32| {
                     if self.fields.may_match(u, q) {
-                        let outcome = self.fields.table.read(self.fields.field(u), q, part.frontier.open(), &mut scratch);
+                        let outcome = self.fields.table.read(
+                            self.fields.field(u),
+                            q,
+                            part.frontier.open(),
+                            &mut scratch,
+                        );
                         part.keep(&self.fields, u, outcome);
                     }
                 };
@@ -307,17 +348,34 @@ impl SearchIndex {
     fn extend_run(&self, prev: &Results, run: Range<usize>, key: u8, q: &[u8]) -> Part {
         let fields = prev.matched.len();
         let paths = prev.frontier.len().max(2 * fields);
-        let share = |n: usize| if run.start == 0 { n } else { n * run.len() / fields };
+        let share = |n: usize| {
+            if run.start == 0 {
+                n
+            } else {
+                n * run.len() / fields
+            }
+        };
         let mut part = Part::new(q, self.entries.len(), share(fields), share(paths));
         let mut cursor = prev.frontier.cursor_at(run.start);
         for &u in &prev.matched[run] {
-            let outcome = prev.frontier.extend_next(&mut cursor, &self.fields.table, self.fields.field(u), key, part.frontier.open());
+            let outcome = prev.frontier.extend_next(
+                &mut cursor,
+                &self.fields.table,
+                self.fields.field(u),
+                key,
+                part.frontier.open(),
+            );
             part.keep(&self.fields, u, outcome);
         }
         part
     }
 
-    fn chinese(&self, q: &str, limit: usize, body: Option<&dyn Fn(&str) -> Vec<(Kind, String)>>) -> Results {
+    fn chinese(
+        &self,
+        q: &str,
+        limit: usize,
+        body: Option<&dyn Fn(&str) -> Vec<(Kind, String)>>,
+    ) -> Results {
         let mut found = Matches::default();
         for u in 0..self.fields.len() as u32 {
             let text = self.fields.text(u);
@@ -371,10 +429,22 @@ impl SearchIndex {
             .into_iter()
             .map(|(std::cmp::Reverse(score), _, i)| {
                 let e = &self.entries[i as usize];
-                Hit { id: e.id.clone(), kind: e.kind, title: e.title.clone(), subtitle: e.subtitle.clone(), score }
+                Hit {
+                    id: e.id.clone(),
+                    kind: e.kind,
+                    title: e.title.clone(),
+                    subtitle: e.subtitle.clone(),
+                    score,
+                }
             })
             .collect();
-        Results { hits, total: tally.total(), next, matched: found.fields, frontier: Frontier::default() }
+        Results {
+            hits,
+            total: tally.total(),
+            next,
+            matched: found.fields,
+            frontier: Frontier::default(),
+        }
     }
 }
 
@@ -393,7 +463,12 @@ impl Part {
     fn new(q: &[u8], docs: usize, fields: usize, paths: usize) -> Part {
         let mut frontier = Frontier::new(q);
         frontier.reserve(fields, paths);
-        Part { found: Matches::with_capacity(fields), tally: Tally::new(docs), frontier, next: 0 }
+        Part {
+            found: Matches::with_capacity(fields),
+            tally: Tally::new(docs),
+            frontier,
+            next: 0,
+        }
     }
 
     /// Keeps field u when its paths (just pushed to the frontier) read the whole query.
@@ -435,7 +510,11 @@ struct Matches {
 
 impl Matches {
     fn with_capacity(n: usize) -> Matches {
-        Matches { fields: Vec::with_capacity(n), scores: Vec::with_capacity(n), docs: Vec::new() }
+        Matches {
+            fields: Vec::with_capacity(n),
+            scores: Vec::with_capacity(n),
+            docs: Vec::new(),
+        }
     }
 
     fn push(&mut self, field: u32, score: i32) {

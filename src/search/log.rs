@@ -38,8 +38,14 @@ impl SearchLog {
             return Ok(());
         }
         let at = chrono::Local::now().format("%Y-%m-%d %H:%M").to_string();
-        self.conn.execute("INSERT INTO missed (at, query) VALUES (?1, ?2)", params![at, query])?;
-        self.conn.execute("DELETE FROM missed WHERE n <= (SELECT max(n) FROM missed) - ?1", [KEEP])?;
+        self.conn.execute(
+            "INSERT INTO missed (at, query) VALUES (?1, ?2)",
+            params![at, query],
+        )?;
+        self.conn.execute(
+            "DELETE FROM missed WHERE n <= (SELECT max(n) FROM missed) - ?1",
+            [KEEP],
+        )?;
         Ok(())
     }
 
@@ -48,12 +54,19 @@ impl SearchLog {
         let mut s = self.conn.prepare(
             "SELECT query, count(*), max(at) FROM missed GROUP BY query ORDER BY count(*) DESC, max(at) DESC",
         )?;
-        let rows = s.query_map([], |r| Ok(Missed { query: r.get(0)?, count: r.get(1)?, last: r.get(2)? }))?;
+        let rows = s.query_map([], |r| {
+            Ok(Missed {
+                query: r.get(0)?,
+                count: r.get(1)?,
+                last: r.get(2)?,
+            })
+        })?;
         rows.collect()
     }
 
     pub fn entries(&self) -> rusqlite::Result<i64> {
-        self.conn.query_row("SELECT count(*) FROM missed", [], |r| r.get(0))
+        self.conn
+            .query_row("SELECT count(*) FROM missed", [], |r| r.get(0))
     }
 }
 
@@ -73,6 +86,10 @@ mod tests {
         assert_eq!(report.len(), 7);
         assert!(report[0].count >= report[6].count);
         log.record("   ").unwrap();
-        assert_eq!(log.entries().unwrap(), KEEP, "blank queries are not recorded");
+        assert_eq!(
+            log.entries().unwrap(),
+            KEEP,
+            "blank queries are not recorded"
+        );
     }
 }

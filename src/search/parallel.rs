@@ -7,14 +7,18 @@ use std::ops::Range;
 /// `len` items cut into `parts` consecutive runs of nearly equal length (at least one run).
 pub fn runs(len: usize, parts: usize) -> Vec<Range<usize>> {
     let parts = parts.clamp(1, len.max(1));
-    (0..parts).map(|i| len * i / parts..len * (i + 1) / parts).collect()
+    (0..parts)
+        .map(|i| len * i / parts..len * (i + 1) / parts)
+        .collect()
 }
 
 /// `work` on each run, the first on this thread and the others on threads of their own
 /// (started for this call: about 20–50 µs each); the results in the order of the runs.
 pub fn run<T: Send>(runs: Vec<Range<usize>>, work: impl Fn(Range<usize>) -> T + Sync) -> Vec<T> {
     let mut runs = runs.into_iter();
-    let Some(first) = runs.next() else { return Vec::new() };
+    let Some(first) = runs.next() else {
+        return Vec::new();
+    };
     if runs.len() == 0 {
         return vec![work(first)];
     }
@@ -22,7 +26,11 @@ pub fn run<T: Send>(runs: Vec<Range<usize>>, work: impl Fn(Range<usize>) -> T + 
         let work = &work;
         let others: Vec<_> = runs.map(|r| s.spawn(move || work(r))).collect();
         let mut out = vec![work(first)];
-        out.extend(others.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))));
+        out.extend(
+            others
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),
+        );
         out
     })
 }
@@ -40,7 +48,10 @@ mod tests {
                 assert_eq!((r[0].start, r[r.len() - 1].end), (0, len));
                 assert!(r.windows(2).all(|w| w[0].end == w[1].start));
                 let sizes: Vec<usize> = r.iter().map(|r| r.len()).collect();
-                assert!(sizes.iter().max().unwrap() - sizes.iter().min().unwrap() <= 1, "{len} {parts}");
+                assert!(
+                    sizes.iter().max().unwrap() - sizes.iter().min().unwrap() <= 1,
+                    "{len} {parts}"
+                );
             }
         }
         let squares = run(runs(10, 3), |r| r.map(|i| i * i).collect::<Vec<_>>());

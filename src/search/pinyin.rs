@@ -20,7 +20,12 @@ impl Spellings {
         let bits = |v: &[Box<[u8]>]| v.iter().fold(0u64, |m, r| m | super::index::key_bit(r[0]));
         let first_exact = bits(&exact);
         let first_all = first_exact | bits(&fuzzy);
-        Spellings { exact, fuzzy, first_exact, first_all }
+        Spellings {
+            exact,
+            fuzzy,
+            first_exact,
+            first_all,
+        }
     }
 }
 
@@ -53,7 +58,11 @@ pub fn spellings(c: char) -> Option<Spellings> {
             }
         }
     }
-    let boxed = |v: Vec<String>| v.into_iter().map(|s| s.into_bytes().into_boxed_slice()).collect();
+    let boxed = |v: Vec<String>| {
+        v.into_iter()
+            .map(|s| s.into_bytes().into_boxed_slice())
+            .collect()
+    };
     Some(Spellings::new(boxed(exact), boxed(fuzzy)))
 }
 
@@ -65,13 +74,31 @@ fn push_unique(v: &mut Vec<String>, s: String) {
 
 /// Every spelling reachable from `reading` by the common confusions, the reading included.
 pub fn confusions(reading: &str) -> Vec<String> {
-    const INITIALS: &[(&str, &str)] = &[("zh", "z"), ("ch", "c"), ("sh", "s"), ("z", "zh"), ("c", "ch"), ("s", "sh"), ("n", "l"), ("l", "n")];
-    const FINALS: &[(&str, &str)] = &[("ang", "an"), ("eng", "en"), ("ing", "in"), ("an", "ang"), ("en", "eng"), ("in", "ing")];
+    const INITIALS: &[(&str, &str)] = &[
+        ("zh", "z"),
+        ("ch", "c"),
+        ("sh", "s"),
+        ("z", "zh"),
+        ("c", "ch"),
+        ("s", "sh"),
+        ("n", "l"),
+        ("l", "n"),
+    ];
+    const FINALS: &[(&str, &str)] = &[
+        ("ang", "an"),
+        ("eng", "en"),
+        ("ing", "in"),
+        ("an", "ang"),
+        ("en", "eng"),
+        ("in", "ing"),
+    ];
     let mut initials = vec![reading.to_string()];
     for (from, to) in INITIALS {
         if let Some(rest) = reading.strip_prefix(from) {
             // "zh" must not also be read as "z" + "h…"
-            let is_longer = INITIALS.iter().any(|(f, _)| f.len() > from.len() && reading.starts_with(f));
+            let is_longer = INITIALS
+                .iter()
+                .any(|(f, _)| f.len() > from.len() && reading.starts_with(f));
             if !is_longer {
                 initials.push(format!("{to}{rest}"));
             }
@@ -82,7 +109,9 @@ pub fn confusions(reading: &str) -> Vec<String> {
         out.push(s.clone());
         for (from, to) in FINALS {
             if let Some(stem) = s.strip_suffix(from) {
-                let is_longer = FINALS.iter().any(|(f, _)| f.len() > from.len() && s.ends_with(f));
+                let is_longer = FINALS
+                    .iter()
+                    .any(|(f, _)| f.len() > from.len() && s.ends_with(f));
                 if !is_longer {
                     out.push(format!("{stem}{to}"));
                 }
@@ -99,20 +128,34 @@ mod tests {
     use super::*;
 
     fn exact(c: char) -> Vec<String> {
-        spellings(c).unwrap().exact.iter().map(|b| String::from_utf8(b.to_vec()).unwrap()).collect()
+        spellings(c)
+            .unwrap()
+            .exact
+            .iter()
+            .map(|b| String::from_utf8(b.to_vec()).unwrap())
+            .collect()
     }
 
     #[test]
     fn polyphonic_characters_have_every_reading() {
         let hang = exact('行');
-        assert!(hang.contains(&"hang".to_string()) && hang.contains(&"xing".to_string()), "{hang:?}");
-        assert!(exact('长').contains(&"chang".to_string()) && exact('长').contains(&"zhang".to_string()));
+        assert!(
+            hang.contains(&"hang".to_string()) && hang.contains(&"xing".to_string()),
+            "{hang:?}"
+        );
+        assert!(
+            exact('长').contains(&"chang".to_string())
+                && exact('长').contains(&"zhang".to_string())
+        );
     }
 
     #[test]
     fn u_umlaut_is_typed_as_v_or_u() {
         let lv = exact('绿');
-        assert!(lv.contains(&"lv".to_string()) && lv.contains(&"lu".to_string()), "{lv:?}");
+        assert!(
+            lv.contains(&"lv".to_string()) && lv.contains(&"lu".to_string()),
+            "{lv:?}"
+        );
         assert!(exact('女').contains(&"nv".to_string()));
     }
 

@@ -40,7 +40,11 @@ pub struct Tally {
 impl Tally {
     /// A tally over documents 0..docs.
     pub fn new(docs: usize) -> Tally {
-        Tally { seen: Bits::new(docs), total: 0, docs_at: vec![0; MAX_SCORE as usize + 1] }
+        Tally {
+            seen: Bits::new(docs),
+            total: 0,
+            docs_at: vec![0; MAX_SCORE as usize + 1],
+        }
     }
 
     /// Counts `docs`, found with `score`.
@@ -69,7 +73,13 @@ impl Tally {
 
     /// The best `limit` documents, best first, of the items counted: item i's documents are
     /// `postings(i)`, found with `scores[i]`; `ties[d]` is document d's tie-break rank.
-    pub fn top<'a>(&self, scores: &[i32], postings: impl Fn(usize) -> &'a [u32], ties: &[u64], limit: usize) -> Vec<Ranked> {
+    pub fn top<'a>(
+        &self,
+        scores: &[i32],
+        postings: impl Fn(usize) -> &'a [u32],
+        ties: &[u64],
+        limit: usize,
+    ) -> Vec<Ranked> {
         // The best scores hold fewer than `limit` documents: keep them all.
         let mut high_levels = 0;
         let mut high_docs = 0;
@@ -78,7 +88,11 @@ impl Tally {
             high_levels += 1;
         }
         let mut kept: Vec<(u32, i32)> = Vec::with_capacity(high_docs);
-        for (i, &s) in scores.iter().enumerate().filter(|&(_, &s)| level(s) < high_levels) {
+        for (i, &s) in scores
+            .iter()
+            .enumerate()
+            .filter(|&(_, &s)| level(s) < high_levels)
+        {
             kept.extend(postings(i).iter().map(|&d| (d, s)));
         }
         kept.sort_unstable_by_key(|&(d, s)| (d, Reverse(s)));
@@ -140,7 +154,11 @@ mod tests {
                 *b = Some(b.map_or(*s, |b| b.max(*s)));
             }
         }
-        let mut all: Vec<Ranked> = best.iter().enumerate().filter_map(|(d, s)| s.map(|s| (Reverse(s), ties[d], d as u32))).collect();
+        let mut all: Vec<Ranked> = best
+            .iter()
+            .enumerate()
+            .filter_map(|(d, s)| s.map(|s| (Reverse(s), ties[d], d as u32)))
+            .collect();
         let total = all.len();
         all.sort_unstable();
         all.truncate(limit);
@@ -154,28 +172,51 @@ mod tests {
             let docs = 1 + rnd(300) as usize;
             // Few distinct tie ranks and scores, so ties and shared buckets are common.
             let ties: Vec<u64> = (0..docs).map(|_| rnd(5)).collect();
-            let fields: Vec<Vec<u32>> = (0..1 + rnd(50)).map(|_| {
-                let mut p: Vec<u32> = (0..1 + rnd(20)).map(|_| rnd(docs as u64) as u32).collect();
-                p.sort_unstable();
-                p.dedup();
-                p
-            }).collect();
+            let fields: Vec<Vec<u32>> = (0..1 + rnd(50))
+                .map(|_| {
+                    let mut p: Vec<u32> =
+                        (0..1 + rnd(20)).map(|_| rnd(docs as u64) as u32).collect();
+                    p.sort_unstable();
+                    p.dedup();
+                    p
+                })
+                .collect();
             // Fields (several documents each) and single documents with scores of their own.
-            let mut items: Vec<(Vec<u32>, i32)> = (0..rnd(40)).map(|_| (fields[rnd(fields.len() as u64) as usize].clone(), 300 + 50 * rnd(8) as i32)).collect();
-            items.extend((0..rnd(5)).map(|_| (vec![rnd(docs as u64) as u32], 100 + rnd(100) as i32)));
+            let mut items: Vec<(Vec<u32>, i32)> = (0..rnd(40))
+                .map(|_| {
+                    (
+                        fields[rnd(fields.len() as u64) as usize].clone(),
+                        300 + 50 * rnd(8) as i32,
+                    )
+                })
+                .collect();
+            items.extend(
+                (0..rnd(5)).map(|_| (vec![rnd(docs as u64) as u32], 100 + rnd(100) as i32)),
+            );
             for limit in [0, 1, 3, 10, 1000] {
                 let scores: Vec<i32> = items.iter().map(|(_, s)| *s).collect();
                 let mut tally = Tally::new(ties.len());
                 items.iter().for_each(|(d, s)| tally.add(d, *s));
-                let got = (tally.top(&scores, |i| &items[i].0[..], &ties, limit), tally.total());
-                assert_eq!(got, reference(&items, &ties, limit), "round {round} limit {limit}");
+                let got = (
+                    tally.top(&scores, |i| &items[i].0[..], &ties, limit),
+                    tally.total(),
+                );
+                assert_eq!(
+                    got,
+                    reference(&items, &ties, limit),
+                    "round {round} limit {limit}"
+                );
                 // Counted in two tallies, then merged: the same.
                 let (mut a, mut b) = (Tally::new(ties.len()), Tally::new(ties.len()));
                 let cut = rnd(items.len() as u64 + 1) as usize;
                 items[..cut].iter().for_each(|(d, s)| a.add(d, *s));
                 items[cut..].iter().for_each(|(d, s)| b.add(d, *s));
                 a.merge(&b);
-                assert_eq!((a.top(&scores, |i| &items[i].0[..], &ties, limit), a.total()), got, "round {round} merged");
+                assert_eq!(
+                    (a.top(&scores, |i| &items[i].0[..], &ties, limit), a.total()),
+                    got,
+                    "round {round} merged"
+                );
             }
         }
     }

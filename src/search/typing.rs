@@ -14,7 +14,11 @@ pub struct Typing {
 
 impl Typing {
     pub fn new(limit: usize) -> Typing {
-        Typing { keys: Vec::new(), answers: Vec::new(), limit }
+        Typing {
+            keys: Vec::new(),
+            answers: Vec::new(),
+            limit,
+        }
     }
 
     /// Types `key` (a–z or 0–9; others are ignored) and returns the new answer.

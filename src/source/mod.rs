@@ -11,7 +11,9 @@ use std::path::Path;
 
 use serde::de::DeserializeOwned;
 
-use crate::model::{Categories, Content, County, Department, HallWindow, Notice, Regions, ServiceItem};
+use crate::model::{
+    Categories, Content, County, Department, HallWindow, Notice, Regions, ServiceItem,
+};
 
 /// One authored file: its path relative to the content folder (with `/`) and its text.
 #[derive(Debug, Clone)]
@@ -47,7 +49,11 @@ pub struct Problems(pub Vec<Problem>);
 
 impl fmt::Display for Problems {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "内容有 {} 处错误，未导入任何内容。请逐条改正后再试：", self.0.len())?;
+        writeln!(
+            f,
+            "内容有 {} 处错误，未导入任何内容。请逐条改正后再试：",
+            self.0.len()
+        )?;
         for p in &self.0 {
             writeln!(f, "  - {p}")?;
         }
@@ -57,7 +63,13 @@ impl fmt::Display for Problems {
 
 impl std::error::Error for Problems {}
 
-const REQUIRED: &[&str] = &["county.toml", "regions.toml", "departments.toml", "windows.toml", "categories.toml"];
+const REQUIRED: &[&str] = &[
+    "county.toml",
+    "regions.toml",
+    "departments.toml",
+    "windows.toml",
+    "categories.toml",
+];
 
 /// Reads every file below `dir` (recursively) and loads it.
 pub fn load_dir(dir: &Path) -> Result<Content, Problems> {
@@ -81,7 +93,11 @@ fn collect_dir(root: &Path, dir: &Path, out: &mut Vec<SourceFile>, problems: &mu
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
-            problems.push(Problem { file: dir.display().to_string(), field: String::new(), message: format!("无法读取文件夹：{e}") });
+            problems.push(Problem {
+                file: dir.display().to_string(),
+                field: String::new(),
+                message: format!("无法读取文件夹：{e}"),
+            });
             return;
         }
     };
@@ -91,10 +107,18 @@ fn collect_dir(root: &Path, dir: &Path, out: &mut Vec<SourceFile>, problems: &mu
         if path.is_dir() {
             collect_dir(root, &path, out, problems);
         } else if path.extension().is_some_and(|e| e == "toml") {
-            let rel = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+            let rel = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .replace('\\', "/");
             match std::fs::read(&path) {
                 Ok(bytes) => out.push(SourceFile { path: rel, bytes }),
-                Err(e) => problems.push(Problem { file: rel, field: String::new(), message: format!("无法读取文件：{e}") }),
+                Err(e) => problems.push(Problem {
+                    file: rel,
+                    field: String::new(),
+                    message: format!("无法读取文件：{e}"),
+                }),
             }
         }
     }
@@ -105,7 +129,9 @@ fn collect_dir(root: &Path, dir: &Path, out: &mut Vec<SourceFile>, problems: &mu
 pub fn load_files(mut files: Vec<SourceFile>) -> Result<Content, Problems> {
     files.sort_by(|a, b| a.path.cmp(&b.path));
     let mut problems = Vec::new();
-    let mut parse = Parser { problems: &mut problems };
+    let mut parse = Parser {
+        problems: &mut problems,
+    };
 
     let find = |name: &str| files.iter().find(|f| f.path == name);
     for name in REQUIRED {
@@ -113,13 +139,15 @@ pub fn load_files(mut files: Vec<SourceFile>) -> Result<Content, Problems> {
             parse.problems.push(Problem {
                 file: (*name).into(),
                 field: String::new(),
-                message: "缺少这个文件。每个内容文件夹都必须有它，格式见 docs/authoring.md。".into(),
+                message: "缺少这个文件。每个内容文件夹都必须有它，格式见 docs/authoring.md。"
+                    .into(),
             });
         }
     }
     let county: Option<County> = find("county.toml").and_then(|f| parse.parse(f));
     let regions: Option<Regions> = find("regions.toml").and_then(|f| parse.parse(f));
-    let departments: Option<DepartmentsFile> = find("departments.toml").and_then(|f| parse.parse(f));
+    let departments: Option<DepartmentsFile> =
+        find("departments.toml").and_then(|f| parse.parse(f));
     let windows: Option<WindowsFile> = find("windows.toml").and_then(|f| parse.parse(f));
     let categories: Option<Categories> = find("categories.toml").and_then(|f| parse.parse(f));
 
@@ -145,7 +173,8 @@ pub fn load_files(mut files: Vec<SourceFile>) -> Result<Content, Problems> {
             parse.problems.push(Problem {
                 file: f.path.clone(),
                 field: String::new(),
-                message: "不认识这个文件：办事指南请放在 items/ 下，公开信息请放在 notices/ 下。".into(),
+                message: "不认识这个文件：办事指南请放在 items/ 下，公开信息请放在 notices/ 下。"
+                    .into(),
             });
         }
     }
@@ -210,7 +239,9 @@ impl Parser<'_> {
         match toml::from_str::<T>(text) {
             Ok(v) => Some(v),
             Err(e) => {
-                let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+                let line = e
+                    .span()
+                    .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
                 let (field, what) = describe_toml_error(e.message());
                 let at = line.map(|l| format!("第 {l} 行："));
                 self.problems.push(Problem {
@@ -230,16 +261,31 @@ fn describe_toml_error(msg: &str) -> (String, String) {
     let msg = msg.trim();
     if msg.starts_with("missing field") {
         let f = quoted(msg);
-        (f, "缺少这个必填字段，请补上（格式见 docs/authoring.md）。".into())
+        (
+            f,
+            "缺少这个必填字段，请补上（格式见 docs/authoring.md）。".into(),
+        )
     } else if msg.starts_with("unknown field") {
         let f = quoted(msg);
         let expected = msg.split("expected").nth(1).unwrap_or("").trim();
-        (f, format!("没有这个字段，可能是拼写错误。可用的字段：{expected}"))
+        (
+            f,
+            format!("没有这个字段，可能是拼写错误。可用的字段：{expected}"),
+        )
     } else if msg.starts_with("invalid type") {
-        (String::new(), format!("值的类型不对（例如数字写成了带引号的文字，或反过来）：{msg}"))
+        (
+            String::new(),
+            format!("值的类型不对（例如数字写成了带引号的文字，或反过来）：{msg}"),
+        )
     } else if msg.contains("duplicate key") {
-        (String::new(), format!("同一个字段写了两次，请删掉一个：{msg}"))
+        (
+            String::new(),
+            format!("同一个字段写了两次，请删掉一个：{msg}"),
+        )
     } else {
-        (String::new(), format!("TOML 格式错误，请检查引号、括号和等号是否成对、完整：{msg}"))
+        (
+            String::new(),
+            format!("TOML 格式错误，请检查引号、括号和等号是否成对、完整：{msg}"),
+        )
     }
 }

@@ -13,7 +13,11 @@ struct Checker<'a> {
 
 impl Checker<'_> {
     fn fail(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.problems.push(Problem { file: self.file.to_string(), field: field.into(), message: message.into() });
+        self.problems.push(Problem {
+            file: self.file.to_string(),
+            field: field.into(),
+            message: message.into(),
+        });
     }
     fn text(&mut self, field: &str, value: &str) {
         if value.trim().is_empty() {
@@ -22,7 +26,10 @@ impl Checker<'_> {
     }
     fn one_of(&mut self, field: &str, value: &str, allowed: &[&str]) {
         if !allowed.contains(&value) {
-            self.fail(field, format!("“{value}”不是可用的值，只能填：{}。", allowed.join("、")));
+            self.fail(
+                field,
+                format!("“{value}”不是可用的值，只能填：{}。", allowed.join("、")),
+            );
         }
     }
     fn non_empty_list(&mut self, field: &str, values: &[String]) {
@@ -31,13 +38,18 @@ impl Checker<'_> {
         }
         for (i, v) in values.iter().enumerate() {
             if v.trim().is_empty() {
-                self.fail(format!("{field}[{i}]"), "不能为空，请填写内容或删掉这一项。");
+                self.fail(
+                    format!("{field}[{i}]"),
+                    "不能为空，请填写内容或删掉这一项。",
+                );
             }
         }
     }
     fn id(&mut self, field: &str, value: &str) {
         let ok = !value.is_empty()
-            && value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && value
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
             && !value.starts_with('-');
         if !ok {
             self.fail(field, format!("“{value}”不能用作编号：只能用小写英文字母、数字和“-”，例如 gongan-sfz-huanling。"));
@@ -46,7 +58,10 @@ impl Checker<'_> {
     fn limit(&mut self, field: &str, l: &TimeLimit) {
         self.one_of(&format!("{field}.unit"), &l.unit, allowed::LIMIT_UNITS);
         if l.value < 0 || l.value > 3650 {
-            self.fail(format!("{field}.value"), "天数必须在 0 到 3650 之间（0 表示即办）。");
+            self.fail(
+                format!("{field}.value"),
+                "天数必须在 0 到 3650 之间（0 表示即办）。",
+            );
         }
     }
 }
@@ -61,7 +76,12 @@ fn is_plain_date(d: &toml::value::Datetime) -> bool {
 }
 
 /// Checks `content` and appends every problem. `item_files[i]` is where `content.items[i]` came from.
-pub fn check(content: &Content, item_files: &[String], notice_files: &[String], problems: &mut Vec<Problem>) {
+pub fn check(
+    content: &Content,
+    item_files: &[String],
+    notice_files: &[String],
+    problems: &mut Vec<Problem>,
+) {
     let county_region = check_county(content, problems);
     let regions = check_regions(content, &county_region, problems);
     let departments = check_departments(content, problems);
@@ -73,12 +93,30 @@ pub fn check(content: &Content, item_files: &[String], notice_files: &[String], 
     for (item, file) in content.items.iter().zip(item_files) {
         let mut c = Checker { file, problems };
         if let Some(first) = ids.insert(item.id.clone(), file.clone()) {
-            c.fail("id", format!("编号“{}”已在 {first} 用过，每个事项的编号必须不同。", item.id));
+            c.fail(
+                "id",
+                format!(
+                    "编号“{}”已在 {first} 用过，每个事项的编号必须不同。",
+                    item.id
+                ),
+            );
         }
         if let Some(first) = codes.insert(item.code.clone(), file.clone()) {
-            c.fail("code", format!("实施编码“{}”已在 {first} 用过。", item.code));
+            c.fail(
+                "code",
+                format!("实施编码“{}”已在 {first} 用过。", item.code),
+            );
         }
-        check_item(&mut c, item, &Refs { departments: &departments, windows: &windows, life_events: &life_events, regions: &regions });
+        check_item(
+            &mut c,
+            item,
+            &Refs {
+                departments: &departments,
+                windows: &windows,
+                life_events: &life_events,
+                regions: &regions,
+            },
+        );
     }
 
     let mut notice_ids = HashMap::new();
@@ -94,20 +132,41 @@ pub fn check(content: &Content, item_files: &[String], notice_files: &[String], 
         c.text("body", &n.body);
         c.text("summary", &n.summary);
         if n.summary.chars().count() > 100 {
-            c.fail("summary", format!("内容概述最多 100 个字，现在有 {} 个字。", n.summary.chars().count()));
+            c.fail(
+                "summary",
+                format!(
+                    "内容概述最多 100 个字，现在有 {} 个字。",
+                    n.summary.chars().count()
+                ),
+            );
         }
         if !notice_categories.contains(n.category.as_str()) {
-            c.fail("category", format!("“{}”不在 categories.toml 的 [[notice_category]] 里。", n.category));
+            c.fail(
+                "category",
+                format!(
+                    "“{}”不在 categories.toml 的 [[notice_category]] 里。",
+                    n.category
+                ),
+            );
         }
         if n.scope != county_region && !regions.contains(n.scope.as_str()) {
-            c.fail("scope", format!("“{}”不是本县、乡镇或村（社区）的区划代码（见 regions.toml）。", n.scope));
+            c.fail(
+                "scope",
+                format!(
+                    "“{}”不是本县、乡镇或村（社区）的区划代码（见 regions.toml）。",
+                    n.scope
+                ),
+            );
         }
         for (field, d) in [("written", &n.written), ("published", &n.published)] {
             if !is_plain_date(d) {
                 c.fail(field, "只写日期，例如 2026-10-15（不加引号，不写时间）。");
             }
         }
-        if is_plain_date(&n.written) && is_plain_date(&n.published) && n.written.date > n.published.date {
+        if is_plain_date(&n.written)
+            && is_plain_date(&n.published)
+            && n.written.date > n.published.date
+        {
             c.fail("written", "成文日期不能晚于发布日期。");
         }
     }
@@ -115,7 +174,10 @@ pub fn check(content: &Content, item_files: &[String], notice_files: &[String], 
 
 fn check_county(content: &Content, problems: &mut Vec<Problem>) -> String {
     let county = &content.county;
-    let mut c = Checker { file: "county.toml", problems };
+    let mut c = Checker {
+        file: "county.toml",
+        problems,
+    };
     c.text("name", &county.name);
     c.text("hall_name", &county.hall_name);
     c.text("hall_address", &county.hall_address);
@@ -123,7 +185,10 @@ fn check_county(content: &Content, problems: &mut Vec<Problem>) -> String {
     c.text("consult_phone", &county.consult_phone);
     c.text("complaint_phone", &county.complaint_phone);
     if !is_digits(&county.region, 12) || !county.region.ends_with("000000") {
-        c.fail("region", "县级区划代码要写 12 位数字，后 6 位是 0，例如 439021000000。");
+        c.fail(
+            "region",
+            "县级区划代码要写 12 位数字，后 6 位是 0，例如 439021000000。",
+        );
     }
     if county.content_version < 1 {
         c.fail("content_version", "内容版本号从 1 开始，每次发布加 1。");
@@ -133,13 +198,20 @@ fn check_county(content: &Content, problems: &mut Vec<Problem>) -> String {
 
 fn check_regions(content: &Content, county: &str, problems: &mut Vec<Problem>) -> HashSet<String> {
     let prefix = county.get(..6).unwrap_or("");
-    let mut c = Checker { file: "regions.toml", problems };
+    let mut c = Checker {
+        file: "regions.toml",
+        problems,
+    };
     let mut codes = HashSet::new();
     for (i, t) in content.regions.town.iter().enumerate() {
         let f = |n: &str| format!("town[{i}].{n}");
         c.text(&f("name"), &t.name);
         let kind: u32 = t.code.get(6..9).and_then(|s| s.parse().ok()).unwrap_or(0);
-        if !is_digits(&t.code, 12) || !t.code.starts_with(prefix) || !t.code.ends_with("000") || !(1..=399).contains(&kind) {
+        if !is_digits(&t.code, 12)
+            || !t.code.starts_with(prefix)
+            || !t.code.ends_with("000")
+            || !(1..=399).contains(&kind)
+        {
             c.fail(f("code"), format!("“{}”不是本县的乡镇（街道）代码：12 位数字，前 6 位同本县，第 7–9 位 001–399，后 3 位是 000。", t.code));
         }
         if !codes.insert(t.code.clone()) {
@@ -152,7 +224,10 @@ fn check_regions(content: &Content, county: &str, problems: &mut Vec<Problem>) -
         c.text(&f("assistant"), &v.assistant);
         c.text(&f("phone"), &v.phone);
         let town = format!("{}000", v.code.get(..9).unwrap_or(""));
-        if !is_digits(&v.code, 12) || v.code.ends_with("000") || !content.regions.town.iter().any(|t| t.code == town) {
+        if !is_digits(&v.code, 12)
+            || v.code.ends_with("000")
+            || !content.regions.town.iter().any(|t| t.code == town)
+        {
             c.fail(f("code"), format!("“{}”不是本县村（社区）代码：12 位数字，前 9 位是它所在乡镇的代码，后 3 位不能是 000。", v.code));
         }
         if !codes.insert(v.code.clone()) {
@@ -163,7 +238,10 @@ fn check_regions(content: &Content, county: &str, problems: &mut Vec<Problem>) -
 }
 
 fn check_departments(content: &Content, problems: &mut Vec<Problem>) -> HashSet<String> {
-    let mut c = Checker { file: "departments.toml", problems };
+    let mut c = Checker {
+        file: "departments.toml",
+        problems,
+    };
     let mut ids = HashSet::new();
     if content.departments.is_empty() {
         c.fail("department", "至少要有一个部门。");
@@ -173,45 +251,77 @@ fn check_departments(content: &Content, problems: &mut Vec<Problem>) -> HashSet<
         c.text(&format!("department[{i}].name"), &d.name);
         c.text(&format!("department[{i}].short_name"), &d.short_name);
         if !ids.insert(d.id.clone()) {
-            c.fail(format!("department[{i}].id"), format!("部门编号“{}”重复。", d.id));
+            c.fail(
+                format!("department[{i}].id"),
+                format!("部门编号“{}”重复。", d.id),
+            );
         }
     }
     ids
 }
 
-fn check_windows(content: &Content, departments: &HashSet<String>, problems: &mut Vec<Problem>) -> HashSet<String> {
-    let mut c = Checker { file: "windows.toml", problems };
+fn check_windows(
+    content: &Content,
+    departments: &HashSet<String>,
+    problems: &mut Vec<Problem>,
+) -> HashSet<String> {
+    let mut c = Checker {
+        file: "windows.toml",
+        problems,
+    };
     let mut numbers = HashSet::new();
     for (i, w) in content.windows.iter().enumerate() {
         c.text(&format!("window[{i}].number"), &w.number);
         if !numbers.insert(w.number.clone()) {
-            c.fail(format!("window[{i}].number"), format!("窗口号“{}”重复。", w.number));
+            c.fail(
+                format!("window[{i}].number"),
+                format!("窗口号“{}”重复。", w.number),
+            );
         }
         for (j, d) in w.departments.iter().enumerate() {
             if !departments.contains(d) {
-                c.fail(format!("window[{i}].departments[{j}]"), format!("部门“{d}”不在 departments.toml 里。"));
+                c.fail(
+                    format!("window[{i}].departments[{j}]"),
+                    format!("部门“{d}”不在 departments.toml 里。"),
+                );
             }
         }
     }
     numbers
 }
 
-fn check_categories<'a>(content: &'a Content, problems: &mut Vec<Problem>) -> (HashSet<&'a str>, HashSet<&'a str>) {
-    let mut c = Checker { file: "categories.toml", problems };
+fn check_categories<'a>(
+    content: &'a Content,
+    problems: &mut Vec<Problem>,
+) -> (HashSet<&'a str>, HashSet<&'a str>) {
+    let mut c = Checker {
+        file: "categories.toml",
+        problems,
+    };
     let mut events = HashSet::new();
     for (i, e) in content.categories.life_event.iter().enumerate() {
         c.id(&format!("life_event[{i}].id"), &e.id);
         c.text(&format!("life_event[{i}].name"), &e.name);
-        c.one_of(&format!("life_event[{i}].audience"), &e.audience, allowed::AUDIENCES);
+        c.one_of(
+            &format!("life_event[{i}].audience"),
+            &e.audience,
+            allowed::AUDIENCES,
+        );
         if !events.insert(e.id.as_str()) {
-            c.fail(format!("life_event[{i}].id"), format!("分类编号“{}”重复。", e.id));
+            c.fail(
+                format!("life_event[{i}].id"),
+                format!("分类编号“{}”重复。", e.id),
+            );
         }
     }
     let mut notices = HashSet::new();
     for (i, n) in content.categories.notice_category.iter().enumerate() {
         c.id(&format!("notice_category[{i}].id"), &n.id);
         if !notices.insert(n.id.as_str()) {
-            c.fail(format!("notice_category[{i}].id"), format!("分类编号“{}”重复。", n.id));
+            c.fail(
+                format!("notice_category[{i}].id"),
+                format!("分类编号“{}”重复。", n.id),
+            );
         }
     }
     (events, notices)
@@ -232,7 +342,10 @@ fn check_item(c: &mut Checker, item: &ServiceItem, refs: &Refs) {
         c.fail("basic_code", "基本编码是 12 位。");
     }
     if !refs.departments.contains(&item.department) {
-        c.fail("department", format!("部门“{}”不在 departments.toml 里。", item.department));
+        c.fail(
+            "department",
+            format!("部门“{}”不在 departments.toml 里。", item.department),
+        );
     }
     c.one_of("item_type", &item.item_type, allowed::ITEM_TYPES);
     c.one_of("handle_type", &item.handle_type, allowed::HANDLE_TYPES);
@@ -243,11 +356,17 @@ fn check_item(c: &mut Checker, item: &ServiceItem, refs: &Refs) {
         c.one_of(&format!("audience[{i}]"), a, allowed::AUDIENCES);
     }
     if item.life_events.is_empty() {
-        c.fail("life_events", "至少归入一个分类（categories.toml 的 [[life_event]]）。");
+        c.fail(
+            "life_events",
+            "至少归入一个分类（categories.toml 的 [[life_event]]）。",
+        );
     }
     for (i, e) in item.life_events.iter().enumerate() {
         if !refs.life_events.contains(e.as_str()) {
-            c.fail(format!("life_events[{i}]"), format!("分类“{e}”不在 categories.toml 里。"));
+            c.fail(
+                format!("life_events[{i}]"),
+                format!("分类“{e}”不在 categories.toml 里。"),
+            );
         }
     }
     c.text("summary", &item.summary);
@@ -255,7 +374,9 @@ fn check_item(c: &mut Checker, item: &ServiceItem, refs: &Refs) {
     c.non_empty_list("legal_basis", &item.legal_basis);
     c.limit("legal_limit", &item.legal_limit);
     c.limit("promised_limit", &item.promised_limit);
-    if item.legal_limit.unit == item.promised_limit.unit && item.promised_limit.value > item.legal_limit.value {
+    if item.legal_limit.unit == item.promised_limit.unit
+        && item.promised_limit.value > item.legal_limit.value
+    {
         c.fail("promised_limit", "承诺时限不能比法定时限长。");
     }
     if !(0..=10).contains(&item.visits) {
@@ -269,7 +390,10 @@ fn check_item(c: &mut Checker, item: &ServiceItem, refs: &Refs) {
     }
     for (i, w) in item.windows.iter().enumerate() {
         if !refs.windows.contains(w) {
-            c.fail(format!("windows[{i}]"), format!("窗口“{w}”不在 windows.toml 里。"));
+            c.fail(
+                format!("windows[{i}]"),
+                format!("窗口“{w}”不在 windows.toml 里。"),
+            );
         }
     }
     c.text("consult_phone", &item.consult_phone);
@@ -277,28 +401,46 @@ fn check_item(c: &mut Checker, item: &ServiceItem, refs: &Refs) {
     c.text("result.name", &item.result.name);
     c.one_of("result.kind", &item.result.kind, allowed::RESULT_KINDS);
     match (item.free, item.fee.is_empty()) {
-        (true, false) => c.fail("free", "写了 free = true（不收费），却又列了 [[fee]]。请删掉收费项，或改成 free = false。"),
-        (false, true) => c.fail("fee", "free = false（收费）时，至少要列一个 [[fee]]。不收费请写 free = true。"),
+        (true, false) => c.fail(
+            "free",
+            "写了 free = true（不收费），却又列了 [[fee]]。请删掉收费项，或改成 free = false。",
+        ),
+        (false, true) => c.fail(
+            "fee",
+            "free = false（收费）时，至少要列一个 [[fee]]。不收费请写 free = true。",
+        ),
         _ => {}
     }
     for (i, fee) in item.fee.iter().enumerate() {
         c.text(&format!("fee[{i}].name"), &fee.name);
         c.text(&format!("fee[{i}].standard"), &fee.standard);
         if fee.amount_fen <= 0 {
-            c.fail(format!("fee[{i}].amount_fen"), "金额以“分”为单位，要大于 0，例如 20 元写 2000。");
+            c.fail(
+                format!("fee[{i}].amount_fen"),
+                "金额以“分”为单位，要大于 0，例如 20 元写 2000。",
+            );
         }
     }
     if item.material_group.is_empty() {
-        c.fail("material_group", "至少要有一组申请材料（[[material_group]]）。");
+        c.fail(
+            "material_group",
+            "至少要有一组申请材料（[[material_group]]）。",
+        );
     }
     let mut situations = HashSet::new();
     for (g, group) in item.material_group.iter().enumerate() {
         c.text(&format!("material_group[{g}].situation"), &group.situation);
         if !situations.insert(group.situation.as_str()) {
-            c.fail(format!("material_group[{g}].situation"), format!("情形“{}”写了两次。", group.situation));
+            c.fail(
+                format!("material_group[{g}].situation"),
+                format!("情形“{}”写了两次。", group.situation),
+            );
         }
         if group.material.is_empty() {
-            c.fail(format!("material_group[{g}].material"), "这一情形下至少要列一项材料。");
+            c.fail(
+                format!("material_group[{g}].material"),
+                "这一情形下至少要列一项材料。",
+            );
         }
         for (m, mat) in group.material.iter().enumerate() {
             let f = |n: &str| format!("material_group[{g}].material[{m}].{n}");
@@ -324,9 +466,16 @@ fn check_item(c: &mut Checker, item: &ServiceItem, refs: &Refs) {
     }
     c.one_of("village.mode", &item.village.mode, allowed::VILLAGE_MODES);
     for (i, o) in item.village.overrides.iter().enumerate() {
-        c.one_of(&format!("village.override[{i}].mode"), &o.mode, allowed::VILLAGE_MODES);
+        c.one_of(
+            &format!("village.override[{i}].mode"),
+            &o.mode,
+            allowed::VILLAGE_MODES,
+        );
         if !refs.regions.contains(&o.region) {
-            c.fail(format!("village.override[{i}].region"), format!("“{}”不是 regions.toml 里的乡镇或村代码。", o.region));
+            c.fail(
+                format!("village.override[{i}].region"),
+                format!("“{}”不是 regions.toml 里的乡镇或村代码。", o.region),
+            );
         }
     }
 }

@@ -8,14 +8,32 @@ use crate::pack::Packed;
 use crate::search::Kind;
 
 const CONTENT_TABLES: &[&str] = &[
-    "region", "department", "hall_window", "window_department", "life_event", "notice_category", "item",
-    "item_life_event", "item_text", "fee", "material_group", "material", "step", "faq", "village_override", "notice",
+    "region",
+    "department",
+    "hall_window",
+    "window_department",
+    "life_event",
+    "notice_category",
+    "item",
+    "item_life_event",
+    "item_text",
+    "fee",
+    "material_group",
+    "material",
+    "step",
+    "faq",
+    "village_override",
+    "notice",
     "search_body",
 ];
 
 /// Replaces all content inside `tx` (the caller commits). `packed` is the same content as
 /// objects (from `pack::pack`, or as downloaded and verified by a sync).
-pub fn replace_content(tx: &Transaction, content: &Content, packed: &Packed) -> rusqlite::Result<()> {
+pub fn replace_content(
+    tx: &Transaction,
+    content: &Content,
+    packed: &Packed,
+) -> rusqlite::Result<()> {
     for t in CONTENT_TABLES {
         tx.execute(&format!("DELETE FROM {t}"), [])?;
     }
@@ -23,7 +41,12 @@ pub fn replace_content(tx: &Transaction, content: &Content, packed: &Packed) -> 
     insert_objects(tx, packed.objects.iter())?;
     write_meta(tx, &content.county, packed)?;
     write_base(tx, content)?;
-    write_documents(tx, &content.county, content.items.iter(), content.notices.iter())
+    write_documents(
+        tx,
+        &content.county,
+        content.items.iter(),
+        content.notices.iter(),
+    )
 }
 
 /// What a new version changes, when its base object (county, regions, departments, windows,
@@ -41,7 +64,12 @@ pub struct Changes<'a> {
 
 /// Writes only what changed, inside `tx`: the result equals `replace_content` with the whole new
 /// version (tested), at a fraction of the writes.
-pub fn apply_changes(tx: &Transaction, county: &County, packed: &Packed, changes: &Changes) -> rusqlite::Result<()> {
+pub fn apply_changes(
+    tx: &Transaction,
+    county: &County,
+    packed: &Packed,
+    changes: &Changes,
+) -> rusqlite::Result<()> {
     const ITEM_TABLES: &[(&str, &str)] = &[
         ("item", "id"),
         ("item_life_event", "item"),
@@ -53,27 +81,54 @@ pub fn apply_changes(tx: &Transaction, county: &County, packed: &Packed, changes
         ("faq", "item"),
         ("village_override", "item"),
     ];
-    let items = changes.items.iter().map(|i| i.id.as_str()).chain(changes.removed_items.iter().map(String::as_str));
+    let items = changes
+        .items
+        .iter()
+        .map(|i| i.id.as_str())
+        .chain(changes.removed_items.iter().map(String::as_str));
     for id in items {
         for (table, col) in ITEM_TABLES {
-            tx.prepare_cached(&format!("DELETE FROM {table} WHERE {col} = ?1"))?.execute([id])?;
+            tx.prepare_cached(&format!("DELETE FROM {table} WHERE {col} = ?1"))?
+                .execute([id])?;
         }
-        tx.prepare_cached("DELETE FROM search_body WHERE kind = ?1 AND id = ?2")?.execute(params![Kind::Guide.as_str(), id])?;
+        tx.prepare_cached("DELETE FROM search_body WHERE kind = ?1 AND id = ?2")?
+            .execute(params![Kind::Guide.as_str(), id])?;
     }
-    let notices = changes.notices.iter().map(|n| n.id.as_str()).chain(changes.removed_notices.iter().map(String::as_str));
+    let notices = changes
+        .notices
+        .iter()
+        .map(|n| n.id.as_str())
+        .chain(changes.removed_notices.iter().map(String::as_str));
     for id in notices {
-        tx.prepare_cached("DELETE FROM notice WHERE id = ?1")?.execute([id])?;
-        tx.prepare_cached("DELETE FROM search_body WHERE kind = ?1 AND id = ?2")?.execute(params![Kind::Notice.as_str(), id])?;
+        tx.prepare_cached("DELETE FROM notice WHERE id = ?1")?
+            .execute([id])?;
+        tx.prepare_cached("DELETE FROM search_body WHERE kind = ?1 AND id = ?2")?
+            .execute(params![Kind::Notice.as_str(), id])?;
     }
     for h in &changes.stale_objects {
-        tx.prepare_cached("DELETE FROM sync_object WHERE hash = ?1")?.execute([h])?;
+        tx.prepare_cached("DELETE FROM sync_object WHERE hash = ?1")?
+            .execute([h])?;
     }
-    insert_objects(tx, changes.new_objects.iter().filter_map(|h| packed.objects.get_key_value(h)))?;
+    insert_objects(
+        tx,
+        changes
+            .new_objects
+            .iter()
+            .filter_map(|h| packed.objects.get_key_value(h)),
+    )?;
     write_meta(tx, county, packed)?;
-    write_documents(tx, county, changes.items.iter().copied(), changes.notices.iter().copied())
+    write_documents(
+        tx,
+        county,
+        changes.items.iter().copied(),
+        changes.notices.iter().copied(),
+    )
 }
 
-fn insert_objects<'a>(tx: &Transaction, objects: impl Iterator<Item = (&'a String, &'a Vec<u8>)>) -> rusqlite::Result<()> {
+fn insert_objects<'a>(
+    tx: &Transaction,
+    objects: impl Iterator<Item = (&'a String, &'a Vec<u8>)>,
+) -> rusqlite::Result<()> {
     let mut obj = tx.prepare("INSERT OR REPLACE INTO sync_object (hash, body) VALUES (?1, ?2)")?;
     for (hash, body) in objects {
         obj.execute(params![hash, body])?;
@@ -92,12 +147,18 @@ fn write_meta(tx: &Transaction, c: &County, packed: &Packed) -> rusqlite::Result
         ("hall_hours", c.hall_hours.clone()),
         ("consult_phone", c.consult_phone.clone()),
         ("complaint_phone", c.complaint_phone.clone()),
-        ("imported_at", chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        (
+            "imported_at",
+            chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        ),
         ("content_digest", packed.manifest.digest.clone()),
         ("manifest", manifest),
     ];
     for (k, v) in meta {
-        tx.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", params![k, v])?;
+        tx.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+            params![k, v],
+        )?;
     }
     Ok(())
 }
@@ -108,30 +169,74 @@ fn write_base(tx: &Transaction, content: &Content) -> rusqlite::Result<()> {
     let mut region = tx.prepare(
         "INSERT INTO region (code, level, parent, name, service_room, hours, assistant, phone) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
     )?;
-    region.execute(params![c.region, "county", None::<String>, c.name, c.hall_name, c.hall_hours, "", c.consult_phone])?;
+    region.execute(params![
+        c.region,
+        "county",
+        None::<String>,
+        c.name,
+        c.hall_name,
+        c.hall_hours,
+        "",
+        c.consult_phone
+    ])?;
     for t in &content.regions.town {
-        region.execute(params![t.code, "town", c.region, t.name, t.service_room, "", "", t.phone])?;
+        region.execute(params![
+            t.code,
+            "town",
+            c.region,
+            t.name,
+            t.service_room,
+            "",
+            "",
+            t.phone
+        ])?;
     }
     for v in &content.regions.village {
         let town = format!("{}000", &v.code[..9]);
-        region.execute(params![v.code, "village", town, v.name, v.service_room, v.hours, v.assistant, v.phone])?;
+        region.execute(params![
+            v.code,
+            "village",
+            town,
+            v.name,
+            v.service_room,
+            v.hours,
+            v.assistant,
+            v.phone
+        ])?;
     }
 
     let mut dep = tx.prepare("INSERT INTO department (id, ord, name, short_name, phone, address) VALUES (?1,?2,?3,?4,?5,?6)")?;
     for (i, d) in content.departments.iter().enumerate() {
-        dep.execute(params![d.id, i as i64, d.name, d.short_name, d.phone, d.address])?;
+        dep.execute(params![
+            d.id,
+            i as i64,
+            d.name,
+            d.short_name,
+            d.phone,
+            d.address
+        ])?;
     }
-    let mut win = tx.prepare("INSERT INTO hall_window (number, ord, floor, name) VALUES (?1,?2,?3,?4)")?;
-    let mut win_dep = tx.prepare("INSERT OR IGNORE INTO window_department (window, department) VALUES (?1,?2)")?;
+    let mut win =
+        tx.prepare("INSERT INTO hall_window (number, ord, floor, name) VALUES (?1,?2,?3,?4)")?;
+    let mut win_dep =
+        tx.prepare("INSERT OR IGNORE INTO window_department (window, department) VALUES (?1,?2)")?;
     for (i, w) in content.windows.iter().enumerate() {
         win.execute(params![w.number, i as i64, w.floor, w.name])?;
         for d in &w.departments {
             win_dep.execute(params![w.number, d])?;
         }
     }
-    let mut ev = tx.prepare("INSERT INTO life_event (id, ord, name, audience, icon) VALUES (?1,?2,?3,?4,?5)")?;
+    let mut ev = tx.prepare(
+        "INSERT INTO life_event (id, ord, name, audience, icon) VALUES (?1,?2,?3,?4,?5)",
+    )?;
     for (i, e) in content.categories.life_event.iter().enumerate() {
-        ev.execute(params![e.id, i as i64, e.name, e.audience, e.icon.clone().unwrap_or_default()])?;
+        ev.execute(params![
+            e.id,
+            i as i64,
+            e.name,
+            e.audience,
+            e.icon.clone().unwrap_or_default()
+        ])?;
     }
     let mut nc = tx.prepare("INSERT INTO notice_category (id, ord, name) VALUES (?1,?2,?3)")?;
     for (i, n) in content.categories.notice_category.iter().enumerate() {
@@ -154,16 +259,23 @@ fn write_documents<'a>(
             result_kind, free, village_mode, village_note)
          VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28)",
     )?;
-    let mut item_ev = tx.prepare("INSERT OR IGNORE INTO item_life_event (life_event, item) VALUES (?1,?2)")?;
-    let mut text = tx.prepare("INSERT INTO item_text (item, kind, ord, text) VALUES (?1,?2,?3,?4)")?;
-    let mut fee = tx.prepare("INSERT INTO fee (item, ord, name, amount_fen, standard, basis) VALUES (?1,?2,?3,?4,?5,?6)")?;
-    let mut group = tx.prepare("INSERT INTO material_group (item, ord, situation) VALUES (?1,?2,?3)")?;
+    let mut item_ev =
+        tx.prepare("INSERT OR IGNORE INTO item_life_event (life_event, item) VALUES (?1,?2)")?;
+    let mut text =
+        tx.prepare("INSERT INTO item_text (item, kind, ord, text) VALUES (?1,?2,?3,?4)")?;
+    let mut fee = tx.prepare(
+        "INSERT INTO fee (item, ord, name, amount_fen, standard, basis) VALUES (?1,?2,?3,?4,?5,?6)",
+    )?;
+    let mut group =
+        tx.prepare("INSERT INTO material_group (item, ord, situation) VALUES (?1,?2,?3)")?;
     let mut mat = tx.prepare(
         "INSERT INTO material (item, grp, ord, name, necessity, form, copies, source, note) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
     )?;
     let mut step = tx.prepare("INSERT INTO step (item, ord, name, actor, time_limit, description) VALUES (?1,?2,?3,?4,?5,?6)")?;
     let mut faq = tx.prepare("INSERT INTO faq (item, ord, q, a) VALUES (?1,?2,?3,?4)")?;
-    let mut ovr = tx.prepare("INSERT OR REPLACE INTO village_override (item, region, mode, note) VALUES (?1,?2,?3,?4)")?;
+    let mut ovr = tx.prepare(
+        "INSERT OR REPLACE INTO village_override (item, region, mode, note) VALUES (?1,?2,?3,?4)",
+    )?;
     for it in items.clone() {
         let place = it.place.clone().unwrap_or_else(|| c.hall_address.clone());
         let hours = it.hours.clone().unwrap_or_else(|| c.hall_hours.clone());
@@ -213,7 +325,14 @@ fn write_documents<'a>(
             }
         }
         for (i, f) in it.fee.iter().enumerate() {
-            fee.execute(params![it.id, i as i64, f.name, f.amount_fen, f.standard, f.basis])?;
+            fee.execute(params![
+                it.id,
+                i as i64,
+                f.name,
+                f.amount_fen,
+                f.standard,
+                f.basis
+            ])?;
         }
         for (g, grp) in it.material_group.iter().enumerate() {
             group.execute(params![it.id, g as i64, grp.situation])?;
@@ -232,13 +351,25 @@ fn write_documents<'a>(
             }
         }
         for (i, s) in it.step.iter().enumerate() {
-            step.execute(params![it.id, i as i64, s.name, s.actor, s.time_limit, s.description])?;
+            step.execute(params![
+                it.id,
+                i as i64,
+                s.name,
+                s.actor,
+                s.time_limit,
+                s.description
+            ])?;
         }
         for (i, q) in it.faq.iter().enumerate() {
             faq.execute(params![it.id, i as i64, q.q, q.a])?;
         }
         for o in &it.village.overrides {
-            ovr.execute(params![it.id, o.region, o.mode, o.note.clone().unwrap_or_default()])?;
+            ovr.execute(params![
+                it.id,
+                o.region,
+                o.mode,
+                o.note.clone().unwrap_or_default()
+            ])?;
         }
     }
 
@@ -258,10 +389,18 @@ fn write_documents<'a>(
             text.push(&q.q);
             text.push(&q.a);
         }
-        body.execute(params![Kind::Guide.as_str(), it.id, crate::search::body::tokens(&text.join("\n"))])?;
+        body.execute(params![
+            Kind::Guide.as_str(),
+            it.id,
+            crate::search::body::tokens(&text.join("\n"))
+        ])?;
     }
     for n in notices.clone() {
-        body.execute(params![Kind::Notice.as_str(), n.id, crate::search::body::tokens(&format!("{}\n{}\n{}", n.summary, n.publisher, n.body))])?;
+        body.execute(params![
+            Kind::Notice.as_str(),
+            n.id,
+            crate::search::body::tokens(&format!("{}\n{}\n{}", n.summary, n.publisher, n.body))
+        ])?;
     }
 
     let mut notice = tx.prepare(

@@ -26,11 +26,17 @@ pub const DB_FILE: &str = "content.db";
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("无法打开内容数据库 {path}：{source}。请检查文件权限；若文件已损坏，删除它后重新同步或导入内容。")]
-    Open { path: PathBuf, source: rusqlite::Error },
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
     #[error("内容数据库出错：{0}")]
     Sql(#[from] rusqlite::Error),
     #[error("无法写入数据目录 {path}：{source}。请检查磁盘空间和目录权限。")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("内容数据库 {0} 里还没有内容。请先导入内容（banshi import）或同步。")]
     Empty(PathBuf),
 }
@@ -67,22 +73,33 @@ impl Store {
     }
 
     fn open_schema(path: &Path) -> Result<Store, StoreError> {
-        let err = |source| StoreError::Open { path: path.to_path_buf(), source };
+        let err = |source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
         if !path.exists() {
             return Err(err(rusqlite::Error::SqliteFailure(
                 rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
                 Some("文件不存在".into()),
             )));
         }
-        let mut conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(err)?;
+        let mut conn =
+            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(err)?;
         // A sync in another thread or process may hold the write lock for a moment.
-        conn.busy_timeout(std::time::Duration::from_secs(30)).map_err(err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))
+            .map_err(err)?;
         configure(&conn).map_err(err)?;
         // A foreign or truncated file fails here (reading the schema), not later on a screen.
         // A full integrity check reads the whole file, too slow for start-up.
-        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)).map_err(err)?;
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .map_err(err)?;
         schema::migrate(&mut conn).map_err(err)?;
-        Ok(Store { conn, path: path.to_path_buf() })
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+        })
     }
 
     /// Opens `dir/content.db`; when there is none, builds it from `seed()` first (atomically).
@@ -93,13 +110,22 @@ impl Store {
             match Store::open(&path) {
                 Ok(s) => return Ok(s),
                 Err(e) => {
-                    let aside = dir.join(format!("{DB_FILE}.broken-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S")));
-                    eprintln!("banshi: {e}\nbanshi: 已把它改名为 {} 保留，并用内置内容重建。", aside.display());
+                    let aside = dir.join(format!(
+                        "{DB_FILE}.broken-{}",
+                        chrono::Utc::now().format("%Y%m%dT%H%M%S")
+                    ));
+                    eprintln!(
+                        "banshi: {e}\nbanshi: 已把它改名为 {} 保留，并用内置内容重建。",
+                        aside.display()
+                    );
                     for suffix in ["", "-wal", "-shm"] {
                         let from = PathBuf::from(format!("{}{suffix}", path.display()));
                         if from.exists() {
                             let to = PathBuf::from(format!("{}{suffix}", aside.display()));
-                            std::fs::rename(&from, &to).map_err(|source| StoreError::Io { path: from.clone(), source })?;
+                            std::fs::rename(&from, &to).map_err(|source| StoreError::Io {
+                                path: from.clone(),
+                                source,
+                            })?;
                         }
                     }
                 }
@@ -111,7 +137,9 @@ impl Store {
 
     /// Builds a new database at `path` holding `content`, via a temporary file renamed into place.
     pub fn create(path: &Path, content: &Content) -> Result<(), StoreError> {
-        Store::build(path, |tx| import::replace_content(tx, content, &pack::pack(content)))
+        Store::build(path, |tx| {
+            import::replace_content(tx, content, &pack::pack(content))
+        })
     }
 
     /// Builds a new database at `path` (schema, then `fill` in one transaction) via a temporary
@@ -131,7 +159,10 @@ impl Store {
             let _ = std::fs::remove_file(format!("{}{suffix}", tmp.display()));
         }
         {
-            let mut conn = Connection::open(&tmp).map_err(|source| StoreError::Open { path: tmp.clone(), source })?;
+            let mut conn = Connection::open(&tmp).map_err(|source| StoreError::Open {
+                path: tmp.clone(),
+                source,
+            })?;
             // Build in rollback-journal mode so the file is self-contained when closed.
             conn.pragma_update(None, "journal_mode", "DELETE")?;
             schema::migrate(&mut conn)?;
@@ -140,12 +171,16 @@ impl Store {
             tx.commit()?;
             conn.execute_batch("VACUUM")?;
         }
-        std::fs::File::open(&tmp).and_then(|f| f.sync_all()).map_err(io(&tmp))?;
+        std::fs::File::open(&tmp)
+            .and_then(|f| f.sync_all())
+            .map_err(io(&tmp))?;
         for suffix in ["-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
         }
         std::fs::rename(&tmp, path).map_err(io(path))?;
-        std::fs::File::open(dir).and_then(|f| f.sync_all()).map_err(io(dir))?;
+        std::fs::File::open(dir)
+            .and_then(|f| f.sync_all())
+            .map_err(io(dir))?;
         Ok(())
     }
 
@@ -156,7 +191,10 @@ impl Store {
         let tx = conn.transaction()?;
         import::replace_content(&tx, content, &pack::pack(content))?;
         tx.commit()?;
-        Ok(Store { conn, path: PathBuf::from(":memory:") })
+        Ok(Store {
+            conn,
+            path: PathBuf::from(":memory:"),
+        })
     }
 
     /// Replaces all content in one transaction.
@@ -166,11 +204,21 @@ impl Store {
 
     /// Replaces all content with a synced version and records `meta` (sync state) in the same
     /// transaction: readers and a power cut see the old version or the new one, whole.
-    pub fn apply(&mut self, content: &Content, packed: &Packed, meta: &[(&str, String)]) -> Result<(), StoreError> {
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    pub fn apply(
+        &mut self,
+        content: &Content,
+        packed: &Packed,
+        meta: &[(&str, String)],
+    ) -> Result<(), StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         import::replace_content(&tx, content, packed)?;
         for (k, v) in meta {
-            tx.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", rusqlite::params![k, v])?;
+            tx.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+                rusqlite::params![k, v],
+            )?;
         }
         tx.commit()?;
         Ok(())
@@ -185,10 +233,15 @@ impl Store {
         changes: &import::Changes,
         meta: &[(&str, String)],
     ) -> Result<(), StoreError> {
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         import::apply_changes(&tx, county, packed, changes)?;
         for (k, v) in meta {
-            tx.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", rusqlite::params![k, v])?;
+            tx.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+                rusqlite::params![k, v],
+            )?;
         }
         tx.commit()?;
         Ok(())
@@ -198,7 +251,10 @@ impl Store {
     pub fn set_meta(&self, meta: &[(&str, String)]) -> Result<(), StoreError> {
         let tx = self.conn.unchecked_transaction()?;
         for (k, v) in meta {
-            tx.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", rusqlite::params![k, v])?;
+            tx.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+                rusqlite::params![k, v],
+            )?;
         }
         tx.commit()?;
         Ok(())
@@ -207,7 +263,14 @@ impl Store {
     /// The body of an object of the content in use, by hash.
     pub fn object(&self, hash: &str) -> Result<Option<Vec<u8>>, StoreError> {
         use rusqlite::OptionalExtension;
-        Ok(self.conn.query_row("SELECT body FROM sync_object WHERE hash = ?1", [hash], |r| r.get(0)).optional()?)
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT body FROM sync_object WHERE hash = ?1",
+                [hash],
+                |r| r.get(0),
+            )
+            .optional()?)
     }
 
     pub fn path(&self) -> &Path {
@@ -220,6 +283,9 @@ impl Store {
 
     pub fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
         use rusqlite::OptionalExtension;
-        Ok(self.conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
     }
 }

@@ -195,7 +195,8 @@ fn place(r: &Row) -> rusqlite::Result<Place> {
     })
 }
 
-const ITEM_ROW_SQL: &str = "SELECT i.id, i.name, d.short_name, i.promised_limit_value, i.promised_limit_unit, i.visits,
+const ITEM_ROW_SQL: &str =
+    "SELECT i.id, i.name, d.short_name, i.promised_limit_value, i.promised_limit_unit, i.visits,
        COALESCE(ov.mode, ot.mode, i.village_mode)
   FROM item i JOIN department d ON d.id = i.department
   LEFT JOIN village_override ov ON ov.item = i.id AND ov.region = ?1
@@ -205,7 +206,11 @@ impl Store {
     /// Resolves a region code from the config. Unknown or missing codes mean the county hall.
     pub fn scope(&self, region: Option<&str>) -> Result<Scope, StoreError> {
         let county = self.meta("county_region")?.unwrap_or_default();
-        let mut scope = Scope { county, town: None, village: None };
+        let mut scope = Scope {
+            county,
+            town: None,
+            village: None,
+        };
         let Some(code) = region else { return Ok(scope) };
         let row = self
             .conn()
@@ -232,32 +237,58 @@ impl Store {
     fn scope_codes(scope: &Scope) -> [String; 3] {
         [
             scope.county.clone(),
-            scope.town.as_ref().map(|p| p.code.clone()).unwrap_or_default(),
-            scope.village.as_ref().map(|p| p.code.clone()).unwrap_or_default(),
+            scope
+                .town
+                .as_ref()
+                .map(|p| p.code.clone())
+                .unwrap_or_default(),
+            scope
+                .village
+                .as_ref()
+                .map(|p| p.code.clone())
+                .unwrap_or_default(),
         ]
     }
 
-    fn item_rows(&self, scope: &Scope, where_order: &str, arg: &str) -> Result<Vec<ItemRow>, StoreError> {
+    fn item_rows(
+        &self,
+        scope: &Scope,
+        where_order: &str,
+        arg: &str,
+    ) -> Result<Vec<ItemRow>, StoreError> {
         let [_, town, village] = Self::scope_codes(scope);
         let sql = format!("{ITEM_ROW_SQL} {where_order}");
         let mut stmt = self.conn().prepare_cached(&sql)?;
         let rows = stmt.query_map(params![village, town, arg], |r| {
             let value: i64 = r.get(3)?;
             let unit: String = r.get(4)?;
-            let promise = if value == 0 { "当场办结".to_string() } else { format!("承诺{}", format::limit(value, &unit)) };
+            let promise = if value == 0 {
+                "当场办结".to_string()
+            } else {
+                format!("承诺{}", format::limit(value, &unit))
+            };
             let mode: String = r.get(6)?;
             Ok(ItemRow {
                 id: r.get(0)?,
                 name: r.get(1)?,
                 department: r.get(2)?,
                 facts: format!("{promise} · {}", format::visits(r.get(5)?)),
-                village_tag: if scope.village.is_some() { format::village_mode_tag(&mode).to_string() } else { String::new() },
+                village_tag: if scope.village.is_some() {
+                    format::village_mode_tag(&mode).to_string()
+                } else {
+                    String::new()
+                },
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    fn notice_rows(&self, scope: &Scope, category: Option<&str>, limit: i64) -> Result<Vec<NoticeRow>, StoreError> {
+    fn notice_rows(
+        &self,
+        scope: &Scope,
+        category: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<NoticeRow>, StoreError> {
         let [county, town, village] = Self::scope_codes(scope);
         let mut stmt = self.conn().prepare_cached(
             "SELECT n.id, n.title, c.name, n.publisher, n.published,
@@ -289,18 +320,41 @@ impl Store {
         let mut life_events = Vec::new();
         let mut business = Vec::new();
         for row in events.query_map([], |r| {
-            Ok((CategoryRow { id: r.get(0)?, name: r.get(1)?, icon: r.get(2)?, count: r.get(4)? }, r.get::<_, String>(3)?))
+            Ok((
+                CategoryRow {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    icon: r.get(2)?,
+                    count: r.get(4)?,
+                },
+                r.get::<_, String>(3)?,
+            ))
         })? {
             let (row, audience) = row?;
-            if audience == "法人" { business.push(row) } else { life_events.push(row) }
+            if audience == "法人" {
+                business.push(row)
+            } else {
+                life_events.push(row)
+            }
         }
         let mut deps = conn.prepare_cached(
             "SELECT d.id, d.short_name, (SELECT count(*) FROM item i WHERE i.department = d.id) FROM department d ORDER BY d.ord",
         )?;
         let departments = deps
-            .query_map([], |r| Ok(CategoryRow { id: r.get(0)?, name: r.get(1)?, icon: String::new(), count: r.get(2)? }))?
+            .query_map([], |r| {
+                Ok(CategoryRow {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    icon: String::new(),
+                    count: r.get(2)?,
+                })
+            })?
             .collect::<Result<_, _>>()?;
-        let popular = self.item_rows(scope, "WHERE ?3 = ?3 ORDER BY i.popularity DESC, length(i.name) LIMIT 8", "")?;
+        let popular = self.item_rows(
+            scope,
+            "WHERE ?3 = ?3 ORDER BY i.popularity DESC, length(i.name) LIMIT 8",
+            "",
+        )?;
         let notices = self.notice_rows(scope, None, 4)?;
         let place_name = match (&scope.town, &scope.village) {
             (Some(t), Some(v)) => format!("{} {}", t.name, v.name),
@@ -317,7 +371,10 @@ impl Store {
                 },
             },
             place_name,
-            content_version: self.meta("content_version")?.and_then(|v| v.parse().ok()).unwrap_or(0),
+            content_version: self
+                .meta("content_version")?
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0),
             imported_at: self.meta("imported_at")?.unwrap_or_default(),
             life_events,
             business,
@@ -329,14 +386,23 @@ impl Store {
 
     /// Two text columns of the row with key `id`, if there is one.
     fn pair(&self, sql: &str, id: &str) -> Result<Option<(String, String)>, StoreError> {
-        Ok(self.conn().query_row(sql, [id], |r| Ok((r.get(0)?, r.get(1)?))).optional()?)
+        Ok(self
+            .conn()
+            .query_row(sql, [id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?)
     }
 
-    pub fn item_list(&self, scope: &Scope, filter: &ItemFilter) -> Result<Option<ItemList>, StoreError> {
+    pub fn item_list(
+        &self,
+        scope: &Scope,
+        filter: &ItemFilter,
+    ) -> Result<Option<ItemList>, StoreError> {
         const ORDER: &str = "ORDER BY i.popularity DESC, length(i.name), i.id";
         let (title, subtitle, items) = match filter {
             ItemFilter::LifeEvent(id) => {
-                let Some((name, audience)) = self.pair("SELECT name, audience FROM life_event WHERE id = ?1", id)? else {
+                let Some((name, audience)) =
+                    self.pair("SELECT name, audience FROM life_event WHERE id = ?1", id)?
+                else {
                     return Ok(None);
                 };
                 let items = self.item_rows(
@@ -347,10 +413,16 @@ impl Store {
                 (name, format!("{audience}办事 · 按人生事件"), items)
             }
             ItemFilter::Department(id) => {
-                let Some((name, address)) = self.pair("SELECT name, address FROM department WHERE id = ?1", id)? else {
+                let Some((name, address)) =
+                    self.pair("SELECT name, address FROM department WHERE id = ?1", id)?
+                else {
                     return Ok(None);
                 };
-                (name, format!("办理地点：{address}"), self.item_rows(scope, &format!("WHERE i.department = ?3 {ORDER}"), id)?)
+                (
+                    name,
+                    format!("办理地点：{address}"),
+                    self.item_rows(scope, &format!("WHERE i.department = ?3 {ORDER}"), id)?,
+                )
             }
             ItemFilter::Audience(who) => {
                 let column = match who.as_str() {
@@ -358,12 +430,28 @@ impl Store {
                     "法人" => "for_legal",
                     _ => return Ok(None),
                 };
-                let title = if who == "个人" { "个人办事" } else { "企业（法人）办事" };
-                (title.to_string(), "按办理人数排序".to_string(), self.item_rows(scope, &format!("WHERE i.{column} = 1 AND ?3 = ?3 {ORDER}"), "")?)
+                let title = if who == "个人" {
+                    "个人办事"
+                } else {
+                    "企业（法人）办事"
+                };
+                (
+                    title.to_string(),
+                    "按办理人数排序".to_string(),
+                    self.item_rows(
+                        scope,
+                        &format!("WHERE i.{column} = 1 AND ?3 = ?3 {ORDER}"),
+                        "",
+                    )?,
+                )
             }
         };
         let subtitle = format!("{subtitle} · 共{}项", items.len());
-        Ok(Some(ItemList { title, subtitle, items }))
+        Ok(Some(ItemList {
+            title,
+            subtitle,
+            items,
+        }))
     }
 
     pub fn guide(&self, scope: &Scope, id: &str) -> Result<Option<GuideView>, StoreError> {
@@ -415,11 +503,17 @@ impl Store {
                 },
             )
             .optional()?;
-        let Some((mut g, mode, note)) = head else { return Ok(None) };
+        let Some((mut g, mode, note)) = head else {
+            return Ok(None);
+        };
 
         let texts = |kind: &str| -> Result<Vec<String>, StoreError> {
-            let mut s = conn.prepare_cached("SELECT text FROM item_text WHERE item = ?1 AND kind = ?2 ORDER BY ord")?;
-            let v = s.query_map(params![id, kind], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            let mut s = conn.prepare_cached(
+                "SELECT text FROM item_text WHERE item = ?1 AND kind = ?2 ORDER BY ord",
+            )?;
+            let v = s
+                .query_map(params![id, kind], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
             Ok(v)
         };
         g.conditions = texts("condition")?;
@@ -431,19 +525,24 @@ impl Store {
         g.windows = win
             .query_map([id], |r| {
                 let n: String = r.get(0)?;
-                Ok(match (r.get::<_, Option<i64>>(1)?, r.get::<_, Option<String>>(2)?) {
-                    (Some(f), Some(name)) => format!("{n} 号窗口（{f}楼 {name}）"),
-                    _ => format!("{n} 号窗口"),
-                })
+                Ok(
+                    match (r.get::<_, Option<i64>>(1)?, r.get::<_, Option<String>>(2)?) {
+                        (Some(f), Some(name)) => format!("{n} 号窗口（{f}楼 {name}）"),
+                        _ => format!("{n} 号窗口"),
+                    },
+                )
             })?
             .collect::<Result<_, _>>()?;
 
-        let mut groups = conn.prepare_cached("SELECT ord, situation FROM material_group WHERE item = ?1 ORDER BY ord")?;
+        let mut groups = conn.prepare_cached(
+            "SELECT ord, situation FROM material_group WHERE item = ?1 ORDER BY ord",
+        )?;
         let mut mats = conn.prepare_cached(
             "SELECT name, necessity, form, copies, source, note FROM material WHERE item = ?1 AND grp = ?2 ORDER BY ord",
         )?;
-        let group_rows: Vec<(i64, String)> =
-            groups.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+        let group_rows: Vec<(i64, String)> = groups
+            .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
         for (ord, situation) in group_rows {
             let materials = mats
                 .query_map(params![id, ord], |r| {
@@ -457,20 +556,41 @@ impl Store {
                     })
                 })?
                 .collect::<Result<_, _>>()?;
-            g.materials.push(MaterialGroupView { situation, materials });
+            g.materials.push(MaterialGroupView {
+                situation,
+                materials,
+            });
         }
-        let mut steps = conn.prepare_cached("SELECT name, actor, time_limit, description FROM step WHERE item = ?1 ORDER BY ord")?;
+        let mut steps = conn.prepare_cached(
+            "SELECT name, actor, time_limit, description FROM step WHERE item = ?1 ORDER BY ord",
+        )?;
         g.steps = steps
-            .query_map([id], |r| Ok(StepView { name: r.get(0)?, actor: r.get(1)?, time_limit: r.get(2)?, description: r.get(3)? }))?
+            .query_map([id], |r| {
+                Ok(StepView {
+                    name: r.get(0)?,
+                    actor: r.get(1)?,
+                    time_limit: r.get(2)?,
+                    description: r.get(3)?,
+                })
+            })?
             .collect::<Result<_, _>>()?;
-        let mut fees = conn.prepare_cached("SELECT name, amount_fen, standard, basis FROM fee WHERE item = ?1 ORDER BY ord")?;
+        let mut fees = conn.prepare_cached(
+            "SELECT name, amount_fen, standard, basis FROM fee WHERE item = ?1 ORDER BY ord",
+        )?;
         g.fees = fees
             .query_map([id], |r| {
-                Ok(FeeView { name: r.get(0)?, amount: format::yuan(r.get(1)?), standard: r.get(2)?, basis: r.get(3)? })
+                Ok(FeeView {
+                    name: r.get(0)?,
+                    amount: format::yuan(r.get(1)?),
+                    standard: r.get(2)?,
+                    basis: r.get(3)?,
+                })
             })?
             .collect::<Result<_, _>>()?;
         let mut faq = conn.prepare_cached("SELECT q, a FROM faq WHERE item = ?1 ORDER BY ord")?;
-        g.faq = faq.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+        g.faq = faq
+            .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
 
         if let Some(village) = &scope.village {
             let town = scope.town.as_ref().map(|t| t.code.as_str()).unwrap_or("");
@@ -478,8 +598,11 @@ impl Store {
                 "SELECT mode, note FROM village_override WHERE item = ?1 AND region IN (?2, ?3)
                   ORDER BY length(region) DESC, region = ?2 DESC LIMIT 1",
             )?;
-            let found: Option<(String, String)> =
-                ovr.query_row(params![id, village.code, town], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+            let found: Option<(String, String)> = ovr
+                .query_row(params![id, village.code, town], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .optional()?;
             let (mode, note) = match found {
                 Some((m, n)) if n.is_empty() => (m, note),
                 Some(found) => found,
@@ -496,15 +619,28 @@ impl Store {
     }
 
     pub fn notice_categories(&self) -> Result<Vec<CategoryRow>, StoreError> {
-        let mut s = self.conn().prepare_cached("SELECT id, name FROM notice_category ORDER BY ord")?;
+        let mut s = self
+            .conn()
+            .prepare_cached("SELECT id, name FROM notice_category ORDER BY ord")?;
         let v = s
-            .query_map([], |r| Ok(CategoryRow { id: r.get(0)?, name: r.get(1)?, icon: String::new(), count: 0 }))?
+            .query_map([], |r| {
+                Ok(CategoryRow {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    icon: String::new(),
+                    count: 0,
+                })
+            })?
             .collect::<Result<_, _>>()?;
         Ok(v)
     }
 
     /// Notices visible at this kiosk, newest first; `category` None means all.
-    pub fn notices(&self, scope: &Scope, category: Option<&str>) -> Result<Vec<NoticeRow>, StoreError> {
+    pub fn notices(
+        &self,
+        scope: &Scope,
+        category: Option<&str>,
+    ) -> Result<Vec<NoticeRow>, StoreError> {
         self.notice_rows(scope, category, 500)
     }
 
@@ -542,30 +678,66 @@ impl Store {
         let conn = self.conn();
         let mut texts: HashMap<String, (Vec<String>, Vec<String>)> = HashMap::new();
         let mut t = conn.prepare("SELECT item, kind, text FROM item_text WHERE kind IN ('alias', 'keyword') ORDER BY item, kind, ord")?;
-        for row in t.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))? {
+        for row in t.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })? {
             let (item, kind, text) = row?;
             let e = texts.entry(item).or_default();
-            if kind == "alias" { e.0.push(text) } else { e.1.push(text) }
+            if kind == "alias" {
+                e.0.push(text)
+            } else {
+                e.1.push(text)
+            }
         }
         let mut docs = Vec::new();
         let mut items = conn.prepare(
             "SELECT i.id, i.name, i.popularity, d.name, d.short_name FROM item i JOIN department d ON d.id = i.department",
         )?;
         for row in items.query_map([], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, String>(3)?, r.get::<_, String>(4)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+            ))
         })? {
             let (id, title, popularity, dept, short) = row?;
             let (aliases, mut keywords) = texts.remove(&id).unwrap_or_default();
             keywords.push(dept);
             keywords.push(short.clone());
-            docs.push(Doc { kind: Some(Kind::Guide), id, title, subtitle: short, aliases, keywords, codes: Vec::new(), popularity });
+            docs.push(Doc {
+                kind: Some(Kind::Guide),
+                id,
+                title,
+                subtitle: short,
+                aliases,
+                keywords,
+                codes: Vec::new(),
+                popularity,
+            });
         }
-        let mut notices = conn.prepare("SELECT id, title, doc_no, index_no, publisher, published FROM notice")?;
+        let mut notices =
+            conn.prepare("SELECT id, title, doc_no, index_no, publisher, published FROM notice")?;
         for row in notices.query_map([], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, String>(4)?, r.get::<_, String>(5)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+            ))
         })? {
             let (id, title, doc_no, index_no, publisher, published) = row?;
-            let codes = [doc_no, index_no].into_iter().filter(|c| !c.is_empty()).collect();
+            let codes = [doc_no, index_no]
+                .into_iter()
+                .filter(|c| !c.is_empty())
+                .collect();
             docs.push(Doc {
                 kind: Some(Kind::Notice),
                 id,
@@ -583,7 +755,9 @@ impl Store {
     /// Guides and notices whose body text contains a Chinese query, best first.
     pub fn search_body(&self, query: &str) -> Vec<(crate::search::Kind, String)> {
         use crate::search::Kind;
-        let Some(expr) = crate::search::body::match_expr(query) else { return Vec::new() };
+        let Some(expr) = crate::search::body::match_expr(query) else {
+            return Vec::new();
+        };
         let run = || -> rusqlite::Result<Vec<(Kind, String)>> {
             let mut s = self.conn().prepare_cached("SELECT kind, id FROM search_body WHERE search_body MATCH ?1 ORDER BY rank LIMIT 100")?;
             let rows = s.query_map([expr.as_str()], |r| {
@@ -599,14 +773,25 @@ impl Store {
     pub fn longest_item(&self) -> Result<Option<String>, StoreError> {
         Ok(self
             .conn()
-            .query_row("SELECT item FROM material GROUP BY item ORDER BY count(*) DESC, item LIMIT 1", [], |r| r.get(0))
+            .query_row(
+                "SELECT item FROM material GROUP BY item ORDER BY count(*) DESC, item LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
             .optional()?)
     }
 
     pub fn counts(&self) -> Result<Counts, StoreError> {
         let c = |t: &str| -> Result<i64, StoreError> {
-            Ok(self.conn().query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0))?)
+            Ok(self
+                .conn()
+                .query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0))?)
         };
-        Ok(Counts { items: c("item")?, notices: c("notice")?, departments: c("department")?, regions: c("region")? })
+        Ok(Counts {
+            items: c("item")?,
+            notices: c("notice")?,
+            departments: c("department")?,
+            regions: c("region")?,
+        })
     }
 }

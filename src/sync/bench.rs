@@ -12,14 +12,24 @@ pub fn run(items: usize) -> anyhow::Result<serde_json::Value> {
     let keys_dir = root.path().join("keys");
     let repo = root.path().join("repo");
     let kiosk = root.path().join("kiosk");
-    keys::keygen(&keys_dir, &keys::KeygenOptions { root_expires_days: 30, force: false })?;
+    keys::keygen(
+        &keys_dir,
+        &keys::KeygenOptions {
+            root_expires_days: 30,
+            force: false,
+        },
+    )?;
     let mut content = crate::sample::generated(items);
     let t = Instant::now();
     let first = publish::publish_content(Some(&content), &keys_dir, &repo, 30)?;
     let publish_s = t.elapsed().as_secs_f64();
     let served = crate::serve::start(&repo, "127.0.0.1:0")?;
     let trust = std::fs::read(keys_dir.join(keys::ROOT_JSON))?;
-    let opts = Options::new(Source::parse(&format!("http://{}/", served.addr)).map_err(anyhow::Error::msg)?, kiosk, Some(trust));
+    let opts = Options::new(
+        Source::parse(&format!("http://{}/", served.addr)).map_err(anyhow::Error::msg)?,
+        kiosk,
+        Some(trust),
+    );
 
     let measure = |what: &str| -> anyhow::Result<serde_json::Value> {
         let t = Instant::now();
@@ -38,7 +48,8 @@ pub fn run(items: usize) -> anyhow::Result<serde_json::Value> {
     content.items[items / 2].consult_phone = "0739-0000000".into();
     let second = publish::publish_content(Some(&content), &keys_dir, &repo, 30)?;
     let incremental = measure("incremental")?;
-    let share = incremental["bytes"].as_f64().unwrap_or(0.0) / full["bytes"].as_f64().unwrap_or(1.0);
+    let share =
+        incremental["bytes"].as_f64().unwrap_or(0.0) / full["bytes"].as_f64().unwrap_or(1.0);
     Ok(serde_json::json!({
         "items": items,
         "documents": first.documents,

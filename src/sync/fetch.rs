@@ -37,7 +37,9 @@ impl Source {
             if !s.ends_with('/') {
                 s.push('/');
             }
-            Url::parse(&s).map(Source::Server).map_err(|e| format!("服务器地址 {s} 不对：{e}"))
+            Url::parse(&s)
+                .map(Source::Server)
+                .map_err(|e| format!("服务器地址 {s} 不对：{e}"))
         } else {
             Ok(Source::Dir(PathBuf::from(s)))
         }
@@ -48,8 +50,10 @@ impl Source {
         match self {
             Source::Server(u) => Ok(u.clone()),
             Source::Dir(d) => {
-                let abs = std::fs::canonicalize(d).map_err(|e| format!("找不到内容目录 {}：{e}", d.display()))?;
-                Url::from_directory_path(&abs).map_err(|_| format!("内容目录 {} 不能用", abs.display()))
+                let abs = std::fs::canonicalize(d)
+                    .map_err(|e| format!("找不到内容目录 {}：{e}", d.display()))?;
+                Url::from_directory_path(&abs)
+                    .map_err(|_| format!("内容目录 {} 不能用", abs.display()))
             }
         }
     }
@@ -85,7 +89,10 @@ pub struct Timeouts {
 
 impl Default for Timeouts {
     fn default() -> Self {
-        Timeouts { connect: Duration::from_secs(10), read: Duration::from_secs(30) }
+        Timeouts {
+            connect: Duration::from_secs(10),
+            read: Duration::from_secs(30),
+        }
     }
 }
 
@@ -118,7 +125,11 @@ impl Fetcher {
             .user_agent(concat!("banshi/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| format!("无法初始化网络：{e}"))?;
-        Ok(Fetcher { client, bytes: Arc::new(AtomicU64::new(0)), network_failed: Arc::new(AtomicBool::new(false)) })
+        Ok(Fetcher {
+            client,
+            bytes: Arc::new(AtomicU64::new(0)),
+            network_failed: Arc::new(AtomicBool::new(false)),
+        })
     }
 
     pub fn network_failed(&self) -> bool {
@@ -138,16 +149,29 @@ impl Fetcher {
                 if ts.is_file() {
                     Ok(format!("{} 可读", d.display()))
                 } else {
-                    Err(FetchError::Bad(format!("{} 里没有 metadata/timestamp.json", d.display())))
+                    Err(FetchError::Bad(format!(
+                        "{} 里没有 metadata/timestamp.json",
+                        d.display()
+                    )))
                 }
             }
             Source::Server(base) => {
-                let url = base.join("metadata/timestamp.json").map_err(|e| FetchError::Bad(e.to_string()))?;
-                let resp = self.client.get(url.clone()).send().await.map_err(|e| self.net_err(&e))?;
+                let url = base
+                    .join("metadata/timestamp.json")
+                    .map_err(|e| FetchError::Bad(e.to_string()))?;
+                let resp = self
+                    .client
+                    .get(url.clone())
+                    .send()
+                    .await
+                    .map_err(|e| self.net_err(&e))?;
                 if resp.status().is_success() {
                     Ok(format!("{url} 应答正常"))
                 } else {
-                    Err(FetchError::Bad(format!("{url} 应答 HTTP {}", resp.status().as_u16())))
+                    Err(FetchError::Bad(format!(
+                        "{url} 应答 HTTP {}",
+                        resp.status().as_u16()
+                    )))
                 }
             }
         }
@@ -155,7 +179,12 @@ impl Fetcher {
 
     /// Downloads object `r` from `base` into `dir/HASH` (via `dir/HASH.part`, resuming), checks
     /// length and hash, and returns the path.
-    pub async fn object(&self, base: &Url, dir: &Path, r: &ObjectRef) -> Result<PathBuf, FetchError> {
+    pub async fn object(
+        &self,
+        base: &Url,
+        dir: &Path,
+        r: &ObjectRef,
+    ) -> Result<PathBuf, FetchError> {
         let done = dir.join(&r.hash);
         if done.exists() {
             if file_matches(&done, r) {
@@ -174,25 +203,36 @@ impl Fetcher {
         }
         if !file_matches(&part, r) {
             let _ = std::fs::remove_file(&part);
-            return Err(FetchError::Bad(format!("下载的内容对象 {} 与签名清单不符（可能被篡改），已丢弃", &r.hash[..12])));
+            return Err(FetchError::Bad(format!(
+                "下载的内容对象 {} 与签名清单不符（可能被篡改），已丢弃",
+                &r.hash[..12]
+            )));
         }
-        std::fs::rename(&part, &done).map_err(|e| FetchError::Local(format!("无法保存下载的文件：{e}")))?;
+        std::fs::rename(&part, &done)
+            .map_err(|e| FetchError::Local(format!("无法保存下载的文件：{e}")))?;
         Ok(done)
     }
 
     fn copy_file(&self, url: &Url, part: &Path, r: &ObjectRef) -> Result<(), FetchError> {
-        let path = url.to_file_path().map_err(|_| FetchError::Bad(format!("对象地址不对：{url}")))?;
-        let f = std::fs::File::open(&path).map_err(|e| FetchError::Bad(format!("缺少内容对象 {}：{e}", path.display())))?;
+        let path = url
+            .to_file_path()
+            .map_err(|_| FetchError::Bad(format!("对象地址不对：{url}")))?;
+        let f = std::fs::File::open(&path)
+            .map_err(|e| FetchError::Bad(format!("缺少内容对象 {}：{e}", path.display())))?;
         let mut data = Vec::new();
         // One byte more than declared tells "too long" from "exact".
         f.take(r.length + 1)
             .read_to_end(&mut data)
             .map_err(|e| FetchError::Local(format!("无法读取 {}：{e}", path.display())))?;
         if data.len() as u64 > r.length {
-            return Err(FetchError::Bad(format!("内容对象 {} 比签名清单声明的长，已拒绝", &r.hash[..12])));
+            return Err(FetchError::Bad(format!(
+                "内容对象 {} 比签名清单声明的长，已拒绝",
+                &r.hash[..12]
+            )));
         }
         self.bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
-        std::fs::write(part, &data).map_err(|e| FetchError::Local(format!("无法写入 {}：{e}", part.display())))
+        std::fs::write(part, &data)
+            .map_err(|e| FetchError::Local(format!("无法写入 {}：{e}", part.display())))
     }
 
     async fn download(&self, url: Url, part: &Path, r: &ObjectRef) -> Result<(), FetchError> {
@@ -219,7 +259,11 @@ impl Fetcher {
                 self.network_failed.store(true, Ordering::SeqCst);
                 FetchError::Network(format!("服务器出错（HTTP {}）", status.as_u16()))
             } else {
-                FetchError::Bad(format!("服务器上缺少内容对象 {}（HTTP {}）", &r.hash[..12], status.as_u16()))
+                FetchError::Bad(format!(
+                    "服务器上缺少内容对象 {}（HTTP {}）",
+                    &r.hash[..12],
+                    status.as_u16()
+                ))
             });
         }
         let mut file = std::fs::OpenOptions::new()
@@ -244,11 +288,17 @@ impl Fetcher {
             if len > r.length {
                 drop(file);
                 let _ = std::fs::remove_file(part);
-                return Err(FetchError::Bad(format!("服务器发来的内容对象 {} 比签名清单声明的长，已拒绝", &r.hash[..12])));
+                return Err(FetchError::Bad(format!(
+                    "服务器发来的内容对象 {} 比签名清单声明的长，已拒绝",
+                    &r.hash[..12]
+                )));
             }
-            file.write_all(&chunk).map_err(|e| FetchError::Local(format!("无法写入 {}：{e}（磁盘满了？）", part.display())))?;
+            file.write_all(&chunk).map_err(|e| {
+                FetchError::Local(format!("无法写入 {}：{e}（磁盘满了？）", part.display()))
+            })?;
         }
-        file.sync_data().map_err(|e| FetchError::Local(format!("无法写入 {}：{e}", part.display())))?;
+        file.sync_data()
+            .map_err(|e| FetchError::Local(format!("无法写入 {}：{e}", part.display())))?;
         Ok(())
     }
 }
@@ -294,7 +344,11 @@ impl Transport for Fetcher {
         let u = url.clone();
         let stream = resp.bytes_stream().map_err(move |e| {
             flag.store(true, Ordering::SeqCst);
-            TransportError::new_with_cause(TransportErrorKind::Other, u.clone(), describe_reqwest(&e))
+            TransportError::new_with_cause(
+                TransportErrorKind::Other,
+                u.clone(),
+                describe_reqwest(&e),
+            )
         });
         Ok(Box::pin(stream.inspect_ok(count)))
     }

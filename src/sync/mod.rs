@@ -10,8 +10,8 @@
 //! 4. The content is rebuilt from the objects and applied in one SQLite transaction together with
 //!    the new sync metadata. Before commit nothing is visible; after it, everything is.
 
-pub mod fetch;
 pub mod bench;
+pub mod fetch;
 pub mod worker;
 
 use std::collections::{BTreeMap, HashSet};
@@ -76,9 +76,16 @@ impl Status {
     }
 
     pub fn parse(s: &str) -> Option<Status> {
-        [Status::Updated, Status::UpToDate, Status::Rejected, Status::Offline, Status::Expired, Status::Error]
-            .into_iter()
-            .find(|st| st.as_str() == s)
+        [
+            Status::Updated,
+            Status::UpToDate,
+            Status::Rejected,
+            Status::Offline,
+            Status::Expired,
+            Status::Error,
+        ]
+        .into_iter()
+        .find(|st| st.as_str() == s)
     }
 
     /// Whether `banshi sync` exits non-zero.
@@ -132,7 +139,10 @@ struct Failure {
 }
 
 fn fail(status: Status, message: impl Into<String>) -> Failure {
-    Failure { status, message: message.into() }
+    Failure {
+        status,
+        message: message.into(),
+    }
 }
 
 impl From<FetchError> for Failure {
@@ -159,7 +169,15 @@ fn now_rfc3339() -> String {
 pub fn run_once(opts: &Options) -> Report {
     let fetcher = match Fetcher::new(opts.timeouts) {
         Ok(f) => f,
-        Err(e) => return Report { status: Status::Error, version: None, bytes_downloaded: 0, error: Some(e), apply_seconds: 0.0 },
+        Err(e) => {
+            return Report {
+                status: Status::Error,
+                version: None,
+                bytes_downloaded: 0,
+                error: Some(e),
+                apply_seconds: 0.0,
+            }
+        }
     };
     let mut apply_seconds = 0.0;
     let result = run_locked(opts, &fetcher, &mut apply_seconds);
@@ -186,19 +204,38 @@ pub fn run_once(opts: &Options) -> Report {
             eprintln!("banshi: 无法记录同步结果：{e}");
         }
     }
-    Report { status, version, bytes_downloaded: bytes, error, apply_seconds }
+    Report {
+        status,
+        version,
+        bytes_downloaded: bytes,
+        error,
+        apply_seconds,
+    }
 }
 
-fn run_locked(opts: &Options, fetcher: &Fetcher, apply_seconds: &mut f64) -> Result<Status, Failure> {
-    std::fs::create_dir_all(&opts.data_dir)
-        .map_err(|e| fail(Status::Error, format!("无法创建数据目录 {}：{e}", opts.data_dir.display())))?;
+fn run_locked(
+    opts: &Options,
+    fetcher: &Fetcher,
+    apply_seconds: &mut f64,
+) -> Result<Status, Failure> {
+    std::fs::create_dir_all(&opts.data_dir).map_err(|e| {
+        fail(
+            Status::Error,
+            format!("无法创建数据目录 {}：{e}", opts.data_dir.display()),
+        )
+    })?;
     let lock_path = opts.data_dir.join(LOCK_FILE);
     let lock = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
         .open(&lock_path)
-        .map_err(|e| fail(Status::Error, format!("无法创建 {}：{e}", lock_path.display())))?;
+        .map_err(|e| {
+            fail(
+                Status::Error,
+                format!("无法创建 {}：{e}", lock_path.display()),
+            )
+        })?;
     if lock.try_lock().is_err() {
         return Err(fail(Status::Error, "另一个同步正在进行，请稍后再试。"));
     }
@@ -240,17 +277,28 @@ fn parse_root(bytes: &[u8]) -> Option<Signed<Root>> {
     serde_json::from_slice(bytes).ok()
 }
 
-async fn run(opts: &Options, fetcher: &Fetcher, apply_seconds: &mut f64) -> Result<Status, Failure> {
+async fn run(
+    opts: &Options,
+    fetcher: &Fetcher,
+    apply_seconds: &mut f64,
+) -> Result<Status, Failure> {
     let db_path = opts.data_dir.join(DB_FILE);
     let mut store = Store::open_any(&db_path)?;
     let stored = |k: &str| store.meta(k).ok().flatten();
 
     // Trust: the newer of the configured anchor and the root already trusted.
-    let anchor = opts.trust.as_deref().and_then(|b| parse_root(b).map(|r| (r, b.to_vec())));
+    let anchor = opts
+        .trust
+        .as_deref()
+        .and_then(|b| parse_root(b).map(|r| (r, b.to_vec())));
     if opts.trust.is_some() && anchor.is_none() {
-        return Err(fail(Status::Error, "信任根文件（root.json）无法读取：请向县里重新索取 root.json。"));
+        return Err(fail(
+            Status::Error,
+            "信任根文件（root.json）无法读取：请向县里重新索取 root.json。",
+        ));
     }
-    let kept = stored(keys::ROOT).and_then(|s| parse_root(s.as_bytes()).map(|r| (r, s.into_bytes())));
+    let kept =
+        stored(keys::ROOT).and_then(|s| parse_root(s.as_bytes()).map(|r| (r, s.into_bytes())));
     let root_bytes = match (anchor, kept) {
         (Some((a, ab)), Some((k, kb))) => {
             if k.signed.version > a.signed.version {
@@ -261,7 +309,10 @@ async fn run(opts: &Options, fetcher: &Fetcher, apply_seconds: &mut f64) -> Resu
         }
         (Some((_, b)), None) | (None, Some((_, b))) => b,
         (None, None) => {
-            return Err(fail(Status::Error, "没有配置信任根（root.json）：请在配置文件写 trust_root，或用 --trust 指定。"))
+            return Err(fail(
+                Status::Error,
+                "没有配置信任根（root.json）：请在配置文件写 trust_root，或用 --trust 指定。",
+            ))
         }
     };
 
@@ -269,15 +320,32 @@ async fn run(opts: &Options, fetcher: &Fetcher, apply_seconds: &mut f64) -> Resu
     let datastore = tempfile::Builder::new()
         .prefix("tuf-")
         .tempdir_in(&opts.data_dir)
-        .map_err(|e| fail(Status::Error, format!("无法在 {} 建临时目录：{e}（磁盘满了？）", opts.data_dir.display())))?;
-    for (key, file) in [(keys::TIMESTAMP, "timestamp.json"), (keys::SNAPSHOT, "snapshot.json"), (keys::TARGETS, "targets.json")] {
+        .map_err(|e| {
+            fail(
+                Status::Error,
+                format!(
+                    "无法在 {} 建临时目录：{e}（磁盘满了？）",
+                    opts.data_dir.display()
+                ),
+            )
+        })?;
+    for (key, file) in [
+        (keys::TIMESTAMP, "timestamp.json"),
+        (keys::SNAPSHOT, "snapshot.json"),
+        (keys::TARGETS, "targets.json"),
+    ] {
         if let Some(v) = stored(key) {
-            std::fs::write(datastore.path().join(file), v).map_err(|e| fail(Status::Error, format!("无法写临时文件：{e}")))?;
+            std::fs::write(datastore.path().join(file), v)
+                .map_err(|e| fail(Status::Error, format!("无法写临时文件：{e}")))?;
         }
     }
     let base = opts.source.base().map_err(|m| fail(Status::Error, m))?;
-    let metadata_url = base.join("metadata/").map_err(|e| fail(Status::Error, e.to_string()))?;
-    let targets_url = base.join("targets/").map_err(|e| fail(Status::Error, e.to_string()))?;
+    let metadata_url = base
+        .join("metadata/")
+        .map_err(|e| fail(Status::Error, e.to_string()))?;
+    let targets_url = base
+        .join("targets/")
+        .map_err(|e| fail(Status::Error, e.to_string()))?;
     let limits = Limits {
         max_root_size: 256 * 1024,
         max_targets_size: 1024 * 1024,
@@ -298,7 +366,12 @@ async fn run(opts: &Options, fetcher: &Fetcher, apply_seconds: &mut f64) -> Resu
     let applied: Option<u64> = stored(keys::VERSION).and_then(|v| v.parse().ok());
     if let Some(applied) = applied {
         if version < applied {
-            return Err(fail(Status::Rejected, format!("服务器给出的版本 {version} 比本机已有的版本 {applied} 旧（回滚），已拒绝。")));
+            return Err(fail(
+                Status::Rejected,
+                format!(
+                    "服务器给出的版本 {version} 比本机已有的版本 {applied} 旧（回滚），已拒绝。"
+                ),
+            ));
         }
     }
     let expires = [
@@ -319,36 +392,61 @@ async fn run(opts: &Options, fetcher: &Fetcher, apply_seconds: &mut f64) -> Resu
         (keys::EXPIRES, expires.to_string()),
     ];
 
-    let name = TargetName::new(crate::publish::MANIFEST).map_err(|e| fail(Status::Rejected, e.to_string()))?;
+    let name = TargetName::new(crate::publish::MANIFEST)
+        .map_err(|e| fail(Status::Rejected, e.to_string()))?;
     let stream = repo
         .read_target(&name)
         .await
         .map_err(|e| classify(e, fetcher))?
         .ok_or_else(|| fail(Status::Rejected, "签名的目标清单里没有 manifest.json"))?;
     let manifest_bytes = stream.into_vec().await.map_err(|e| classify(e, fetcher))?;
-    let manifest = pack::parse_manifest(&manifest_bytes).map_err(|e| fail(Status::Rejected, e.to_string()))?;
+    let manifest =
+        pack::parse_manifest(&manifest_bytes).map_err(|e| fail(Status::Rejected, e.to_string()))?;
     if let Some(region) = &opts.region {
         if manifest.region.get(..6) != region.get(..6) {
             return Err(fail(
                 Status::Rejected,
-                format!("这个内容仓库属于区划 {}，不是本机所在的 {region}：请检查服务器地址。", manifest.region),
+                format!(
+                    "这个内容仓库属于区划 {}，不是本机所在的 {region}：请检查服务器地址。",
+                    manifest.region
+                ),
             ));
         }
     }
 
     if stored("content_digest").as_deref() == Some(manifest.digest.as_str()) && applied.is_some() {
         // Same content (perhaps re-signed with a later expiry): keep it, trust the new metadata.
-        store.set_meta(&sync_meta.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>())?;
+        store.set_meta(
+            &sync_meta
+                .iter()
+                .map(|(k, v)| (*k, v.clone()))
+                .collect::<Vec<_>>(),
+        )?;
         return Ok(Status::UpToDate);
     }
 
     let staging = opts.data_dir.join(STAGING_DIR);
-    std::fs::create_dir_all(&staging).map_err(|e| fail(Status::Error, format!("无法创建 {}：{e}", staging.display())))?;
+    std::fs::create_dir_all(&staging).map_err(|e| {
+        fail(
+            Status::Error,
+            format!("无法创建 {}：{e}", staging.display()),
+        )
+    })?;
     let old = stored("manifest").and_then(|m| pack::parse_manifest(m.as_bytes()).ok());
     if let (Some(old), Some(_)) = (old, applied) {
         if old.base.hash == manifest.base.hash {
             let started = Instant::now();
-            let applied = incremental(&mut store, fetcher, &base, &staging, &manifest, &manifest_bytes, &old, &sync_meta).await?;
+            let applied = incremental(
+                &mut store,
+                fetcher,
+                &base,
+                &staging,
+                &manifest,
+                &manifest_bytes,
+                &old,
+                &sync_meta,
+            )
+            .await?;
             if applied {
                 *apply_seconds = started.elapsed().as_secs_f64();
                 let _ = std::fs::remove_dir_all(&staging);
@@ -360,10 +458,17 @@ async fn run(opts: &Options, fetcher: &Fetcher, apply_seconds: &mut f64) -> Resu
 
     let started = Instant::now();
     let content = pack::unpack(&manifest, |r| {
-        objects.get(&r.hash).cloned().ok_or_else(|| pack::PackError::Missing(r.hash.clone()))
+        objects
+            .get(&r.hash)
+            .cloned()
+            .ok_or_else(|| pack::PackError::Missing(r.hash.clone()))
     })
     .map_err(|e| fail(Status::Rejected, e.to_string()))?;
-    let packed = Packed { manifest, manifest_bytes, objects };
+    let packed = Packed {
+        manifest,
+        manifest_bytes,
+        objects,
+    };
     store.apply(&content, &packed, &sync_meta)?;
     *apply_seconds = started.elapsed().as_secs_f64();
     // Committed: the downloads are in the database now.
@@ -391,34 +496,67 @@ async fn incremental(
     let mut old_entries = std::collections::HashMap::new();
     for b in &old.buckets {
         old_set.insert(b.hash.clone());
-        let Some(body) = store.object(&b.hash)? else { return Ok(false) };
-        let Ok(bucket) = pack::parse_bucket(&body) else { return Ok(false) };
+        let Some(body) = store.object(&b.hash)? else {
+            return Ok(false);
+        };
+        let Ok(bucket) = pack::parse_bucket(&body) else {
+            return Ok(false);
+        };
         for e in bucket.entries {
             old_set.insert(e.object.hash.clone());
             old_entries.insert(e.key, e.object.hash);
         }
     }
-    let Some(base_body) = store.object(&manifest.base.hash)? else { return Ok(false) };
+    let Some(base_body) = store.object(&manifest.base.hash)? else {
+        return Ok(false);
+    };
     let base_obj = pack::parse_base(&base_body).map_err(rejected)?;
 
     let mut objects = BTreeMap::new();
-    fetch_all(store, fetcher, base, staging, &manifest.buckets, &mut objects, None).await?;
+    fetch_all(
+        store,
+        fetcher,
+        base,
+        staging,
+        &manifest.buckets,
+        &mut objects,
+        None,
+    )
+    .await?;
     let mut entries = Vec::new();
     for b in &manifest.buckets {
-        entries.extend(pack::parse_bucket(&objects[&b.hash]).map_err(rejected)?.entries);
+        entries.extend(
+            pack::parse_bucket(&objects[&b.hash])
+                .map_err(rejected)?
+                .entries,
+        );
     }
     if pack::digest(&manifest.base.hash, &entries) != manifest.digest {
         return Err(fail(Status::Rejected, "内容摘要与清单不一致，已拒绝"));
     }
     let new_keys: HashSet<&str> = entries.iter().map(|e| e.key.as_str()).collect();
-    let changed: Vec<&pack::Entry> =
-        entries.iter().filter(|e| old_entries.get(&e.key) != Some(&e.object.hash)).collect();
-    let removed: Vec<&String> = old_entries.keys().filter(|k| !new_keys.contains(k.as_str())).collect();
+    let changed: Vec<&pack::Entry> = entries
+        .iter()
+        .filter(|e| old_entries.get(&e.key) != Some(&e.object.hash))
+        .collect();
+    let removed: Vec<&String> = old_entries
+        .keys()
+        .filter(|k| !new_keys.contains(k.as_str()))
+        .collect();
     if changed.len() + removed.len() > (entries.len() / 10).max(64) {
         return Ok(false);
     }
     let refs: Vec<ObjectRef> = changed.iter().map(|e| e.object.clone()).collect();
-    fetch_all(store, fetcher, base, staging, &refs, &mut objects, Some(&check_free_space)).await?;
+    fetch_all(
+        store,
+        fetcher,
+        base,
+        staging,
+        &refs,
+        &mut objects,
+        Some(&check_free_space),
+    )
+    .await?;
 
     let mut docs = Vec::new();
     for e in &changed {
@@ -448,7 +586,11 @@ async fn incremental(
             changes.removed_notices.push(id.to_string());
         }
     }
-    let packed = Packed { manifest: manifest.clone(), manifest_bytes: manifest_bytes.to_vec(), objects };
+    let packed = Packed {
+        manifest: manifest.clone(),
+        manifest_bytes: manifest_bytes.to_vec(),
+        objects,
+    };
     store.apply_changes(&base_obj.county, &packed, &changes, sync_meta)?;
     Ok(true)
 }
@@ -469,10 +611,15 @@ async fn collect(
     fetch_all(store, fetcher, base, staging, &top, &mut objects, None).await?;
     let mut docs = Vec::new();
     for b in &manifest.buckets {
-        let bucket = pack::parse_bucket(&objects[&b.hash]).map_err(|e| fail(Status::Rejected, e.to_string()))?;
+        let bucket = pack::parse_bucket(&objects[&b.hash])
+            .map_err(|e| fail(Status::Rejected, e.to_string()))?;
         docs.extend(bucket.entries.into_iter().map(|e| e.object));
     }
-    let wanted: HashSet<String> = top.iter().chain(docs.iter()).map(|r| r.hash.clone()).collect();
+    let wanted: HashSet<String> = top
+        .iter()
+        .chain(docs.iter())
+        .map(|r| r.hash.clone())
+        .collect();
     if let Ok(dir) = std::fs::read_dir(staging) {
         for entry in dir.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
@@ -482,7 +629,16 @@ async fn collect(
             }
         }
     }
-    fetch_all(store, fetcher, base, staging, &docs, &mut objects, Some(&check_free_space)).await?;
+    fetch_all(
+        store,
+        fetcher,
+        base,
+        staging,
+        &docs,
+        &mut objects,
+        Some(&check_free_space),
+    )
+    .await?;
     Ok(objects)
 }
 
@@ -541,7 +697,8 @@ async fn fetch_all(
         .buffer_unordered(PARALLEL);
     while let Some(res) = downloads.next().await {
         let (r, path) = res?;
-        let body = std::fs::read(&path).map_err(|e| fail(Status::Error, format!("无法读取 {}：{e}", path.display())))?;
+        let body = std::fs::read(&path)
+            .map_err(|e| fail(Status::Error, format!("无法读取 {}：{e}", path.display())))?;
         out.insert(r.hash.clone(), body);
     }
     Ok(())
@@ -561,13 +718,24 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let e = check_free_space(dir.path(), u64::MAX / 8).unwrap_err();
         assert_eq!(e.status, Status::Error);
-        assert!(e.message.contains("磁盘空间不足") && e.message.contains("MB"), "{}", e.message);
+        assert!(
+            e.message.contains("磁盘空间不足") && e.message.contains("MB"),
+            "{}",
+            e.message
+        );
         assert!(check_free_space(dir.path(), 1024).is_ok());
     }
 
     #[test]
     fn statuses_round_trip_and_exit_codes() {
-        for s in [Status::Updated, Status::UpToDate, Status::Rejected, Status::Offline, Status::Expired, Status::Error] {
+        for s in [
+            Status::Updated,
+            Status::UpToDate,
+            Status::Rejected,
+            Status::Offline,
+            Status::Expired,
+            Status::Error,
+        ] {
             assert_eq!(Status::parse(s.as_str()), Some(s));
             assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
         }

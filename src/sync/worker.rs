@@ -25,14 +25,20 @@ pub struct Worker {
 /// A random factor in [1 - spread, 1 + spread].
 fn jitter(d: Duration, spread: f64) -> Duration {
     let mut b = [0u8; 4];
-    let r = if aws_lc_rs::rand::fill(&mut b).is_ok() { u32::from_le_bytes(b) as f64 / u32::MAX as f64 } else { 0.5 };
+    let r = if aws_lc_rs::rand::fill(&mut b).is_ok() {
+        u32::from_le_bytes(b) as f64 / u32::MAX as f64
+    } else {
+        0.5
+    };
     d.mul_f64(1.0 - spread + 2.0 * spread * r)
 }
 
 /// How long to wait after a sync that ended with `status`, after `failures` failures in a row.
 pub fn next_delay(status: Status, failures: u32, interval: Duration) -> Duration {
     let base = if status.is_failure() || status == Status::Expired {
-        FIRST_RETRY.saturating_mul(1u32 << failures.min(16)).min(interval)
+        FIRST_RETRY
+            .saturating_mul(1u32 << failures.min(16))
+            .min(interval)
     } else {
         interval
     };
@@ -41,22 +47,36 @@ pub fn next_delay(status: Status, failures: u32, interval: Duration) -> Duration
 
 impl Worker {
     /// Starts the thread. `on_report` runs on the worker thread after every sync.
-    pub fn spawn(opts: Options, interval: Duration, on_report: impl Fn(Report) + Send + 'static) -> std::io::Result<Worker> {
+    pub fn spawn(
+        opts: Options,
+        interval: Duration,
+        on_report: impl Fn(Report) + Send + 'static,
+    ) -> std::io::Result<Worker> {
         let (tx, rx) = mpsc::channel();
-        let handle = std::thread::Builder::new().name("sync".into()).spawn(move || {
-            let mut failures = 0u32;
-            loop {
-                let report = run_once(&opts);
-                let status = report.status;
-                on_report(report);
-                failures = if status.is_failure() { failures.saturating_add(1) } else { 0 };
-                match rx.recv_timeout(next_delay(status, failures.saturating_sub(1), interval)) {
-                    Ok(Command::SyncNow) | Err(RecvTimeoutError::Timeout) => continue,
-                    Ok(Command::Stop) | Err(RecvTimeoutError::Disconnected) => break,
+        let handle = std::thread::Builder::new()
+            .name("sync".into())
+            .spawn(move || {
+                let mut failures = 0u32;
+                loop {
+                    let report = run_once(&opts);
+                    let status = report.status;
+                    on_report(report);
+                    failures = if status.is_failure() {
+                        failures.saturating_add(1)
+                    } else {
+                        0
+                    };
+                    match rx.recv_timeout(next_delay(status, failures.saturating_sub(1), interval))
+                    {
+                        Ok(Command::SyncNow) | Err(RecvTimeoutError::Timeout) => continue,
+                        Ok(Command::Stop) | Err(RecvTimeoutError::Disconnected) => break,
+                    }
                 }
-            }
-        })?;
-        Ok(Worker { tx, handle: Some(handle) })
+            })?;
+        Ok(Worker {
+            tx,
+            handle: Some(handle),
+        })
     }
 
     /// Asks for a sync now (technician's "sync now").
@@ -82,11 +102,20 @@ mod tests {
         let interval = Duration::from_secs(900);
         for _ in 0..50 {
             let d0 = next_delay(Status::Offline, 0, interval);
-            assert!(d0 >= Duration::from_secs(24) && d0 <= Duration::from_secs(36), "{d0:?}");
+            assert!(
+                d0 >= Duration::from_secs(24) && d0 <= Duration::from_secs(36),
+                "{d0:?}"
+            );
             let d3 = next_delay(Status::Offline, 3, interval);
-            assert!(d3 >= Duration::from_secs(192) && d3 <= Duration::from_secs(288), "{d3:?}");
+            assert!(
+                d3 >= Duration::from_secs(192) && d3 <= Duration::from_secs(288),
+                "{d3:?}"
+            );
             let d9 = next_delay(Status::Rejected, 9, interval);
-            assert!(d9 >= Duration::from_secs(720) && d9 <= Duration::from_secs(1080), "{d9:?}");
+            assert!(
+                d9 >= Duration::from_secs(720) && d9 <= Duration::from_secs(1080),
+                "{d9:?}"
+            );
             let ok = next_delay(Status::UpToDate, 0, interval);
             assert!(ok >= Duration::from_secs(720), "{ok:?}");
         }

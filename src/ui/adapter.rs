@@ -47,7 +47,14 @@ const SEARCH_BUILD_DELAY: Duration = Duration::from_secs(3);
 
 impl SearchState {
     fn new(log: Option<SearchLog>) -> SearchState {
-        SearchState { index: Arc::new(OnceLock::new()), building: None, started: false, typing: Typing::new(SEARCH_LIMIT), log, stale: false }
+        SearchState {
+            index: Arc::new(OnceLock::new()),
+            building: None,
+            started: false,
+            typing: Typing::new(SEARCH_LIMIT),
+            log,
+            stale: false,
+        }
     }
 
     /// Starts building the index from `store` (once).
@@ -64,9 +71,11 @@ impl SearchState {
             }
         };
         let slot = self.index.clone();
-        match std::thread::Builder::new().name("search-index".into()).spawn(move || {
-            let _ = slot.set(SearchIndex::build(docs));
-        }) {
+        match std::thread::Builder::new()
+            .name("search-index".into())
+            .spawn(move || {
+                let _ = slot.set(SearchIndex::build(docs));
+            }) {
             Ok(h) => self.building = Some(h),
             Err(e) => events::warn(format!("无法启动搜索索引线程：{e}")),
         }
@@ -103,7 +112,8 @@ impl SearchState {
 
     /// Ends the current search; a query that found nothing is recorded for staff.
     fn end(&mut self) {
-        let missed = !self.typing.query().is_empty() && self.typing.answer().is_none_or(|a| a.total == 0);
+        let missed =
+            !self.typing.query().is_empty() && self.typing.answer().is_none_or(|a| a.total == 0);
         if missed {
             if let Some(log) = &self.log {
                 if let Err(e) = log.record(&self.typing.query()) {
@@ -150,7 +160,9 @@ impl KioskUi {
         let window = AppWindow::new()?;
         let scope = store.scope(config.region.as_deref())?;
         let idle = IdleTracker::new(config.idle_timeout(), config.idle_warning(), Duration::ZERO);
-        let log = std::fs::create_dir_all(config.data_dir()).ok().and_then(|_| SearchLog::open(&config.data_dir()).ok());
+        let log = std::fs::create_dir_all(config.data_dir())
+            .ok()
+            .and_then(|_| SearchLog::open(&config.data_dir()).ok());
         let search = SearchState::new(log);
         let ctl = Rc::new(RefCell::new(Controller {
             store,
@@ -172,7 +184,11 @@ impl KioskUi {
             let Controller { search, store, .. } = &mut *c;
             search.start(store);
         });
-        let ui = KioskUi { window, ctl, _timer: timer };
+        let ui = KioskUi {
+            window,
+            ctl,
+            _timer: timer,
+        };
         ui.load_home()?;
         ui.reset_state();
         ui.update_clock();
@@ -365,7 +381,13 @@ fn load_home(w: &AppWindow, c: &Controller) -> Result<(), anyhow::Error> {
     let home = c.store.home(&c.scope)?;
     let k = w.global::<Kiosk>();
     // A service room's name without its parenthesised location: "柳塘村便民服务室".
-    let hall = home.hall_name.split(['（', '(']).next().unwrap_or(&home.hall_name).trim().to_string();
+    let hall = home
+        .hall_name
+        .split(['（', '('])
+        .next()
+        .unwrap_or(&home.hall_name)
+        .trim()
+        .to_string();
     k.set_hall_name(c.config.hall_name.clone().unwrap_or(hall).into());
     let place = if home.place_name.is_empty() {
         c.store.meta("hall_address")?.unwrap_or_default()
@@ -397,7 +419,9 @@ fn update_status(w: &AppWindow, c: &Controller) {
     use crate::sync::keys;
     let meta = |k: &str| c.store.meta(k).ok().flatten().filter(|v| !v.is_empty());
     let state = SyncState {
-        content_version: meta("content_version").and_then(|v| v.parse().ok()).unwrap_or(0),
+        content_version: meta("content_version")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0),
         imported_at: meta("imported_at"),
         syncing: !c.config.server.is_empty(),
         last_status: meta(keys::LAST_STATUS),
@@ -451,7 +475,11 @@ fn update_clock(w: &AppWindow) {
     let k = w.global::<Kiosk>();
     k.set_clock_time(now.format("%H:%M").to_string().into());
     use chrono::Datelike;
-    let date = format!("{} {}", now.format("%Y年%-m月%-d日"), crate::format::weekday(now.weekday().num_days_from_monday()));
+    let date = format!(
+        "{} {}",
+        now.format("%Y年%-m月%-d日"),
+        crate::format::weekday(now.weekday().num_days_from_monday())
+    );
     k.set_clock_date(date.into());
 }
 
@@ -479,7 +507,9 @@ pub(super) fn reset_state(w: &AppWindow, ctl: &Rc<RefCell<Controller>>) {
 /// Whether there is nothing a reset would clear.
 fn at_rest(w: &AppWindow, c: &Controller) -> bool {
     let k = w.global::<Kiosk>();
-    c.nav.current() == &Route::Home && k.get_large_text() == c.config.large_text && k.get_home_tab() == 0
+    c.nav.current() == &Route::Home
+        && k.get_large_text() == c.config.large_text
+        && k.get_home_tab() == 0
 }
 
 fn tick(w: &AppWindow, ctl: &Rc<RefCell<Controller>>) {
@@ -499,7 +529,12 @@ fn tick(w: &AppWindow, ctl: &Rc<RefCell<Controller>>) {
     if !ctl.borrow().clock_frozen {
         update_clock(w);
     }
-    let report = ctl.borrow().sync_inbox.lock().ok().and_then(|mut r| r.take());
+    let report = ctl
+        .borrow()
+        .sync_inbox
+        .lock()
+        .ok()
+        .and_then(|mut r| r.take());
     if let Some(report) = report {
         sync_report(w, ctl, report);
     } else if ctl.borrow().now.as_secs() % 60 == 0 {
@@ -551,14 +586,18 @@ fn show(w: &AppWindow, ctl: &Rc<RefCell<Controller>>) {
         match &route {
             Route::Home => k.set_page(Page::Home),
             Route::List(filter) => {
-                let Some(list) = c.store.item_list(&c.scope, filter)? else { return Ok(false) };
+                let Some(list) = c.store.item_list(&c.scope, filter)? else {
+                    return Ok(false);
+                };
                 k.set_list_title(list.title.into());
                 k.set_list_subtitle(list.subtitle.into());
                 k.set_list_items(convert::item_rows(&list.items));
                 k.set_page(Page::List);
             }
             Route::Guide(id) => {
-                let Some(g) = c.store.guide(&c.scope, id)? else { return Ok(false) };
+                let Some(g) = c.store.guide(&c.scope, id)? else {
+                    return Ok(false);
+                };
                 let online = qr::encode(&g.online_url, qrcode::EcLevel::M)?;
                 let checklist = qr::encode(&qr::checklist_text(&g), qrcode::EcLevel::L)?;
                 k.set_qr_online(convert::qr_image(&online));
@@ -573,7 +612,9 @@ fn show(w: &AppWindow, ctl: &Rc<RefCell<Controller>>) {
                 k.set_page(Page::Notices);
             }
             Route::Notice(id) => {
-                let Some(n) = c.store.notice(id)? else { return Ok(false) };
+                let Some(n) = c.store.notice(id)? else {
+                    return Ok(false);
+                };
                 k.set_notice(convert::notice(&n));
                 k.set_page(Page::Notice);
             }
@@ -630,13 +671,22 @@ fn type_key(w: &AppWindow, ctl: &Rc<RefCell<Controller>>, key: Option<u8>) {
 fn show_search(w: &AppWindow, c: &Controller) {
     let k = w.global::<Kiosk>();
     let typing = &c.search.typing;
-    k.set_search_ready(c.search.index.get().is_some() || c.search.building.is_some() || !c.search.started);
+    k.set_search_ready(
+        c.search.index.get().is_some() || c.search.building.is_some() || !c.search.started,
+    );
     k.set_search_text(typing.query().into());
     let answer = typing.answer();
     k.set_search_total(answer.map_or(0, |a| a.total) as i32);
-    k.set_search_hits(convert::search_hits(answer.map(|a| &a.hits[..]).unwrap_or(&[])));
+    k.set_search_hits(convert::search_hits(
+        answer.map(|a| &a.hits[..]).unwrap_or(&[]),
+    ));
     let next = answer.map_or(u64::MAX, |a| a.next);
-    k.set_key_enabled(convert::model(KEYBOARD.iter().map(|&b| next & crate::search::index::key_bit(b) != 0).collect()));
+    k.set_key_enabled(convert::model(
+        KEYBOARD
+            .iter()
+            .map(|&b| next & crate::search::index::key_bit(b) != 0)
+            .collect(),
+    ));
 }
 
 impl From<Kind> for SharedString {

@@ -2,7 +2,10 @@
 
 use slint::{Image, ModelRc, Rgb8Pixel, SharedPixelBuffer, SharedString, VecModel};
 
-use super::{SearchHitData, FaqData, FeeData, GuideData, ItemRowData, MaterialData, MaterialGroupData, NoticeData, NoticeRowData, StepData, Tile};
+use super::{
+    FaqData, FeeData, GuideData, ItemRowData, MaterialData, MaterialGroupData, NoticeData,
+    NoticeRowData, SearchHitData, StepData, Tile,
+};
 use crate::qr::QrMatrix;
 use crate::store::{CategoryRow, GuideView, ItemRow, NoticeRow, NoticeView};
 
@@ -15,7 +18,15 @@ fn strings(v: &[String]) -> ModelRc<SharedString> {
 }
 
 pub fn tiles(rows: &[CategoryRow]) -> ModelRc<Tile> {
-    model(rows.iter().map(|r| Tile { id: r.id.as_str().into(), name: r.name.as_str().into(), count: r.count as i32 }).collect())
+    model(
+        rows.iter()
+            .map(|r| Tile {
+                id: r.id.as_str().into(),
+                name: r.name.as_str().into(),
+                count: r.count as i32,
+            })
+            .collect(),
+    )
 }
 
 pub fn item_rows(rows: &[ItemRow]) -> ModelRc<ItemRowData> {
@@ -70,7 +81,12 @@ pub fn guide(g: &GuideView) -> GuideData {
         .enumerate()
         .map(|(i, grp)| MaterialGroupData {
             title: if multi {
-                format!("情形{}：{}", CHINESE_NUMBERS.get(i).copied().unwrap_or("·"), grp.situation).into()
+                format!(
+                    "情形{}：{}",
+                    CHINESE_NUMBERS.get(i).copied().unwrap_or("·"),
+                    grp.situation
+                )
+                .into()
             } else {
                 format!("适用于：{}", grp.situation).into()
             },
@@ -78,7 +94,11 @@ pub fn guide(g: &GuideView) -> GuideData {
                 grp.materials
                     .iter()
                     .map(|m| {
-                        let copies = if m.copies > 0 { format!(" {}份", m.copies) } else { String::new() };
+                        let copies = if m.copies > 0 {
+                            format!(" {}份", m.copies)
+                        } else {
+                            String::new()
+                        };
                         MaterialData {
                             name: m.name.as_str().into(),
                             necessity: m.necessity.as_str().into(),
@@ -93,7 +113,14 @@ pub fn guide(g: &GuideView) -> GuideData {
     let fee_summary = if g.free || g.fees.is_empty() {
         "不收费".to_string()
     } else {
-        format!("收费 {}", g.fees.iter().map(|f| f.amount.as_str()).collect::<Vec<_>>().join("、"))
+        format!(
+            "收费 {}",
+            g.fees
+                .iter()
+                .map(|f| f.amount.as_str())
+                .collect::<Vec<_>>()
+                .join("、")
+        )
     };
     let v = g.village.clone().unwrap_or_default();
     GuideData {
@@ -143,7 +170,15 @@ pub fn guide(g: &GuideView) -> GuideData {
         online_url: g.online_url.as_str().into(),
         express: g.express,
         result: g.result.as_str().into(),
-        faq: model(g.faq.iter().map(|(q, a)| FaqData { q: q.as_str().into(), a: a.as_str().into() }).collect()),
+        faq: model(
+            g.faq
+                .iter()
+                .map(|(q, a)| FaqData {
+                    q: q.as_str().into(),
+                    a: a.as_str().into(),
+                })
+                .collect(),
+        ),
         legal_basis: strings(&g.legal_basis),
         code: g.code.as_str().into(),
         has_village: g.village.is_some(),
@@ -158,8 +193,13 @@ pub fn guide(g: &GuideView) -> GuideData {
 }
 
 pub fn notice(n: &NoticeView) -> NoticeData {
-    let paragraphs: Vec<String> =
-        n.body.split('\n').map(str::trim).filter(|p| !p.is_empty()).map(str::to_string).collect();
+    let paragraphs: Vec<String> = n
+        .body
+        .split('\n')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+        .collect();
     NoticeData {
         id: n.id.as_str().into(),
         title: n.title.as_str().into(),
@@ -169,7 +209,11 @@ pub fn notice(n: &NoticeView) -> NoticeData {
         doc_no: n.doc_no.as_str().into(),
         written: n.written.as_str().into(),
         published: n.published.as_str().into(),
-        scope: if n.scope_name.is_empty() { "全县".into() } else { n.scope_name.as_str().into() },
+        scope: if n.scope_name.is_empty() {
+            "全县".into()
+        } else {
+            n.scope_name.as_str().into()
+        },
         summary: n.summary.as_str().into(),
         paragraphs: strings(&paragraphs),
     }

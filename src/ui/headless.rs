@@ -34,9 +34,17 @@ impl Screen {
     /// Installs the headless platform (once per process) with a window of `width` × `height`.
     pub fn install(width: u32, height: u32) -> Result<Screen, PlatformError> {
         let window = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
-        slint::platform::set_platform(Box::new(Headless { window: window.clone(), start: Instant::now() }))
-            .map_err(|e| PlatformError::Other(format!("{e:?}")))?;
-        let mut screen = Screen { window, width: 0, height: 0, buffer: Vec::new() };
+        slint::platform::set_platform(Box::new(Headless {
+            window: window.clone(),
+            start: Instant::now(),
+        }))
+        .map_err(|e| PlatformError::Other(format!("{e:?}")))?;
+        let mut screen = Screen {
+            window,
+            width: 0,
+            height: 0,
+            buffer: Vec::new(),
+        };
         screen.resize(width, height);
         Ok(screen)
     }
@@ -64,7 +72,11 @@ impl Screen {
     /// and 270° the panel is the window's size turned on its side.
     pub fn render_turned(&mut self, rotation: crate::kiosk::rotation::Rotation) -> image::RgbImage {
         use slint::platform::software_renderer::RenderingRotation;
-        let (pw, ph) = if rotation.swaps_axes() { (self.height, self.width) } else { (self.width, self.height) };
+        let (pw, ph) = if rotation.swaps_axes() {
+            (self.height, self.width)
+        } else {
+            (self.width, self.height)
+        };
         let mut panel = vec![Rgb8Pixel::default(); (pw * ph) as usize];
         let turn = match rotation.degrees() {
             90 => RenderingRotation::Rotate90,

@@ -15,7 +15,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use slint::{ComponentHandle, SharedString, Timer, TimerMode};
 
 use super::adapter::{reset_state, Controller};
-use super::{convert, AppWindow, KioskUi, Tech, TechCheck, TechFact, TechPoint, TechScreen, TechTarget};
+use super::{
+    convert, AppWindow, KioskUi, Tech, TechCheck, TechFact, TechPoint, TechScreen, TechTarget,
+};
 use crate::config::Config;
 use crate::doctor::{self, Check};
 use crate::kiosk::events;
@@ -88,11 +90,17 @@ impl TechState {
 type Ctl = Rc<RefCell<Controller>>;
 
 fn unix_now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 /// Runs `f` with the window and controller if both still exist.
-fn with(weak: &slint::Weak<AppWindow>, ctl: &Weak<RefCell<Controller>>, f: impl FnOnce(&AppWindow, &Ctl)) {
+fn with(
+    weak: &slint::Weak<AppWindow>,
+    ctl: &Weak<RefCell<Controller>>,
+    f: impl FnOnce(&AppWindow, &Ctl),
+) {
     if let (Some(w), Some(ctl)) = (weak.upgrade(), ctl.upgrade()) {
         f(&w, &ctl);
     }
@@ -189,14 +197,21 @@ fn show_lock(w: &AppWindow, ctl: &Ctl) {
     let t = w.global::<Tech>();
     if locked || c.tech.locked {
         // Only lock messages are replaced (a "wrong PIN, N tries left" stays until the next try).
-        t.set_pin_message(if locked { pin_lock::gate_text(gate).into() } else { SharedString::new() });
+        t.set_pin_message(if locked {
+            pin_lock::gate_text(gate).into()
+        } else {
+            SharedString::new()
+        });
     }
     c.tech.locked = locked;
 }
 
 fn pin_digit(w: &AppWindow, ctl: &Ctl, digit: &str) {
     let mut c = ctl.borrow_mut();
-    if c.tech.pin_check.is_some() || c.tech.pin.len() >= PIN_MAX || !digit.bytes().all(|b| b.is_ascii_digit()) {
+    if c.tech.pin_check.is_some()
+        || c.tech.pin.len() >= PIN_MAX
+        || !digit.bytes().all(|b| b.is_ascii_digit())
+    {
         return;
     }
     c.tech.pin.push_str(digit);
@@ -206,7 +221,9 @@ fn pin_digit(w: &AppWindow, ctl: &Ctl, digit: &str) {
 fn pin_confirm(w: &AppWindow, ctl: &Ctl) {
     let t = w.global::<Tech>();
     let mut c = ctl.borrow_mut();
-    let Some(hash) = c.config.technician_pin_hash.clone() else { return };
+    let Some(hash) = c.config.technician_pin_hash.clone() else {
+        return;
+    };
     if c.tech.pin_check.is_some() {
         return;
     }
@@ -221,8 +238,17 @@ fn pin_confirm(w: &AppWindow, ctl: &Ctl) {
     let now = unix_now();
     let (begun, saved) = PinLock::update(&dir, now, |lock| lock.begin_attempt(now));
     if let Err(e) = saved {
-        events::warn(format!("无法保存技术员 PIN 尝试记录（{}）：{e}", dir.display()));
-        t.set_pin_message(format!("无法记录 PIN 尝试次数，为安全起见暂不核对。请检查数据目录 {} 是否可写。", dir.display()).into());
+        events::warn(format!(
+            "无法保存技术员 PIN 尝试记录（{}）：{e}",
+            dir.display()
+        ));
+        t.set_pin_message(
+            format!(
+                "无法记录 PIN 尝试次数，为安全起见暂不核对。请检查数据目录 {} 是否可写。",
+                dir.display()
+            )
+            .into(),
+        );
         return;
     }
     if let Err(gate) = begun {
@@ -230,7 +256,10 @@ fn pin_confirm(w: &AppWindow, ctl: &Ctl) {
         t.set_pin_message(pin_lock::gate_text(gate).into());
         return;
     }
-    match std::thread::Builder::new().name("pin-check".into()).spawn(move || crate::pin::verify(&pin, &hash)) {
+    match std::thread::Builder::new()
+        .name("pin-check".into())
+        .spawn(move || crate::pin::verify(&pin, &hash))
+    {
         Ok(h) => c.tech.pin_check = Some(h),
         Err(e) => {
             events::warn(format!("无法启动 PIN 核对线程：{e}"));
@@ -245,7 +274,12 @@ fn pin_confirm(w: &AppWindow, ctl: &Ctl) {
 
 fn start_polling(w: &AppWindow, ctl: &Ctl) {
     let (weak, weak_ctl) = (w.as_weak(), Rc::downgrade(ctl));
-    ctl.borrow().tech.poll.start(TimerMode::Repeated, POLL, move || with(&weak, &weak_ctl, |w, ctl| collect(w, ctl, false)));
+    ctl.borrow()
+        .tech
+        .poll
+        .start(TimerMode::Repeated, POLL, move || {
+            with(&weak, &weak_ctl, |w, ctl| collect(w, ctl, false))
+        });
 }
 
 /// Applies the results of finished background work (`wait`: wait for unfinished work first).
@@ -254,8 +288,16 @@ fn collect(w: &AppWindow, ctl: &Ctl, wait: bool) {
     // "正在检查…" is always shown for a moment.
     let checks = {
         let mut c = ctl.borrow_mut();
-        let done = c.tech.doctor.as_ref().is_some_and(|h| wait || h.is_finished());
-        if done { c.tech.doctor.take() } else { None }
+        let done = c
+            .tech
+            .doctor
+            .as_ref()
+            .is_some_and(|h| wait || h.is_finished());
+        if done {
+            c.tech.doctor.take()
+        } else {
+            None
+        }
     };
     if let Some(h) = checks {
         let checks = h.join().unwrap_or_default();
@@ -265,7 +307,12 @@ fn collect(w: &AppWindow, ctl: &Ctl, wait: bool) {
                 .iter()
                 .map(|c| {
                     let (ok, title, detail, hint) = core::check_line(c);
-                    TechCheck { ok, title: title.into(), detail: detail.into(), hint: hint.into() }
+                    TechCheck {
+                        ok,
+                        title: title.into(),
+                        detail: detail.into(),
+                        hint: hint.into(),
+                    }
                 })
                 .collect(),
         ));
@@ -273,8 +320,16 @@ fn collect(w: &AppWindow, ctl: &Ctl, wait: bool) {
     }
     let pin = {
         let mut c = ctl.borrow_mut();
-        let done = c.tech.pin_check.as_ref().is_some_and(|h| wait || h.is_finished());
-        if done { c.tech.pin_check.take() } else { None }
+        let done = c
+            .tech
+            .pin_check
+            .as_ref()
+            .is_some_and(|h| wait || h.is_finished());
+        if done {
+            c.tech.pin_check.take()
+        } else {
+            None
+        }
     };
     if let Some(h) = pin {
         w.global::<Tech>().set_pin_busy(false);
@@ -298,11 +353,15 @@ fn pin_checked(w: &AppWindow, ctl: &Ctl, right: bool) {
     }
     let (gate, _) = PinLock::update(&dir, now, |lock| lock.gate(now));
     events::warn(match gate {
-        Gate::Locked { secs_left, .. } => format!("技术员 PIN 输入错误，PIN 输入已锁定 {}", pin_lock::wait_text(secs_left)),
+        Gate::Locked { secs_left, .. } => format!(
+            "技术员 PIN 输入错误，PIN 输入已锁定 {}",
+            pin_lock::wait_text(secs_left)
+        ),
         Gate::Open { .. } => "技术员 PIN 输入错误".to_string(),
     });
     ctl.borrow_mut().tech.locked = matches!(gate, Gate::Locked { .. });
-    w.global::<Tech>().set_pin_message(pin_lock::gate_text(gate).into());
+    w.global::<Tech>()
+        .set_pin_message(pin_lock::gate_text(gate).into());
 }
 
 /// The maintenance screen, fresh: facts, recent warnings, and the doctor's checks started.
@@ -319,7 +378,10 @@ fn open_panel(w: &AppWindow, ctl: &Ctl) {
         t.set_checking(true);
         let config = c.config.clone();
         let path = c.tech.links.config_path.clone();
-        match std::thread::Builder::new().name("doctor".into()).spawn(move || run_doctor(config, path)) {
+        match std::thread::Builder::new()
+            .name("doctor".into())
+            .spawn(move || run_doctor(config, path))
+        {
             Ok(h) => c.tech.doctor = Some(h),
             Err(e) => {
                 events::warn(format!("无法启动自检线程：{e}"));
@@ -343,8 +405,21 @@ pub(super) fn show_facts(w: &AppWindow, c: &Controller) {
     let t = w.global::<Tech>();
     let hall = w.global::<super::Kiosk>().get_hall_name();
     let facts = core::facts(&c.config, &c.store, &hall);
-    t.set_facts(convert::model(facts.into_iter().map(|f| TechFact { label: f.label.into(), value: f.value.into() }).collect()));
-    t.set_events(convert::model(events::recent().into_iter().map(SharedString::from).collect()));
+    t.set_facts(convert::model(
+        facts
+            .into_iter()
+            .map(|f| TechFact {
+                label: f.label.into(),
+                value: f.value.into(),
+            })
+            .collect(),
+    ));
+    t.set_events(convert::model(
+        events::recent()
+            .into_iter()
+            .map(SharedString::from)
+            .collect(),
+    ));
 }
 
 fn sync_now(w: &AppWindow, ctl: &Ctl) {
@@ -356,7 +431,8 @@ fn sync_now(w: &AppWindow, ctl: &Ctl) {
         }
         _ => false,
     };
-    w.global::<Tech>().set_message(core::sync_now_text(&c.config, triggered).into());
+    w.global::<Tech>()
+        .set_message(core::sync_now_text(&c.config, triggered).into());
 }
 
 fn open_touch_test(w: &AppWindow, ctl: &Ctl) {
@@ -381,7 +457,11 @@ fn show_touch_test(w: &AppWindow, test: &TouchTest) {
             .map(|(i, &(x, y))| TechPoint {
                 x,
                 y,
-                label: if i >= labelled { touch_test::point_label(x, y).into() } else { SharedString::new() },
+                label: if i >= labelled {
+                    touch_test::point_label(x, y).into()
+                } else {
+                    SharedString::new()
+                },
             })
             .collect(),
     ));
@@ -390,7 +470,12 @@ fn show_touch_test(w: &AppWindow, test: &TouchTest) {
         touch_test::TARGETS
             .iter()
             .zip(hit)
-            .map(|(&(name, fx, fy), hit)| TechTarget { name: name.into(), fx, fy, hit })
+            .map(|(&(name, fx, fy), hit)| TechTarget {
+                name: name.into(),
+                fx,
+                fy,
+                hit,
+            })
             .collect(),
     ));
     t.set_last_touch(test.last_text().into());
@@ -411,7 +496,10 @@ pub(super) fn close(w: &AppWindow, ctl: &Ctl) {
         let mut c = ctl.borrow_mut();
         let links = std::mem::take(&mut c.tech.links);
         // Threads still running finish on their own; their results are dropped.
-        c.tech = TechState { links, ..TechState::new() };
+        c.tech = TechState {
+            links,
+            ..TechState::new()
+        };
     }
     let t = w.global::<Tech>();
     t.set_screen(TechScreen::None);
@@ -435,7 +523,11 @@ pub(super) fn tick(w: &AppWindow, ctl: &Ctl) {
         let now = c.now;
         let open = c.tech.is_open();
         let quiet = open && c.tech.idle.tick(now, false) != IdleState::Active;
-        (open, quiet, c.tech.locked && c.tech.screen == TechScreen::Pin)
+        (
+            open,
+            quiet,
+            c.tech.locked && c.tech.screen == TechScreen::Pin,
+        )
     };
     if quiet {
         close(w, ctl);
@@ -478,9 +570,17 @@ impl KioskUi {
     pub fn touch_test_for_screenshot(&self, touches: &[(f32, f32)]) {
         self.open_technician_for_screenshot();
         open_touch_test(&self.window, &self.ctl);
-        let size = self.window.window().size().to_logical(self.window.window().scale_factor());
+        let size = self
+            .window
+            .window()
+            .size()
+            .to_logical(self.window.window().scale_factor());
         for &(x, y) in touches {
-            self.ctl.borrow_mut().tech.touch.touch(x, y, size.width, size.height);
+            self.ctl
+                .borrow_mut()
+                .tech
+                .touch
+                .touch(x, y, size.width, size.height);
         }
         show_touch_test(&self.window, &self.ctl.borrow().tech.touch);
     }

@@ -18,8 +18,19 @@ impl TestCounty {
         let dir = tempfile::tempdir().unwrap();
         let keys = dir.path().join("keys");
         let repo = dir.path().join("repo");
-        keys::keygen(&keys, &keys::KeygenOptions { root_expires_days: 3650, force: false }).unwrap();
-        TestCounty { _dir: dir, keys, repo }
+        keys::keygen(
+            &keys,
+            &keys::KeygenOptions {
+                root_expires_days: 3650,
+                force: false,
+            },
+        )
+        .unwrap();
+        TestCounty {
+            _dir: dir,
+            keys,
+            repo,
+        }
     }
 
     pub fn publish(&self, content: &Content) -> Published {
@@ -49,16 +60,27 @@ impl TestCounty {
     }
 
     pub fn dir_options(&self, data: &Path) -> Options {
-        Options::new(Source::Dir(self.repo.clone()), data.to_path_buf(), Some(self.trust()))
+        Options::new(
+            Source::Dir(self.repo.clone()),
+            data.to_path_buf(),
+            Some(self.trust()),
+        )
     }
 }
 
 /// What a resident would see of a version, in a comparable form.
 pub fn fingerprint(c: &Content) -> String {
-    let mut items: Vec<String> =
-        c.items.iter().map(|i| format!("{}|{}|{}|{}", i.id, i.name, i.consult_phone, i.summary)).collect();
+    let mut items: Vec<String> = c
+        .items
+        .iter()
+        .map(|i| format!("{}|{}|{}|{}", i.id, i.name, i.consult_phone, i.summary))
+        .collect();
     items.sort();
-    let mut notices: Vec<String> = c.notices.iter().map(|n| format!("{}|{}|{}", n.id, n.title, n.summary)).collect();
+    let mut notices: Vec<String> = c
+        .notices
+        .iter()
+        .map(|n| format!("{}|{}|{}", n.id, n.title, n.summary))
+        .collect();
     notices.sort();
     format!("{}\n--\n{}", items.join("\n"), notices.join("\n"))
 }
@@ -67,10 +89,15 @@ pub fn fingerprint(c: &Content) -> String {
 pub fn fingerprint_db(s: &Store) -> String {
     let rows = |sql: &str| -> Vec<String> {
         let mut st = s.conn().prepare(sql).unwrap();
-        let v: Vec<String> = st.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+        let v: Vec<String> = st
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
         v
     };
-    let mut items = rows("SELECT id || '|' || name || '|' || consult_phone || '|' || summary FROM item");
+    let mut items =
+        rows("SELECT id || '|' || name || '|' || consult_phone || '|' || summary FROM item");
     items.sort();
     let mut notices = rows("SELECT id || '|' || title || '|' || summary FROM notice");
     notices.sort();
@@ -81,8 +108,22 @@ pub fn fingerprint_db(s: &Store) -> String {
 /// show residents exactly the same thing.
 pub fn dump(s: &Store) -> Vec<String> {
     let tables = [
-        "region", "department", "hall_window", "window_department", "life_event", "notice_category", "item",
-        "item_life_event", "item_text", "fee", "material_group", "material", "step", "faq", "village_override", "notice",
+        "region",
+        "department",
+        "hall_window",
+        "window_department",
+        "life_event",
+        "notice_category",
+        "item",
+        "item_life_event",
+        "item_text",
+        "fee",
+        "material_group",
+        "material",
+        "step",
+        "faq",
+        "village_override",
+        "notice",
         "sync_object",
     ];
     let mut out = Vec::new();
@@ -90,22 +131,43 @@ pub fn dump(s: &Store) -> Vec<String> {
         let mut st = s.conn().prepare(&format!("SELECT * FROM {t}")).unwrap();
         let n = st.column_count();
         let mut rows: Vec<String> = st
-            .query_map([], |r| Ok((0..n).map(|i| format!("{:?}", r.get_ref(i).unwrap())).collect::<Vec<_>>().join("|")))
+            .query_map([], |r| {
+                Ok((0..n)
+                    .map(|i| format!("{:?}", r.get_ref(i).unwrap()))
+                    .collect::<Vec<_>>()
+                    .join("|"))
+            })
             .unwrap()
             .map(|r| format!("{t}: {}", r.unwrap()))
             .collect();
         rows.sort();
         out.extend(rows);
     }
-    let mut st = s.conn().prepare("SELECT kind, id, body FROM search_body").unwrap();
+    let mut st = s
+        .conn()
+        .prepare("SELECT kind, id, body FROM search_body")
+        .unwrap();
     let mut rows: Vec<String> = st
-        .query_map([], |r| Ok(format!("search_body: {}|{}|{}", r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))
+        .query_map([], |r| {
+            Ok(format!(
+                "search_body: {}|{}|{}",
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?
+            ))
+        })
         .unwrap()
         .map(Result::unwrap)
         .collect();
     rows.sort();
     out.extend(rows);
-    for k in ["content_digest", "manifest", "content_version", "county_name", "hall_address"] {
+    for k in [
+        "content_digest",
+        "manifest",
+        "content_version",
+        "county_name",
+        "hall_address",
+    ] {
         out.push(format!("meta {k}: {:?}", s.meta(k).unwrap()));
     }
     out
