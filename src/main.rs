@@ -7,7 +7,6 @@ use anyhow::{anyhow, bail, Context};
 use clap::{Args, Parser, Subcommand};
 
 use banshi::config::Config;
-use banshi::kiosk::nav::Route;
 use banshi::store::Store;
 use banshi::{bench, sample, source};
 
@@ -214,7 +213,7 @@ struct ScreenshotArgs {
     content: ContentArgs,
     /// home, category:<id>, department:<id>, audience:<个人|法人>, guide:<id>, notices,
     /// notices:<category>, notice:<id>, search, search:<keys typed>, idle-warning, setup, pin,
-    /// technician, touch-test
+    /// technician, touch-test, long-names
     #[arg(long, default_value = "home")]
     page: String,
     #[arg(long, value_parser = parse_size, default_value = "1920x1080")]
@@ -499,101 +498,17 @@ fn setup_screen(args: &KioskArgs, message: &str) -> anyhow::Result<()> {
 }
 
 fn screenshot(args: ScreenshotArgs) -> anyhow::Result<()> {
-    let (mut config, config_path) = config_and_path(&args.content)?;
+    let (config, config_path) = config_and_path(&args.content)?;
     prepare_fonts(&config);
     let store = open_store(&args.content, &config)?;
-    config.large_text = args.large_text;
-    // The PIN pad is drawn as on a kiosk with a PIN set; this placeholder matches no PIN.
-    if config.technician_pin_hash.is_none() {
-        config.technician_pin_hash = Some(format!(
-            "pbkdf2-sha256$200000${}${}",
-            "00".repeat(16),
-            "00".repeat(32)
-        ));
-    }
-    let (w, h) = args.size;
-    let mut screen = banshi::ui::headless::Screen::install(w, h)?;
-    let ui = banshi::ui::KioskUi::new(store, config)?;
-    ui.set_config_path(config_path);
-    ui.freeze_clock("09:30", "2026年11月23日 星期一");
-    use slint::ComponentHandle;
-    ui.window.show()?;
-
-    let mut shoot = |page: &str, size: (u32, u32), large: bool, out: &Path| -> anyhow::Result<()> {
-        screen.resize(size.0, size.1);
-        ui.close_technician();
-        ui.open(Route::Home);
-        ui.set_large_text(large);
-        ui.show_setup("");
-        if page == "setup" {
-            ui.show_setup("配置文件 /etc/banshi/kiosk.toml 有误：第 3 行：不认识的配置项 servr，可能拼错了。可用的配置项：kiosk_id, hall_name, region, …");
-        } else if page == "waiting" {
-            let state = banshi::kiosk::status::SyncState {
-                syncing: true,
-                last_status: Some("offline".into()),
-                last_error: Some("无法连接服务器：连接超时".into()),
-                ..Default::default()
-            };
-            let servers = ["https://zwfw.qinghe.gov.cn/banshi/".to_string()];
-            ui.show_waiting(
-                &banshi::kiosk::status::waiting_for_first_content(&state, &servers)
-                    .unwrap_or_default(),
-            );
-        } else if page == "idle-warning" {
-            ui.open(Route::Guide(bench::longest_guide(&ui)?));
-            ui.show_idle_warning(25);
-        } else if page == "pin" {
-            ui.open_pin_pad();
-            ui.type_pin("2468");
-        } else if page == "technician" {
-            ui.open_technician_for_screenshot();
-            ui.finish_background_work();
-        } else if page == "touch-test" {
-            // As after touching two corners, the centre, and somewhere in between.
-            let (w, h) = (size.0 as f32, size.1 as f32);
-            ui.touch_test_for_screenshot(&[
-                (72.0, 66.0),
-                (w - 80.0, h - 64.0),
-                (w / 2.0 + 8.0, h / 2.0 - 5.0),
-                (w * 0.3, h * 0.55),
-            ]);
-        } else {
-            let route = Route::parse(page).ok_or_else(|| anyhow!("不认识的页面 “{page}”。可用：home, category:<id>, department:<id>, audience:个人, guide:<id>, notices, notice:<id>, search, search:<按键>, idle-warning, setup, waiting, pin, technician, touch-test"))?;
-            ui.open(route.clone());
-            if ui.route() != route {
-                bail!("页面 “{page}” 打不开：没有这个编号的内容。");
-            }
-            if let Some(keys) = page.strip_prefix("search:") {
-                ui.type_search(keys);
-            }
-        }
-        screen.render();
-        // Layout settles on the first frame; draw again so lazily sized parts are final.
-        screen.render();
-        screen
-            .image()
-            .save(out)
-            .with_context(|| format!("无法写入 {}", out.display()))?;
-        Ok(())
+    let request = banshi::ui::gallery::Request {
+        page: args.page,
+        size: args.size,
+        large_text: args.large_text,
+        out: args.out,
+        gallery: args.gallery,
     };
-
-    match &args.gallery {
-        None => shoot(&args.page, args.size, args.large_text, &args.out),
-        Some(dir) => {
-            std::fs::create_dir_all(dir)?;
-            let pages = bench::gallery_pages(&ui);
-            for (name, page) in &pages {
-                for (orient, size) in [("landscape", (1920, 1080)), ("portrait", (1080, 1920))] {
-                    for (text, large) in [("normal", false), ("large", true)] {
-                        let out = dir.join(format!("{name}-{orient}-{text}.png"));
-                        shoot(page, size, large, &out)?;
-                        println!("{}", out.display());
-                    }
-                }
-            }
-            Ok(())
-        }
-    }
+    banshi::ui::gallery::run(store, config, config_path, request)
 }
 
 fn status(args: &ContentArgs, json: bool) -> anyhow::Result<()> {

@@ -11,7 +11,10 @@ use slint::{ComponentHandle, LogicalPosition, Model};
 
 use banshi::config::Config;
 use banshi::store::Store;
-use banshi::ui::{Kiosk, KioskUi, Page, Theme};
+use banshi::ui::{
+    GuidePage, HomePage, IdleWarning, KioskUi, ListPage, NoticePage, NoticesPage, Page, SearchPage,
+    SetupCover, Shell, Theme,
+};
 
 thread_local! {
     static BACKEND: () = i_slint_backend_testing::init_no_event_loop();
@@ -30,14 +33,18 @@ impl std::ops::Deref for TestKiosk {
     }
 }
 
-fn kiosk_with(mut config: Config, width: f32, height: f32) -> TestKiosk {
+fn kiosk_with(config: Config, width: f32, height: f32) -> TestKiosk {
+    let store = Store::in_memory(&banshi::sample::sample()).unwrap();
+    kiosk_with_store(store, config, width, height)
+}
+
+fn kiosk_with_store(store: Store, mut config: Config, width: f32, height: f32) -> TestKiosk {
     // Each test runs on its own thread with its own testing backend, set up once.
     BACKEND.with(|_| ());
     let data = tempfile::tempdir().unwrap();
     config
         .data_dir
         .get_or_insert_with(|| data.path().to_path_buf());
-    let store = Store::in_memory(&banshi::sample::sample()).unwrap();
     let ui = KioskUi::new(store, config).unwrap();
     ui.window
         .window()
@@ -59,8 +66,40 @@ fn tap(ui: &KioskUi, label: &str) {
     el.mock_single_click(PointerEventButton::Left);
 }
 
-fn k(ui: &KioskUi) -> Kiosk<'_> {
-    ui.window.global::<Kiosk>()
+fn shell(ui: &KioskUi) -> Shell<'_> {
+    ui.window.global::<Shell>()
+}
+
+fn home(ui: &KioskUi) -> HomePage<'_> {
+    ui.window.global::<HomePage>()
+}
+
+fn list(ui: &KioskUi) -> ListPage<'_> {
+    ui.window.global::<ListPage>()
+}
+
+fn guide_page(ui: &KioskUi) -> GuidePage<'_> {
+    ui.window.global::<GuidePage>()
+}
+
+fn notices(ui: &KioskUi) -> NoticesPage<'_> {
+    ui.window.global::<NoticesPage>()
+}
+
+fn notice(ui: &KioskUi) -> NoticePage<'_> {
+    ui.window.global::<NoticePage>()
+}
+
+fn search(ui: &KioskUi) -> SearchPage<'_> {
+    ui.window.global::<SearchPage>()
+}
+
+fn idle(ui: &KioskUi) -> IdleWarning<'_> {
+    ui.window.global::<IdleWarning>()
+}
+
+fn cover(ui: &KioskUi) -> SetupCover<'_> {
+    ui.window.global::<SetupCover>()
 }
 
 /// Advances mocked time one second at a time (the kiosk's clock ticks every second).
@@ -73,20 +112,20 @@ fn wait(secs: u64) {
 #[test]
 fn home_to_category_to_guide_and_back_home() {
     let ui = kiosk();
-    assert_eq!(k(&ui).get_page(), Page::Home);
-    assert!(k(&ui).get_life_events().row_count() >= 10);
+    assert_eq!(shell(&ui).get_page(), Page::Home);
+    assert!(home(&ui).get_life_events().row_count() >= 10);
 
     tap(&ui, "生育出生");
-    assert_eq!(k(&ui).get_page(), Page::List);
-    assert_eq!(k(&ui).get_list_title(), "生育出生");
-    let first = k(&ui)
-        .get_list_items()
+    assert_eq!(shell(&ui).get_page(), Page::List);
+    assert_eq!(list(&ui).get_title(), "生育出生");
+    let first = list(&ui)
+        .get_items()
         .row_data(0)
         .expect("the category lists services");
 
     tap(&ui, &first.name);
-    assert_eq!(k(&ui).get_page(), Page::Guide);
-    let guide = k(&ui).get_guide();
+    assert_eq!(shell(&ui).get_page(), Page::Guide);
+    let guide = guide_page(&ui).get_guide();
     assert_eq!(guide.name, first.name);
     assert!(guide.materials.row_count() >= 1, "materials are shown");
     assert!(guide.steps.row_count() >= 2, "steps are shown");
@@ -101,37 +140,38 @@ fn home_to_category_to_guide_and_back_home() {
             "{label} shown"
         );
     }
-    assert!(k(&ui).get_qr_online().size().width >= 21);
+    assert!(guide_page(&ui).get_qr_online().size().width >= 21);
     assert!(
-        k(&ui).get_qr_checklist().size().width > k(&ui).get_qr_online().size().width,
+        guide_page(&ui).get_qr_checklist().size().width
+            > guide_page(&ui).get_qr_online().size().width,
         "the checklist holds more"
     );
 
     tap(&ui, "‹ 返回");
-    assert_eq!(k(&ui).get_page(), Page::List);
-    assert_eq!(k(&ui).get_list_title(), "生育出生");
+    assert_eq!(shell(&ui).get_page(), Page::List);
+    assert_eq!(list(&ui).get_title(), "生育出生");
     tap(&ui, "首页");
-    assert_eq!(k(&ui).get_page(), Page::Home);
+    assert_eq!(shell(&ui).get_page(), Page::Home);
 }
 
 #[test]
 fn department_and_notice_screens_open() {
     let ui = kiosk();
     tap(&ui, "按部门");
-    assert_eq!(k(&ui).get_home_tab(), 2);
+    assert_eq!(home(&ui).get_tab(), 2);
     tap(&ui, "公安局");
-    assert_eq!(k(&ui).get_page(), Page::List);
-    assert!(k(&ui).get_list_title().contains("公安局"));
+    assert_eq!(shell(&ui).get_page(), Page::List);
+    assert!(list(&ui).get_title().contains("公安局"));
 
     tap(&ui, "政务公开");
-    assert_eq!(k(&ui).get_page(), Page::Notices);
-    let first = k(&ui)
+    assert_eq!(shell(&ui).get_page(), Page::Notices);
+    let first = notices(&ui)
         .get_notices()
         .row_data(0)
         .expect("notices are listed");
     tap(&ui, &first.title);
-    assert_eq!(k(&ui).get_page(), Page::Notice);
-    let n = k(&ui).get_notice();
+    assert_eq!(shell(&ui).get_page(), Page::Notice);
+    let n = notice(&ui).get_notice();
     assert_eq!(n.title, first.title);
     assert!(!n.index_no.is_empty() && !n.publisher.is_empty() && !n.published.is_empty());
     assert!(n.paragraphs.row_count() >= 1);
@@ -142,13 +182,13 @@ fn large_text_toggle_scales_text_on_every_screen() {
     let ui = kiosk();
     let body = ui.window.global::<Theme>().get_font_body();
     tap(&ui, "大字");
-    assert!(k(&ui).get_large_text());
+    assert!(shell(&ui).get_large_text());
     let large = ui.window.global::<Theme>().get_font_body();
     assert!(large >= body * 1.4 - 0.01, "{large} vs {body}");
     // The toggle is on the bottom bar of every screen and now offers the way back.
     tap(&ui, "养老社保");
     tap(&ui, "标准字");
-    assert!(!k(&ui).get_large_text());
+    assert!(!shell(&ui).get_large_text());
 }
 
 /// Tiles on screen never overlap, stay inside the window and are big enough to touch, in both
@@ -158,7 +198,7 @@ fn home_tiles_reflow_without_overlap() {
     for (w, h) in [(1920.0, 1080.0), (1080.0, 1920.0)] {
         let ui = kiosk_with(Config::default(), w, h);
         for large in [false, true] {
-            k(&ui).set_large_text(large);
+            shell(&ui).set_large_text(large);
             let tiles: Vec<_> =
                 ElementHandle::find_by_element_type_name(&ui.window, "TileButton").collect();
             // Element queries see what is on screen; the rest of the grid is below the fold.
@@ -197,6 +237,65 @@ fn home_tiles_reflow_without_overlap() {
     }
 }
 
+/// Where an element is on screen: x, y, width, height.
+fn rect(ui: &KioskUi, id: &str) -> (f32, f32, f32, f32) {
+    let el = ElementHandle::find_by_element_id(&ui.window, id)
+        .next()
+        .unwrap_or_else(|| panic!("no element {id}"));
+    let (p, s) = (el.absolute_position(), el.size());
+    (p.x, p.y, s.width, s.height)
+}
+
+/// A county whose hall name and address are long (issue 10: in portrait with large text the
+/// clock showed "09" and the date was cut): the names wrap, and the clock and the date stay
+/// whole, inside the window, as wide as with short names, in both orientations and text sizes.
+#[test]
+fn long_names_wrap_and_the_clock_and_date_stay_whole() {
+    for (w, h) in [(1920.0, 1080.0), (1080.0, 1920.0)] {
+        let short = kiosk_with(Config::default(), w, h);
+        let long = kiosk_with_store(
+            banshi::ui::gallery::long_names_store().unwrap(),
+            Config::default(),
+            w,
+            h,
+        );
+        assert!(shell(&long).get_place_name().chars().count() >= 30);
+        for large in [false, true] {
+            for ui in [&short, &long] {
+                ui.freeze_clock("09:30", "2026年11月23日 星期一");
+                shell(ui).set_large_text(large);
+            }
+            for id in ["Header::clock", "Header::date"] {
+                let (x, y, width, height) = rect(&long, id);
+                let at = format!("{id} at {w}x{h} large={large}: {x},{y} {width}x{height}");
+                assert!(x >= 0.0 && x + width <= w + 0.5, "outside the window: {at}");
+                assert!(y >= 0.0 && height > 0.0, "{at}");
+                let natural = rect(&short, id).2;
+                assert!(
+                    width >= natural - 0.5,
+                    "narrower than its text ({natural}): {at}"
+                );
+            }
+            // The names wrap beside the clock instead of running under it.
+            let hall = rect(&long, "Header::hall");
+            let place = rect(&long, "Header::place");
+            let clock = rect(&long, "Header::clock")
+                .0
+                .min(rect(&long, "Header::date").0);
+            for (x, _, width, _) in [hall, place] {
+                assert!(x + width <= clock + 0.5, "names under the clock at {w}x{h}");
+            }
+            if large && w < h {
+                let one_line = rect(&short, "Header::place").3;
+                assert!(
+                    place.3 > one_line + 1.0,
+                    "the long address wraps in portrait"
+                );
+            }
+        }
+    }
+}
+
 fn short_idle() -> Config {
     Config {
         idle_timeout_secs: 30,
@@ -210,10 +309,10 @@ fn idle_warning_then_continue_keeps_the_page() {
     let ui = kiosk_with(short_idle(), 1920.0, 1080.0);
     tap(&ui, "生育出生");
     wait(29);
-    assert!(!k(&ui).get_idle_warning(), "no warning before the timeout");
+    assert!(!idle(&ui).get_shown(), "no warning before the timeout");
     wait(2);
-    assert!(k(&ui).get_idle_warning(), "warning after the timeout");
-    let left = k(&ui).get_idle_seconds_left();
+    assert!(idle(&ui).get_shown(), "warning after the timeout");
+    let left = idle(&ui).get_seconds_left();
     assert!((18..=20).contains(&left), "{left} s left");
     assert!(
         ElementHandle::find_by_accessible_label(&ui.window, "继续使用")
@@ -222,15 +321,15 @@ fn idle_warning_then_continue_keeps_the_page() {
     );
 
     tap(&ui, "继续使用");
-    assert!(!k(&ui).get_idle_warning());
+    assert!(!idle(&ui).get_shown());
     assert_eq!(
-        k(&ui).get_page(),
+        shell(&ui).get_page(),
         Page::List,
         "continuing keeps the resident where they were"
     );
     wait(25);
     assert!(
-        !k(&ui).get_idle_warning(),
+        !idle(&ui).get_shown(),
         "continuing restarted the quiet period"
     );
 }
@@ -240,22 +339,29 @@ fn idle_reset_returns_home_and_clears_everything() {
     let ui = kiosk_with(short_idle(), 1920.0, 1080.0);
     tap(&ui, "大字");
     tap(&ui, "生育出生");
-    let first = k(&ui).get_list_items().row_data(0).unwrap();
+    let first = list(&ui).get_items().row_data(0).unwrap();
     tap(&ui, &first.name);
-    assert_eq!(k(&ui).get_page(), Page::Guide);
+    assert_eq!(shell(&ui).get_page(), Page::Guide);
 
     wait(30 + 20 + 2);
-    assert_eq!(k(&ui).get_page(), Page::Home);
-    assert!(!k(&ui).get_idle_warning());
-    assert!(!k(&ui).get_large_text(), "text size back to the default");
-    assert_eq!(k(&ui).get_guide().name, "", "the last guide is cleared");
+    assert_eq!(shell(&ui).get_page(), Page::Home);
+    assert!(!idle(&ui).get_shown());
+    assert!(
+        !shell(&ui).get_large_text(),
+        "text size back to the default"
+    );
     assert_eq!(
-        k(&ui).get_list_items().row_count(),
+        guide_page(&ui).get_guide().name,
+        "",
+        "the last guide is cleared"
+    );
+    assert_eq!(
+        list(&ui).get_items().row_count(),
         0,
         "the last list is cleared"
     );
     tap(&ui, "‹ 返回");
-    assert_eq!(k(&ui).get_page(), Page::Home, "nothing to go back to");
+    assert_eq!(shell(&ui).get_page(), Page::Home, "nothing to go back to");
 }
 
 #[test]
@@ -271,8 +377,8 @@ fn no_warning_or_reset_while_a_finger_is_down() {
             button: PointerEventButton::Left,
         });
     wait(600);
-    assert!(!k(&ui).get_idle_warning(), "warned while touched");
-    assert_eq!(k(&ui).get_page(), Page::List, "reset while touched");
+    assert!(!idle(&ui).get_shown(), "warned while touched");
+    assert_eq!(shell(&ui).get_page(), Page::List, "reset while touched");
     ui.window
         .window()
         .dispatch_event(WindowEvent::PointerReleased {
@@ -281,7 +387,7 @@ fn no_warning_or_reset_while_a_finger_is_down() {
         });
     wait(31);
     assert!(
-        k(&ui).get_idle_warning(),
+        idle(&ui).get_shown(),
         "the quiet period starts when the finger lifts"
     );
 }
@@ -293,19 +399,19 @@ fn scrolling_a_list_counts_as_activity() {
     tap(&ui, "按部门");
     tap(&ui, "公安局");
     wait(25);
-    let row = k(&ui).get_list_items().row_data(0).unwrap();
+    let row = list(&ui).get_items().row_data(0).unwrap();
     let el = ElementHandle::find_by_accessible_label(&ui.window, &row.name)
         .next()
         .unwrap();
     el.scroll(0.0, -200.0);
     wait(10);
     assert!(
-        !k(&ui).get_idle_warning(),
+        !idle(&ui).get_shown(),
         "scrolling restarted the quiet period"
     );
     wait(25);
     assert!(
-        k(&ui).get_idle_warning(),
+        idle(&ui).get_shown(),
         "quiet after scrolling leads to the warning"
     );
 }
@@ -314,18 +420,18 @@ fn scrolling_a_list_counts_as_activity() {
 fn search_by_initials_on_the_keyboard_opens_the_guide() {
     let ui = kiosk_with(Config::default(), 1080.0, 1920.0);
     tap(&ui, "搜索事项");
-    assert_eq!(k(&ui).get_page(), Page::Search);
+    assert_eq!(shell(&ui).get_page(), Page::Search);
     for key in ["s", "f", "z"] {
         tap(&ui, &format!("键 {key}"));
     }
-    assert_eq!(k(&ui).get_search_text(), "sfz");
-    let hits = k(&ui).get_search_hits();
+    assert_eq!(search(&ui).get_text(), "sfz");
+    let hits = search(&ui).get_hits();
     assert!(
         hits.iter().any(|h| h.title == "居民身份证换领"),
         "results update on every key"
     );
     // 'h' continues 身份证 (sfzh…), 'q' leads nowhere: dimmed, yet still typeable.
-    let enabled = k(&ui).get_key_enabled();
+    let enabled = search(&ui).get_key_enabled();
     let pos = |c: u8| {
         b"1234567890qwertyuiopasdfghjklzxcvbnm"
             .iter()
@@ -336,20 +442,20 @@ fn search_by_initials_on_the_keyboard_opens_the_guide() {
     assert!(!enabled.row_data(pos(b'q')).unwrap());
 
     tap(&ui, "候选 居民身份证换领");
-    assert_eq!(k(&ui).get_page(), Page::Guide);
-    assert_eq!(k(&ui).get_guide().name, "居民身份证换领");
+    assert_eq!(shell(&ui).get_page(), Page::Guide);
+    assert_eq!(guide_page(&ui).get_guide().name, "居民身份证换领");
     tap(&ui, "‹ 返回");
-    assert_eq!(k(&ui).get_page(), Page::Search);
+    assert_eq!(shell(&ui).get_page(), Page::Search);
     assert_eq!(
-        k(&ui).get_search_text(),
+        search(&ui).get_text(),
         "sfz",
         "the query is still there after looking at a result"
     );
 
     tap(&ui, "键 ← 退格");
-    assert_eq!(k(&ui).get_search_text(), "sf");
+    assert_eq!(search(&ui).get_text(), "sf");
     tap(&ui, "键 清空");
-    assert_eq!(k(&ui).get_search_text(), "");
+    assert_eq!(search(&ui).get_text(), "");
 }
 
 #[test]
@@ -359,7 +465,7 @@ fn searches_that_find_nothing_are_recorded_for_staff() {
     for key in ["s", "f", "z", "q"] {
         tap(&ui, &format!("键 {key}"));
     }
-    assert_eq!(k(&ui).get_search_total(), 0);
+    assert_eq!(search(&ui).get_total(), 0);
     tap(&ui, "首页");
     let log = banshi::search::log::SearchLog::open(ui.data.path()).unwrap();
     let report = log.report().unwrap();
@@ -377,8 +483,8 @@ fn searches_that_find_nothing_are_recorded_for_staff() {
 fn home_at_rest_is_never_interrupted() {
     let ui = kiosk_with(short_idle(), 1920.0, 1080.0);
     wait(300);
-    assert!(!k(&ui).get_idle_warning());
-    assert_eq!(k(&ui).get_page(), Page::Home);
+    assert!(!idle(&ui).get_shown());
+    assert_eq!(shell(&ui).get_page(), Page::Home);
 }
 
 #[test]
@@ -388,15 +494,15 @@ fn village_kiosk_shows_the_handling_mode_and_whom_to_ask() {
         ..Config::default()
     };
     let ui = kiosk_with(config, 1080.0, 1920.0);
-    assert!(k(&ui).get_hall_name().contains("柳塘村"));
+    assert!(shell(&ui).get_hall_name().contains("柳塘村"));
     tap(&ui, "养老社保");
-    let row = k(&ui).get_list_items().row_data(0).unwrap();
+    let row = list(&ui).get_items().row_data(0).unwrap();
     assert!(
         row.village_tag.starts_with("村里"),
         "list rows say what the village can do: {row:?}"
     );
     tap(&ui, &row.name);
-    let g = k(&ui).get_guide();
+    let g = guide_page(&ui).get_guide();
     assert!(g.has_village);
     assert!(["直办", "代办", "协办", "告知"].contains(&g.village_mode.as_str()));
     assert_eq!(g.village_assistant, "李春梅");
@@ -436,7 +542,7 @@ fn a_sync_switches_the_running_kiosk_to_the_new_version() {
         .set_size(slint::LogicalSize::new(1920.0, 1080.0));
     ui.window.show().unwrap();
     ui.open(banshi::kiosk::nav::Route::Guide(guide.clone()));
-    let old_name = k(&ui).get_guide().name.to_string();
+    let old_name = guide_page(&ui).get_guide().name.to_string();
     assert_eq!(old_name, content.items[0].name);
 
     content.items[0].name = format!("{}（已更新）", content.items[0].name);
@@ -445,20 +551,20 @@ fn a_sync_switches_the_running_kiosk_to_the_new_version() {
     let report = sync::run_once(&opts);
     assert_eq!(report.status, Status::Updated);
     assert_eq!(
-        k(&ui).get_guide().name,
+        guide_page(&ui).get_guide().name,
         old_name,
         "nothing changes on screen before the UI applies it"
     );
     *ui.sync_inbox().lock().unwrap() = Some(report);
     wait(1);
     assert_eq!(ui.route(), banshi::kiosk::nav::Route::Guide(guide));
-    assert_eq!(k(&ui).get_guide().name, content.items[0].name);
+    assert_eq!(guide_page(&ui).get_guide().name, content.items[0].name);
     assert!(
-        k(&ui).get_status_text().contains("已与县里核对为最新"),
+        shell(&ui).get_status_text().contains("已与县里核对为最新"),
         "{}",
-        k(&ui).get_status_text()
+        shell(&ui).get_status_text()
     );
-    assert_eq!(k(&ui).get_status_kind(), banshi::ui::StatusKind::Ok);
+    assert_eq!(shell(&ui).get_status_kind(), banshi::ui::StatusKind::Ok);
 
     // Expired metadata: the content stays, the status line warns.
     content.items[1].name.push_str("（过期版）");
@@ -467,14 +573,17 @@ fn a_sync_switches_the_running_kiosk_to_the_new_version() {
     assert_eq!(report.status, Status::Expired);
     *ui.sync_inbox().lock().unwrap() = Some(report);
     wait(1);
-    assert_eq!(k(&ui).get_status_kind(), banshi::ui::StatusKind::Expired);
-    assert!(
-        k(&ui).get_status_text().contains("有效期"),
-        "{}",
-        k(&ui).get_status_text()
+    assert_eq!(
+        shell(&ui).get_status_kind(),
+        banshi::ui::StatusKind::Expired
     );
     assert!(
-        k(&ui).get_guide().name.ends_with("（已更新）"),
+        shell(&ui).get_status_text().contains("有效期"),
+        "{}",
+        shell(&ui).get_status_text()
+    );
+    assert!(
+        guide_page(&ui).get_guide().name.ends_with("（已更新）"),
         "the content in use is kept"
     );
 }
@@ -499,7 +608,7 @@ fn a_broken_config_shows_the_setup_screen() {
         size.width > 300.0 && size.height > 20.0,
         "the message is laid out: {size:?}"
     );
-    assert_eq!(k(&ui).get_setup_message(), message);
+    assert_eq!(cover(&ui).get_message(), message);
 }
 
 /// A new kiosk set up to sync never shows the bundled (fictional) sample county to residents:
@@ -524,15 +633,15 @@ fn a_new_syncing_kiosk_waits_for_its_county_instead_of_showing_the_sample() {
         .set_size(slint::LogicalSize::new(1080.0, 1920.0));
     ui.window.show().unwrap();
     assert!(
-        k(&ui).get_setup_waiting(),
+        cover(&ui).get_waiting(),
         "the cover says it is waiting, not a setup problem"
     );
     assert!(
-        k(&ui)
-            .get_setup_message()
+        cover(&ui)
+            .get_message()
             .contains(&county.repo.display().to_string()),
         "{}",
-        k(&ui).get_setup_message()
+        cover(&ui).get_message()
     );
     assert!(
         ElementHandle::find_by_accessible_label(&ui.window, "setup-message")
@@ -548,9 +657,9 @@ fn a_new_syncing_kiosk_waits_for_its_county_instead_of_showing_the_sample() {
     *ui.sync_inbox().lock().unwrap() = Some(report);
     wait(1);
     assert!(
-        k(&ui).get_setup_message().contains("上次尝试"),
+        cover(&ui).get_message().contains("上次尝试"),
         "{}",
-        k(&ui).get_setup_message()
+        cover(&ui).get_message()
     );
     // The cover hides the kiosk from residents, not from the technician.
     hold(&ui, CORNER, 3000);
@@ -570,11 +679,11 @@ fn a_new_syncing_kiosk_waits_for_its_county_instead_of_showing_the_sample() {
     *ui.sync_inbox().lock().unwrap() = Some(report);
     wait(1);
     assert_eq!(
-        k(&ui).get_setup_message(),
+        cover(&ui).get_message(),
         "",
         "the county's content is shown as soon as it arrived"
     );
-    assert!(!k(&ui).get_setup_waiting());
+    assert!(!cover(&ui).get_waiting());
     assert!(
         ElementHandle::find_by_accessible_label(&ui.window, "setup-message")
             .next()
@@ -583,7 +692,7 @@ fn a_new_syncing_kiosk_waits_for_its_county_instead_of_showing_the_sample() {
     ui.open(banshi::kiosk::nav::Route::Guide(
         content.items[0].id.clone(),
     ));
-    assert_eq!(k(&ui).get_guide().name, content.items[0].name);
+    assert_eq!(guide_page(&ui).get_guide().name, content.items[0].name);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -716,7 +825,7 @@ fn only_a_three_second_hold_on_the_corner_opens_the_pin_pad() {
         TechScreen::None,
         "a press sliding off the corner"
     );
-    assert_eq!(k(&ui).get_page(), Page::Home);
+    assert_eq!(shell(&ui).get_page(), Page::Home);
 
     pointer(&ui, CORNER, true);
     advance_ms(2900);
@@ -928,7 +1037,7 @@ fn the_right_pin_opens_the_technician_screen_with_facts_checks_and_warnings() {
         "nothing of the session is left"
     );
     assert_eq!(tech(&ui).get_checks().row_count(), 0);
-    assert_eq!(k(&ui).get_page(), Page::Home);
+    assert_eq!(shell(&ui).get_page(), Page::Home);
 }
 
 #[test]
@@ -1012,7 +1121,7 @@ fn the_technician_screen_closes_after_five_quiet_minutes_but_never_while_touched
     // The resident's quiet period (30 s + 20 s warning) passes many times over underneath.
     wait(40);
     assert!(
-        !k(&ui).get_idle_warning(),
+        !idle(&ui).get_shown(),
         "no resident idle warning under the technician screen"
     );
     wait(255);
@@ -1021,9 +1130,9 @@ fn the_technician_screen_closes_after_five_quiet_minutes_but_never_while_touched
         TechScreen::Panel,
         "closed before five quiet minutes"
     );
-    assert!(!k(&ui).get_idle_warning());
+    assert!(!idle(&ui).get_shown());
     assert_eq!(
-        k(&ui).get_page(),
+        shell(&ui).get_page(),
         Page::List,
         "no resident reset under the technician screen"
     );
@@ -1033,9 +1142,9 @@ fn the_technician_screen_closes_after_five_quiet_minutes_but_never_while_touched
         TechScreen::None,
         "closed after five quiet minutes"
     );
-    assert_eq!(k(&ui).get_page(), Page::Home, "back home");
+    assert_eq!(shell(&ui).get_page(), Page::Home, "back home");
     assert_eq!(
-        k(&ui).get_list_items().row_count(),
+        list(&ui).get_items().row_count(),
         0,
         "the resident's session is cleared too"
     );

@@ -30,6 +30,27 @@ pub struct SyncState {
     pub last_error: Option<String>,
 }
 
+impl SyncState {
+    /// What `store` recorded about its content and sync (meta keys); `syncing`: this kiosk has
+    /// a server configured.
+    pub fn read(store: &crate::store::Store, syncing: bool) -> SyncState {
+        use crate::sync::keys;
+        let meta = |k: &str| store.meta(k).ok().flatten().filter(|v| !v.is_empty());
+        SyncState {
+            content_version: meta("content_version")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0),
+            imported_at: meta("imported_at"),
+            syncing,
+            last_status: meta(keys::LAST_STATUS),
+            last_ok: meta(keys::LAST_OK),
+            expires: meta(keys::EXPIRES),
+            synced: meta(keys::VERSION).is_some(),
+            last_error: meta(keys::LAST_ERROR),
+        }
+    }
+}
+
 /// A kiosk set up to sync that has never received its county's content would show the bundled
 /// sample county (a fictional one) to residents. Instead it shows a waiting screen until the
 /// first sync lands; this is that screen's note for the technician, or `None` when the content
@@ -207,5 +228,33 @@ mod tests {
         let (t, k) = line(&s, at("2026-11-22T02:00:00Z"));
         assert_eq!(k, Kind::Ok);
         assert!(t.contains("第 2 版") && t.contains("2026年11月1日"), "{t}");
+    }
+
+    #[test]
+    fn the_state_is_read_from_the_stores_meta_keys() {
+        use crate::sync::keys;
+        let store = crate::store::Store::in_memory(&crate::sample::sample()).unwrap();
+        let s = SyncState::read(&store, false);
+        assert_eq!(s.content_version, 1);
+        assert!(!s.syncing && !s.synced && s.last_status.is_none());
+        for (k, v) in [
+            (keys::VERSION, "7"),
+            (keys::LAST_STATUS, "offline"),
+            (keys::LAST_ERROR, "连接超时"),
+            (keys::EXPIRES, ""),
+        ] {
+            store
+                .conn()
+                .execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+                    [k, v],
+                )
+                .unwrap();
+        }
+        let s = SyncState::read(&store, true);
+        assert!(s.syncing && s.synced);
+        assert_eq!(s.last_status.as_deref(), Some("offline"));
+        assert_eq!(s.last_error.as_deref(), Some("连接超时"));
+        assert_eq!(s.expires, None, "an empty value counts as none");
     }
 }

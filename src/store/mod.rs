@@ -281,11 +281,51 @@ impl Store {
         &self.conn
     }
 
+    /// Runs `f` inside one read transaction: everything it reads comes from one version, even
+    /// when a sync commits meanwhile (a WAL reader keeps its snapshot until the end). Inside a
+    /// transaction already open, `f` simply runs in that one.
+    pub fn read<T>(&self, f: impl FnOnce(&Store) -> T) -> T {
+        let began = self.conn.is_autocommit() && self.conn.execute_batch("BEGIN").is_ok();
+        let out = f(self);
+        if began {
+            let _ = self.conn.execute_batch("COMMIT");
+        }
+        out
+    }
+
     pub fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
         use rusqlite::OptionalExtension;
         Ok(self
             .conn
             .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
             .optional()?)
+    }
+}
+
+#[cfg(test)]
+mod read_tests {
+    use super::*;
+
+    #[test]
+    fn a_read_sees_one_version_while_another_connection_commits() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE);
+        Store::create(&path, &crate::sample::sample()).unwrap();
+        let reader = Store::open(&path).unwrap();
+        let writer = Store::open(&path).unwrap();
+        let version = |s: &Store| s.meta("content_version").unwrap().unwrap();
+        let inside = reader.read(|r| {
+            let before = version(r);
+            writer
+                .conn()
+                .execute(
+                    "UPDATE meta SET value = '99' WHERE key = 'content_version'",
+                    [],
+                )
+                .unwrap();
+            (before, version(r))
+        });
+        assert_eq!(inside.0, inside.1, "one version inside the read");
+        assert_eq!(version(&reader), "99", "the next read sees the commit");
     }
 }

@@ -1,4 +1,5 @@
-//! Core views → Slint structs. Pure conversions, no queries.
+//! Core views → Slint structs and models. Pure conversions, no queries; the wording of lines
+//! that join values is `kiosk::wording`'s.
 
 use slint::{Image, ModelRc, Rgb8Pixel, SharedPixelBuffer, SharedString, VecModel};
 
@@ -6,6 +7,7 @@ use super::{
     FaqData, FeeData, GuideData, ItemRowData, MaterialData, MaterialGroupData, NoticeData,
     NoticeRowData, SearchHitData, StepData, Tile,
 };
+use crate::kiosk::wording as w;
 use crate::qr::QrMatrix;
 use crate::store::{CategoryRow, GuideView, ItemRow, NoticeRow, NoticeView};
 
@@ -13,8 +15,12 @@ pub fn model<T: Clone + 'static>(v: Vec<T>) -> ModelRc<T> {
     ModelRc::new(VecModel::from(v))
 }
 
-fn strings(v: &[String]) -> ModelRc<SharedString> {
-    model(v.iter().map(SharedString::from).collect())
+fn strings<S: AsRef<str>>(v: impl IntoIterator<Item = S>) -> ModelRc<SharedString> {
+    model(
+        v.into_iter()
+            .map(|s| SharedString::from(s.as_ref()))
+            .collect(),
+    )
 }
 
 pub fn tiles(rows: &[CategoryRow]) -> ModelRc<Tile> {
@@ -23,7 +29,7 @@ pub fn tiles(rows: &[CategoryRow]) -> ModelRc<Tile> {
             .map(|r| Tile {
                 id: r.id.as_str().into(),
                 name: r.name.as_str().into(),
-                count: r.count as i32,
+                note: w::tile_note(r.count).into(),
             })
             .collect(),
     )
@@ -35,8 +41,7 @@ pub fn item_rows(rows: &[ItemRow]) -> ModelRc<ItemRowData> {
             .map(|r| ItemRowData {
                 id: r.id.as_str().into(),
                 name: r.name.as_str().into(),
-                department: r.department.as_str().into(),
-                facts: r.facts.as_str().into(),
+                details: w::item_details(&r.department, &r.facts).into(),
                 village_tag: r.village_tag.as_str().into(),
             })
             .collect(),
@@ -49,9 +54,7 @@ pub fn notice_rows(rows: &[NoticeRow]) -> ModelRc<NoticeRowData> {
             .map(|r| NoticeRowData {
                 id: r.id.as_str().into(),
                 title: r.title.as_str().into(),
-                category: r.category.as_str().into(),
-                publisher: r.publisher.as_str().into(),
-                published: r.published.as_str().into(),
+                details: w::notice_details(&r.category, &r.publisher, &r.published).into(),
                 scope: r.scope_name.as_str().into(),
             })
             .collect(),
@@ -62,7 +65,7 @@ pub fn search_hits(hits: &[crate::search::Hit]) -> ModelRc<SearchHitData> {
     model(
         hits.iter()
             .map(|h| SearchHitData {
-                kind: h.kind.into(),
+                kind: h.kind.as_str().into(),
                 id: h.id.as_str().into(),
                 title: h.title.as_str().into(),
                 subtitle: h.subtitle.as_str().into(),
@@ -71,72 +74,41 @@ pub fn search_hits(hits: &[crate::search::Hit]) -> ModelRc<SearchHitData> {
     )
 }
 
-const CHINESE_NUMBERS: [&str; 10] = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
-
 pub fn guide(g: &GuideView) -> GuideData {
-    let multi = g.materials.len() > 1;
+    let several = g.materials.len() > 1;
     let materials = g
         .materials
         .iter()
         .enumerate()
         .map(|(i, grp)| MaterialGroupData {
-            title: if multi {
-                format!(
-                    "情形{}：{}",
-                    CHINESE_NUMBERS.get(i).copied().unwrap_or("·"),
-                    grp.situation
-                )
-                .into()
-            } else {
-                format!("适用于：{}", grp.situation).into()
-            },
+            title: w::material_group_title(i, several, &grp.situation).into(),
             materials: model(
                 grp.materials
                     .iter()
-                    .map(|m| {
-                        let copies = if m.copies > 0 {
-                            format!(" {}份", m.copies)
-                        } else {
-                            String::new()
-                        };
-                        MaterialData {
-                            name: m.name.as_str().into(),
-                            necessity: m.necessity.as_str().into(),
-                            detail: format!("{}{copies} · {}", m.form, m.source).into(),
-                            note: m.note.as_str().into(),
-                        }
+                    .map(|m| MaterialData {
+                        name: m.name.as_str().into(),
+                        necessity: m.necessity.as_str().into(),
+                        detail: w::material_detail(m).into(),
+                        note: w::material_note(&m.note).into(),
                     })
                     .collect(),
             ),
         })
         .collect();
-    let fee_summary = if g.free || g.fees.is_empty() {
-        "不收费".to_string()
-    } else {
-        format!(
-            "收费 {}",
-            g.fees
-                .iter()
-                .map(|f| f.amount.as_str())
-                .collect::<Vec<_>>()
-                .join("、")
-        )
-    };
     let v = g.village.clone().unwrap_or_default();
     GuideData {
         id: g.id.as_str().into(),
         name: g.name.as_str().into(),
-        department: g.department.as_str().into(),
+        subtitle: w::guide_subtitle(g).into(),
         summary: g.summary.as_str().into(),
-        item_type: g.item_type.as_str().into(),
         handle_type: g.handle_type.as_str().into(),
-        audience: g.audience.as_str().into(),
         promised_limit: g.promised_limit.as_str().into(),
+        promise: w::promise(&g.promised_limit).into(),
         legal_limit: g.legal_limit.as_str().into(),
         limit_note: g.limit_note.as_str().into(),
         visits: g.visits.as_str().into(),
-        fee_summary: fee_summary.into(),
-        conditions: strings(&g.conditions),
+        fee_summary: w::fee_summary(g).into(),
+        conditions: strings(g.conditions.iter().map(|c| w::condition(c))),
         materials: model(materials),
         steps: model(
             g.steps
@@ -145,8 +117,7 @@ pub fn guide(g: &GuideView) -> GuideData {
                 .map(|(i, s)| StepData {
                     number: i as i32 + 1,
                     name: s.name.as_str().into(),
-                    actor: s.actor.as_str().into(),
-                    time_limit: s.time_limit.as_str().into(),
+                    title: w::step_title(s).into(),
                     description: s.description.as_str().into(),
                 })
                 .collect(),
@@ -156,9 +127,7 @@ pub fn guide(g: &GuideView) -> GuideData {
                 .iter()
                 .map(|f| FeeData {
                     name: f.name.as_str().into(),
-                    amount: f.amount.as_str().into(),
-                    standard: f.standard.as_str().into(),
-                    basis: f.basis.as_str().into(),
+                    text: w::fee_text(f).into(),
                 })
                 .collect(),
         ),
@@ -174,32 +143,26 @@ pub fn guide(g: &GuideView) -> GuideData {
             g.faq
                 .iter()
                 .map(|(q, a)| FaqData {
-                    q: q.as_str().into(),
-                    a: a.as_str().into(),
+                    q: w::faq_question(q).into(),
+                    a: w::faq_answer(a).into(),
                 })
                 .collect(),
         ),
         legal_basis: strings(&g.legal_basis),
-        code: g.code.as_str().into(),
+        code_line: w::code_line(&g.code).into(),
         has_village: g.village.is_some(),
         village_mode: v.mode.as_str().into(),
-        village_meaning: v.meaning.as_str().into(),
+        village_meaning: w::village_meaning(&v.meaning).into(),
         village_note: v.note.as_str().into(),
-        village_room: v.place.service_room.as_str().into(),
-        village_hours: v.place.hours.as_str().into(),
+        village_who: w::village_who(&v.place.assistant, &v.place.phone).into(),
+        village_where: w::village_where(&v.place.service_room, &v.place.hours).into(),
         village_assistant: v.place.assistant.as_str().into(),
         village_phone: v.place.phone.as_str().into(),
     }
 }
 
 pub fn notice(n: &NoticeView) -> NoticeData {
-    let paragraphs: Vec<String> = n
-        .body
-        .split('\n')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(str::to_string)
-        .collect();
+    let paragraphs = n.body.split('\n').map(str::trim).filter(|p| !p.is_empty());
     NoticeData {
         id: n.id.as_str().into(),
         title: n.title.as_str().into(),
@@ -209,13 +172,10 @@ pub fn notice(n: &NoticeView) -> NoticeData {
         doc_no: n.doc_no.as_str().into(),
         written: n.written.as_str().into(),
         published: n.published.as_str().into(),
-        scope: if n.scope_name.is_empty() {
-            "全县".into()
-        } else {
-            n.scope_name.as_str().into()
-        },
+        scope: w::notice_scope(&n.scope_name).into(),
         summary: n.summary.as_str().into(),
-        paragraphs: strings(&paragraphs),
+        summary_line: w::notice_summary(&n.summary).into(),
+        paragraphs: strings(paragraphs),
     }
 }
 

@@ -1,6 +1,9 @@
 //! A headless Slint platform: the software renderer draws into memory, no display needed.
-//! Used by `banshi screenshot` and `banshi bench`.
+//! Used by `banshi screenshot` and `banshi bench`. Each window the UI creates gets a fresh
+//! off-screen buffer; the `Screen` draws the newest (so a gallery can show a second kiosk after
+//! dropping the first).
 
+use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Instant;
 
@@ -8,14 +11,24 @@ use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferTyp
 use slint::platform::{Platform, WindowAdapter};
 use slint::{PhysicalSize, PlatformError, Rgb8Pixel};
 
-struct Headless {
+/// The newest window and the size every window gets.
+struct Current {
     window: Rc<MinimalSoftwareWindow>,
+    size: PhysicalSize,
+}
+
+struct Headless {
+    current: Rc<RefCell<Current>>,
     start: Instant,
 }
 
 impl Platform for Headless {
     fn create_window_adapter(&self) -> Result<Rc<dyn WindowAdapter>, PlatformError> {
-        Ok(self.window.clone())
+        let window = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
+        let mut current = self.current.borrow_mut();
+        window.set_size(current.size);
+        current.window = window.clone();
+        Ok(window)
     }
     fn duration_since_start(&self) -> std::time::Duration {
         self.start.elapsed()
@@ -24,7 +37,7 @@ impl Platform for Headless {
 
 /// An off-screen window of a fixed size.
 pub struct Screen {
-    window: Rc<MinimalSoftwareWindow>,
+    current: Rc<RefCell<Current>>,
     width: u32,
     height: u32,
     buffer: Vec<Rgb8Pixel>,
@@ -33,14 +46,17 @@ pub struct Screen {
 impl Screen {
     /// Installs the headless platform (once per process) with a window of `width` × `height`.
     pub fn install(width: u32, height: u32) -> Result<Screen, PlatformError> {
-        let window = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
+        let current = Rc::new(RefCell::new(Current {
+            window: MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer),
+            size: PhysicalSize::new(width, height),
+        }));
         slint::platform::set_platform(Box::new(Headless {
-            window: window.clone(),
+            current: current.clone(),
             start: Instant::now(),
         }))
         .map_err(|e| PlatformError::Other(format!("{e:?}")))?;
         let mut screen = Screen {
-            window,
+            current,
             width: 0,
             height: 0,
             buffer: Vec::new(),
@@ -53,16 +69,23 @@ impl Screen {
         self.width = width;
         self.height = height;
         self.buffer = vec![Rgb8Pixel::default(); (width * height) as usize];
-        self.window.set_size(PhysicalSize::new(width, height));
+        let mut current = self.current.borrow_mut();
+        current.size = PhysicalSize::new(width, height);
+        current.window.set_size(current.size);
+    }
+
+    fn window(&self) -> Rc<MinimalSoftwareWindow> {
+        self.current.borrow().window.clone()
     }
 
     /// Renders the whole window now (even if nothing changed) and returns whether it drew.
     pub fn render(&mut self) -> bool {
         slint::platform::update_timers_and_animations();
-        self.window.request_redraw();
+        let window = self.window();
+        window.request_redraw();
         let width = self.width as usize;
         let buffer = &mut self.buffer;
-        self.window.draw_if_needed(|renderer| {
+        window.draw_if_needed(|renderer| {
             renderer.render(buffer, width);
         })
     }
@@ -85,8 +108,9 @@ impl Screen {
             _ => RenderingRotation::NoRotation,
         };
         slint::platform::update_timers_and_animations();
-        self.window.request_redraw();
-        self.window.draw_if_needed(|renderer| {
+        let window = self.window();
+        window.request_redraw();
+        window.draw_if_needed(|renderer| {
             renderer.set_rendering_rotation(turn);
             renderer.render(&mut panel, pw as usize);
             renderer.set_rendering_rotation(RenderingRotation::NoRotation);

@@ -1,0 +1,254 @@
+//! Lines the screens show that join several values ("公安局 · 即办", "受理（窗口，即时）",
+//! "25 秒后回到首页…"). They are worded here, in Rust and tested, so the `.slint` files only
+//! place text and never assemble it.
+
+use chrono::{DateTime, Datelike, Local};
+
+use crate::store::{FeeView, GuideView, HomeView, MaterialView, StepView};
+
+/// The header's two lines: the hall's name and where it is. A service room's name loses its
+/// parenthesised location ("柳塘村便民服务室（村委会一楼）" → "柳塘村便民服务室"); a configured
+/// `hall_name` wins; at county level the place is the hall's address.
+pub fn header(
+    home: &HomeView,
+    configured_hall: Option<&str>,
+    hall_address: Option<String>,
+) -> (String, String) {
+    let hall = match configured_hall {
+        Some(h) => h.to_string(),
+        None => home
+            .hall_name
+            .split(['（', '('])
+            .next()
+            .unwrap_or(&home.hall_name)
+            .trim()
+            .to_string(),
+    };
+    let place = if home.place_name.is_empty() {
+        hall_address.unwrap_or_default()
+    } else {
+        format!("{} {}", home.county_name, home.place_name)
+    };
+    (hall, place)
+}
+
+pub fn window_title(hall: &str) -> String {
+    format!("办事 · {hall}")
+}
+
+/// The header clock: "09:30" and "2026年11月23日 星期一".
+pub fn clock(now: &DateTime<Local>) -> (String, String) {
+    let date = format!(
+        "{} {}",
+        now.format("%Y年%-m月%-d日"),
+        crate::format::weekday(now.weekday().num_days_from_monday())
+    );
+    (now.format("%H:%M").to_string(), date)
+}
+
+/// The idle warning's countdown.
+pub fn idle_warning(seconds_left: u64) -> String {
+    format!("{seconds_left} 秒后回到首页，并清除刚才查看的内容。")
+}
+
+/// Under a tile's name: how many services it holds.
+pub fn tile_note(count: i64) -> String {
+    format!("{count} 项")
+}
+
+/// Under a service's name in a list.
+pub fn item_details(department: &str, facts: &str) -> String {
+    format!("{department} · {facts}")
+}
+
+/// Under a notice's title in a list.
+pub fn notice_details(category: &str, publisher: &str, published: &str) -> String {
+    format!("{category} · {publisher} · {published}")
+}
+
+pub fn notice_summary(summary: &str) -> String {
+    format!("内容概述：{summary}")
+}
+
+/// A notice's scope: a town or village name, or the whole county.
+pub fn notice_scope(scope_name: &str) -> String {
+    if scope_name.is_empty() {
+        "全县".into()
+    } else {
+        scope_name.into()
+    }
+}
+
+const CHINESE_NUMBERS: [&str; 10] = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
+
+/// A guide's lines, ready to show.
+pub fn guide_subtitle(g: &GuideView) -> String {
+    format!("{} · {} · {}", g.department, g.item_type, g.audience)
+}
+
+pub fn promise(promised_limit: &str) -> String {
+    format!("承诺{promised_limit}")
+}
+
+pub fn condition(c: &str) -> String {
+    format!("● {c}")
+}
+
+/// "情形一：首次申领" when there are several groups to choose from, else "适用于：…".
+pub fn material_group_title(index: usize, several: bool, situation: &str) -> String {
+    if several {
+        let n = CHINESE_NUMBERS.get(index).copied().unwrap_or("·");
+        format!("情形{n}：{situation}")
+    } else {
+        format!("适用于：{situation}")
+    }
+}
+
+/// "原件 1份 · 申请人自备".
+pub fn material_detail(m: &MaterialView) -> String {
+    let copies = if m.copies > 0 {
+        format!(" {}份", m.copies)
+    } else {
+        String::new()
+    };
+    format!("{}{copies} · {}", m.form, m.source)
+}
+
+/// A material's note ("提示：…"), or nothing.
+pub fn material_note(note: &str) -> String {
+    if note.is_empty() {
+        String::new()
+    } else {
+        format!("提示：{note}")
+    }
+}
+
+/// "受理（窗口，即时）".
+pub fn step_title(s: &StepView) -> String {
+    format!("{}（{}，{}）", s.name, s.actor, s.time_limit)
+}
+
+/// "20.00 元（每证）依据：…".
+pub fn fee_text(f: &FeeView) -> String {
+    format!("{}（{}）依据：{}", f.amount, f.standard, f.basis)
+}
+
+/// "不收费", or "收费 20.00 元、5.00 元".
+pub fn fee_summary(g: &GuideView) -> String {
+    if g.free || g.fees.is_empty() {
+        "不收费".to_string()
+    } else {
+        let amounts: Vec<&str> = g.fees.iter().map(|f| f.amount.as_str()).collect();
+        format!("收费 {}", amounts.join("、"))
+    }
+}
+
+pub fn faq_question(q: &str) -> String {
+    format!("问：{q}")
+}
+
+pub fn faq_answer(a: &str) -> String {
+    format!("答：{a}")
+}
+
+pub fn code_line(code: &str) -> String {
+    format!("事项编码：{code}")
+}
+
+pub fn village_meaning(meaning: &str) -> String {
+    format!("在本村：{meaning}")
+}
+
+/// Whom to ask in the village: "李春梅（代办员）  电话 138…".
+pub fn village_who(assistant: &str, phone: &str) -> String {
+    format!("{assistant}（代办员）  电话 {phone}")
+}
+
+/// Where in the village: "村委会一楼便民服务室，周一至周五 …".
+pub fn village_where(room: &str, hours: &str) -> String {
+    format!("{room}，{hours}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_service_rooms_header_drops_its_location_and_names_the_place() {
+        let home = HomeView {
+            county_name: "青禾县".into(),
+            hall_name: "柳塘村便民服务室（村委会一楼）".into(),
+            place_name: "城关镇 柳塘村".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            header(&home, None, Some("迎宾大道88号".into())),
+            ("柳塘村便民服务室".into(), "青禾县 城关镇 柳塘村".into())
+        );
+        let county = HomeView {
+            hall_name: "青禾县政务服务中心".into(),
+            ..home
+        };
+        let county = HomeView {
+            place_name: String::new(),
+            ..county
+        };
+        assert_eq!(
+            header(
+                &county,
+                Some("青禾县民生服务大厅"),
+                Some("迎宾大道88号".into())
+            ),
+            ("青禾县民生服务大厅".into(), "迎宾大道88号".into())
+        );
+    }
+
+    #[test]
+    fn clock_and_countdown() {
+        use chrono::TimeZone;
+        let t = Local.with_ymd_and_hms(2026, 11, 23, 9, 5, 0).unwrap();
+        assert_eq!(clock(&t), ("09:05".into(), "2026年11月23日 星期一".into()));
+        assert_eq!(idle_warning(25), "25 秒后回到首页，并清除刚才查看的内容。");
+        assert_eq!(
+            window_title("青禾县政务服务中心"),
+            "办事 · 青禾县政务服务中心"
+        );
+    }
+
+    #[test]
+    fn guide_lines() {
+        let m = MaterialView {
+            form: "原件".into(),
+            copies: 1,
+            source: "申请人自备".into(),
+            ..Default::default()
+        };
+        assert_eq!(material_detail(&m), "原件 1份 · 申请人自备");
+        assert_eq!(material_note(""), "");
+        assert_eq!(material_note("复印件亦可"), "提示：复印件亦可");
+        assert_eq!(material_group_title(1, true, "补领"), "情形二：补领");
+        assert_eq!(material_group_title(0, false, "换领"), "适用于：换领");
+        let s = StepView {
+            name: "受理".into(),
+            actor: "窗口".into(),
+            time_limit: "即时".into(),
+            ..Default::default()
+        };
+        assert_eq!(step_title(&s), "受理（窗口，即时）");
+        let mut g = GuideView::default();
+        assert_eq!(fee_summary(&g), "不收费");
+        g.fees = vec![
+            FeeView {
+                amount: "20.00 元".into(),
+                ..Default::default()
+            },
+            FeeView {
+                amount: "5.00 元".into(),
+                ..Default::default()
+            },
+        ];
+        assert_eq!(fee_summary(&g), "收费 20.00 元、5.00 元");
+        assert_eq!(village_who("李春梅", "138"), "李春梅（代办员）  电话 138");
+        assert_eq!(notice_scope(""), "全县");
+    }
+}

@@ -1,0 +1,199 @@
+//! The kiosk's state while it runs, in one place with one owner: `KioskUi` holds the only
+//! `Rc<Session>` besides the window's callbacks. Each concern sits in its own cell and every
+//! method borrows it only for its own few lines, so no borrow is ever held while another part of
+//! the UI runs. The route → page dispatch lives here; each page fills its own global
+//! (`pages/*.rs`).
+
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use super::technician::TechState;
+use super::{overlays, pages, shell, AppWindow, Page};
+use crate::config::Config;
+use crate::kiosk::events;
+use crate::kiosk::idle::IdleTracker;
+use crate::kiosk::nav::{Navigator, Route};
+use crate::kiosk::search_session::SearchSession;
+use crate::kiosk::watchdog::Watchdog;
+use crate::store::{Scope, Store};
+use crate::sync::Report;
+
+/// Where the sync worker leaves its latest report for the UI thread (read on the next tick).
+pub type SyncInbox = Arc<Mutex<Option<Report>>>;
+
+/// How long a short message (e.g. a page that could not be opened) stays on screen.
+const MESSAGE_TIME: Duration = Duration::from_secs(8);
+
+pub(super) struct Session {
+    me: Weak<Session>,
+    pub window: slint::Weak<AppWindow>,
+    pub store: Store,
+    pub scope: Scope,
+    pub config: Config,
+    pub nav: RefCell<Navigator>,
+    /// The resident's quiet time (warning, reset).
+    pub idle: RefCell<IdleTracker>,
+    /// Time since start, counted by the UI tick (tests drive it with mocked time).
+    pub now: Cell<Duration>,
+    pub message_until: Cell<Option<Duration>>,
+    /// Screenshots show a fixed time instead of the live clock.
+    pub clock_frozen: Cell<bool>,
+    pub search: RefCell<SearchSession>,
+    pub sync_inbox: SyncInbox,
+    pub watchdog: RefCell<Watchdog>,
+    /// The technician screens (hidden entry, PIN pad, maintenance, touch test).
+    pub tech: RefCell<TechState>,
+}
+
+impl Session {
+    pub fn new(window: &AppWindow, store: Store, scope: Scope, config: Config) -> Rc<Session> {
+        let idle = IdleTracker::new(config.idle_timeout(), config.idle_warning(), Duration::ZERO);
+        let log = std::fs::create_dir_all(config.data_dir())
+            .ok()
+            .and_then(|_| crate::search::log::SearchLog::open(&config.data_dir()).ok());
+        Rc::new_cyclic(|me| Session {
+            me: me.clone(),
+            window: slint::ComponentHandle::as_weak(window),
+            store,
+            scope,
+            config,
+            nav: RefCell::new(Navigator::default()),
+            idle: RefCell::new(idle),
+            now: Cell::new(Duration::ZERO),
+            message_until: Cell::new(None),
+            clock_frozen: Cell::new(false),
+            search: RefCell::new(SearchSession::new(log)),
+            sync_inbox: Arc::new(Mutex::new(None)),
+            watchdog: RefCell::new(Watchdog::default()),
+            tech: RefCell::new(TechState::new()),
+        })
+    }
+
+    /// For timers and threads' callbacks: they must not keep the session alive.
+    pub fn weak(&self) -> Weak<Session> {
+        self.me.clone()
+    }
+
+    /// Runs `f` with the window, if it still exists.
+    pub fn with_window(&self, f: impl FnOnce(&AppWindow)) {
+        if let Some(w) = self.window.upgrade() {
+            f(&w);
+        }
+    }
+
+    pub fn route(&self) -> Route {
+        self.nav.borrow().current().clone()
+    }
+
+    /// Opens `route` as if the resident had navigated there.
+    pub fn open(&self, route: Route) {
+        self.nav.borrow_mut().open(route);
+        self.show();
+    }
+
+    pub fn back(&self) {
+        let moved = self.nav.borrow_mut().back();
+        if moved {
+            self.show();
+        }
+    }
+
+    pub fn home(&self) {
+        self.nav.borrow_mut().home();
+        self.show();
+    }
+
+    /// Any touch or scroll: the quiet periods start again.
+    pub fn activity(&self) {
+        let now = self.now.get();
+        self.idle.borrow_mut().activity(now);
+        self.tech.borrow_mut().activity(now);
+    }
+
+    pub fn pointer(&self, down: bool) {
+        let now = self.now.get();
+        self.idle.borrow_mut().pointer(down, now);
+        self.tech.borrow_mut().pointer(down, now);
+    }
+
+    /// Shows a short message above the bottom bar for a few seconds.
+    pub fn message(&self, w: &AppWindow, text: &str) {
+        self.message_until.set(Some(self.now.get() + MESSAGE_TIME));
+        shell::set_message(w, text);
+    }
+
+    /// Fills the current route's page and switches to it. The page is read in one read
+    /// transaction, so a sync committing meanwhile cannot give it half of each version. A page
+    /// that cannot be shown sends the resident back with a message.
+    pub fn show(&self) {
+        let Some(w) = self.window.upgrade() else {
+            return;
+        };
+        let route = self.route();
+        if route == Route::Home {
+            // Back at home the search is over (by the Home button, an idle reset, or Back).
+            self.search.borrow_mut().end(&self.store);
+        }
+        let result = self.store.read(|_| -> Result<bool, anyhow::Error> {
+            match &route {
+                Route::Home => {
+                    shell::set_page(&w, Page::Home);
+                    Ok(true)
+                }
+                Route::List(filter) => pages::list::show(&w, self, filter),
+                Route::Guide(id) => pages::guide::show(&w, self, id),
+                Route::Notices(category) => pages::notices::show(&w, self, category),
+                Route::Notice(id) => pages::notice::show(&w, self, id),
+                Route::Search => {
+                    pages::search::open(&w, self);
+                    Ok(true)
+                }
+            }
+        });
+        let problem = match result {
+            Ok(true) => return,
+            Ok(false) => "没有找到这一项内容，可能已经更新。请返回重新选择。",
+            Err(e) => {
+                events::warn(format!("无法打开页面 {route:?}：{e:#}"));
+                "这一页暂时打不开，请返回或问窗口工作人员。"
+            }
+        };
+        self.nav.borrow_mut().back();
+        self.message(&w, problem);
+    }
+
+    /// Clears everything the last resident did: back to home, default text size, no open
+    /// guide, list or notice, no warning.
+    pub fn reset(&self, w: &AppWindow) {
+        self.nav.borrow_mut().home();
+        self.message_until.set(None);
+        shell::reset(w, self.config.large_text);
+        overlays::hide_idle_warning(w);
+        pages::clear(w);
+        self.show();
+    }
+
+    /// Whether there is nothing a reset would clear.
+    pub fn at_rest(&self, w: &AppWindow) -> bool {
+        self.route() == Route::Home
+            && shell::large_text(w) == self.config.large_text
+            && pages::home::tab(w) == 0
+    }
+}
+
+/// A callback handler that runs `f` with the session and the window (if it still exists).
+pub(super) fn handler<A>(
+    s: &Rc<Session>,
+    f: impl Fn(&Session, &AppWindow, A) + 'static,
+) -> impl Fn(A) + 'static {
+    let s = Rc::downgrade(s);
+    move |arg| {
+        if let Some(s) = s.upgrade() {
+            if let Some(w) = s.window.upgrade() {
+                f(&s, &w, arg);
+            }
+        }
+    }
+}
