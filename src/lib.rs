@@ -18,6 +18,7 @@ pub mod sample;
 pub mod search;
 pub mod serve;
 pub mod source;
+pub mod speech;
 pub mod store;
 pub mod sync;
 pub mod ui;
