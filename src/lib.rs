@@ -4,6 +4,7 @@
 //! module adapts it to the Slint screens in `ui/*.slint`. See ARCHITECTURE.md.
 
 pub mod bench;
+pub mod cli;
 pub mod config;
 pub mod doctor;
 pub mod fonts;
