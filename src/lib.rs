@@ -3,6 +3,7 @@
 //! The core (`model`, `source`, `store`, `format`, `kiosk`, `qr`) has no UI types; the `ui`
 //! module adapts it to the Slint screens in `ui/*.slint`. See ARCHITECTURE.md.
 
+pub mod atomic;
 pub mod bench;
 pub mod cli;
 pub mod config;

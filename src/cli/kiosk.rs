@@ -69,20 +69,12 @@ pub fn run_kiosk(args: KioskArgs) -> anyhow::Result<()> {
     // Sync in the background; the UI picks up each report on its next tick.
     let _worker = match sync {
         Some(opts) => {
-            let inbox = ui.sync_inbox();
+            let inbox = crate::sync::worker::Inbox::from(ui.sync_inbox());
             let worker = crate::sync::worker::Worker::spawn(opts, interval, move |report| {
                 if let Some(e) = &report.error {
                     crate::kiosk::events::warn(format!("同步 {}：{e}", report.status.as_str()));
                 }
-                if let Ok(mut slot) = inbox.lock() {
-                    // An "updated" must not be overwritten by a later "up-to-date" before the UI saw it.
-                    if slot
-                        .as_ref()
-                        .is_none_or(|r| r.status != crate::sync::Status::Updated)
-                    {
-                        *slot = Some(report);
-                    }
-                }
+                inbox.offer(report);
             })
             .context("无法启动同步线程")?;
             // The technician's 立即同步 wakes the worker.

@@ -91,14 +91,7 @@ pub fn sync(args: SyncArgs) -> ExitCode {
             serde_json::to_string_pretty(&report).unwrap_or_default()
         );
     } else {
-        let what = match report.status {
-            crate::sync::Status::Updated => "已更新到新版本",
-            crate::sync::Status::UpToDate => "已是最新",
-            crate::sync::Status::Rejected => "已拒绝（内容未通过校验，继续使用现有内容）",
-            crate::sync::Status::Offline => "联网失败（继续使用现有内容）",
-            crate::sync::Status::Expired => "服务器内容已过期（继续使用现有内容）",
-            crate::sync::Status::Error => "本机出错",
-        };
+        let what = crate::format::sync_outcome(report.status);
         let v = report
             .version
             .map(|v| format!("，第 {v} 版"))
@@ -159,27 +152,13 @@ pub fn doctor(args: &DoctorArgs) -> ExitCode {
 pub fn touch_rotation(args: &TouchRotationArgs) -> anyhow::Result<()> {
     let (explicit, rules_dir, trigger) =
         (args.config.as_deref(), &args.rules_dir, !args.no_trigger);
-    use crate::kiosk::rotation::RULES_FILE;
+    use crate::kiosk::rotation::{install_rule, RuleChange};
     let (config, _) = Config::discover(explicit)?;
     let rotation = config.rotation();
-    let path = rules_dir.join(RULES_FILE);
-    match rotation.udev_rule() {
-        Some(rule) => {
-            std::fs::create_dir_all(rules_dir)
-                .with_context(|| format!("无法创建 {}", rules_dir.display()))?;
-            let tmp = path.with_extension("rules.tmp");
-            std::fs::write(&tmp, rule)
-                .and_then(|_| std::fs::rename(&tmp, &path))
-                .with_context(|| format!("无法写入 {}", path.display()))?;
-            println!("触摸旋转 {rotation}°：已写入 {}", path.display());
-        }
-        None => match std::fs::remove_file(&path) {
-            Ok(()) => println!("触摸不旋转：已删除 {}", path.display()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                println!("触摸不旋转（rotation = 0）")
-            }
-            Err(e) => return Err(e).with_context(|| format!("无法删除 {}", path.display())),
-        },
+    match install_rule(rotation, rules_dir)? {
+        RuleChange::Written(path) => println!("触摸旋转 {rotation}°：已写入 {}", path.display()),
+        RuleChange::Removed(path) => println!("触摸不旋转：已删除 {}", path.display()),
+        RuleChange::NoneNeeded => println!("触摸不旋转（rotation = 0）"),
     }
     if trigger {
         for args in [
