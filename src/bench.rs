@@ -63,6 +63,13 @@ pub struct BenchArgs {
     /// Guides in the generated county for the sync benchmark (0 skips it).
     #[arg(long, default_value_t = 10_000)]
     sync_items: usize,
+    /// Sync benchmark over a simulated line: its rate in Mbit/s in each direction (0: straight
+    /// over loopback).
+    #[arg(long, default_value_t = 0.0)]
+    line_mbit: f64,
+    /// Sync benchmark over a simulated line: its round trip in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    line_rtt_ms: u64,
     /// Kiosk starts per county (the median is reported).
     #[arg(long, default_value_t = 5)]
     runs: usize,
@@ -198,7 +205,11 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     let wanted = |p: Part| args.only.is_none() || args.only == Some(p);
     let search = wanted(Part::Search).then(|| search_bench(args.search_items));
     let sync = if wanted(Part::Sync) && args.sync_items > 0 {
-        Some(crate::sync::bench::run(args.sync_items)?)
+        let line = (args.line_mbit > 0.0).then_some(crate::sync::bench::Line {
+            mbit: args.line_mbit,
+            rtt_ms: args.line_rtt_ms,
+        });
+        Some(crate::sync::bench::run(args.sync_items, line)?)
     } else {
         None
     };

@@ -76,6 +76,20 @@ pub fn sync_status(status: &str) -> &str {
     }
 }
 
+/// The outcome of one `banshi sync`, for the technician at a terminal (says what the kiosk
+/// does next, unlike the short [`sync_status`] of the technician screen).
+pub fn sync_outcome(status: crate::sync::Status) -> &'static str {
+    use crate::sync::Status;
+    match status {
+        Status::Updated => "已更新到新版本",
+        Status::UpToDate => "已是最新",
+        Status::Rejected => "已拒绝（内容未通过校验，继续使用现有内容）",
+        Status::Offline => "联网失败（继续使用现有内容）",
+        Status::Expired => "服务器内容已过期（继续使用现有内容）",
+        Status::Error => "本机出错",
+    }
+}
+
 /// Chinese weekday name for 0 = Monday.
 pub fn weekday(n: u32) -> &'static str {
     [
@@ -114,5 +128,24 @@ mod tests {
     fn dates_are_written_the_chinese_way() {
         assert_eq!(date("2026-03-05"), "2026年3月5日");
         assert_eq!(date("garbage"), "garbage");
+    }
+
+    #[test]
+    fn every_sync_status_has_its_wording() {
+        use crate::sync::Status;
+        for s in [
+            Status::Updated,
+            Status::UpToDate,
+            Status::Rejected,
+            Status::Offline,
+            Status::Expired,
+            Status::Error,
+        ] {
+            assert_ne!(sync_status(s.as_str()), s.as_str(), "{s:?}");
+            assert!(!sync_outcome(s).is_empty());
+            if matches!(s, Status::Rejected | Status::Offline | Status::Expired) {
+                assert!(sync_outcome(s).contains("继续使用现有内容"), "{s:?}");
+            }
+        }
     }
 }

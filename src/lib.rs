@@ -3,7 +3,9 @@
 //! The core (`model`, `source`, `store`, `format`, `kiosk`, `qr`) has no UI types; the `ui`
 //! module adapts it to the Slint screens in `ui/*.slint`. See ARCHITECTURE.md.
 
+pub mod atomic;
 pub mod bench;
+pub mod cli;
 pub mod config;
 pub mod doctor;
 pub mod fonts;
@@ -18,6 +20,7 @@ pub mod sample;
 pub mod search;
 pub mod serve;
 pub mod source;
+pub mod speech;
 pub mod store;
 pub mod sync;
 pub mod ui;

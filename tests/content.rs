@@ -190,7 +190,11 @@ fn fees_must_agree_with_free_and_be_positive_fen() {
     edit(d.path(), ITEM, |t| {
         t.replacen("amount_fen = 2000", "amount_fen = 20.5", 1)
     });
-    assert_problem(&problems(d.path()), ITEM, "", "类型不对");
+    let p = problems(d.path());
+    assert_problem(&p, ITEM, "amount_fen", "类型不对");
+    // Plain Chinese naming what to write, not serde's "invalid type: floating point".
+    assert_problem(&p, ITEM, "amount_fen", "20 元写 2000");
+    assert!(!p.to_string().contains("floating point"), "{p}");
 }
 
 #[test]
@@ -300,4 +304,168 @@ fn every_problem_is_reported_at_once() {
     assert_problem(&p, ITEM, "item_type", "行政审批");
     assert_problem(&p, "items/gongan/broken.toml", "", "TOML");
     assert!(p.to_string().contains("未导入任何内容"));
+}
+
+// Issue 13: what a second county written from scratch showed the validator let through or
+// refused wrongly.
+
+#[test]
+fn invisible_characters_pasted_from_word_are_refused() {
+    for (c, name) in [('\u{200B}', "零宽空格"), ('\u{FEFF}', "字节顺序标记")] {
+        let d = sample_copy();
+        edit(d.path(), ITEM, |t| {
+            t.replacen(
+                "name = \"居民身份证换领\"",
+                &format!("name = \"居民身份证{c}换领\""),
+                1,
+            )
+        });
+        let p = problems(d.path());
+        assert_problem(
+            &p,
+            ITEM,
+            "name",
+            &format!("第 6 个字处有看不见的字符 U+{:04X}", c as u32),
+        );
+        assert_problem(&p, ITEM, "name", name);
+    }
+    // A title of nothing but a zero-width space is empty.
+    let d = sample_copy();
+    edit(d.path(), ITEM, |t| {
+        t.replacen("name = \"居民身份证换领\"", "name = \"\u{200B}\"", 1)
+    });
+    assert_problem(&problems(d.path()), ITEM, "name", "不能为空");
+}
+
+#[test]
+fn malformed_ids_are_refused() {
+    for bad in ["gongan--sfz-huanling", "gongan-sfz-huanling-"] {
+        let d = sample_copy();
+        edit(d.path(), ITEM, |t| {
+            t.replacen(
+                "id = \"gongan-sfz-huanling\"",
+                &format!("id = \"{bad}\""),
+                1,
+            )
+        });
+        assert_problem(
+            &problems(d.path()),
+            ITEM,
+            "id",
+            "不能在开头、结尾或连写两个",
+        );
+    }
+}
+
+#[test]
+fn basic_code_with_chinese_is_refused() {
+    let d = sample_copy();
+    edit(d.path(), ITEM, |t| {
+        t.replacen(
+            "basic_code = \"000102001000\"",
+            "basic_code = \"0001020010号\"",
+            1,
+        )
+    });
+    assert_problem(&problems(d.path()), ITEM, "basic_code", "不含汉字");
+}
+
+#[test]
+fn on_the_spot_item_with_a_multi_day_promise_is_refused() {
+    let d = sample_copy();
+    edit(d.path(), ITEM, |t| {
+        t.replacen("handle_type = \"承诺件\"", "handle_type = \"即办件\"", 1)
+    });
+    assert_problem(
+        &problems(d.path()),
+        ITEM,
+        "handle_type",
+        "即办件是当场办结的",
+    );
+}
+
+#[test]
+fn limits_are_compared_across_units() {
+    // 5 working days by law, 300 calendar days promised: accepted before, an error now.
+    let d = sample_copy();
+    edit(d.path(), ITEM, |t| {
+        t.replacen(
+            "legal_limit = { value = 60, unit = \"自然日\" }",
+            "legal_limit = { value = 5, unit = \"工作日\" }",
+            1,
+        )
+        .replacen(
+            "promised_limit = { value = 15,",
+            "promised_limit = { value = 300,",
+            1,
+        )
+    });
+    assert_problem(
+        &problems(d.path()),
+        ITEM,
+        "promised_limit",
+        "不能比法定时限长",
+    );
+
+    // 5 working days promised under a 7-calendar-day law is possible, so accepted.
+    let d = sample_copy();
+    edit(d.path(), ITEM, |t| {
+        t.replacen(
+            "legal_limit = { value = 60, unit = \"自然日\" }",
+            "legal_limit = { value = 7, unit = \"自然日\" }",
+            1,
+        )
+        .replacen(
+            "promised_limit = { value = 15, unit = \"自然日\" }",
+            "promised_limit = { value = 5, unit = \"工作日\" }",
+            1,
+        )
+    });
+    load_dir(d.path()).unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn two_overrides_for_one_region_are_refused() {
+    let file = "items/canlian/canlian-liangxiang-butie.toml";
+    let d = sample_copy();
+    edit(d.path(), file, |t| {
+        t + "\n[[village.override]]\nregion = \"439021001001\"\nmode = \"告知\"\n"
+    });
+    let p = problems(d.path());
+    let field =
+        p.0.iter()
+            .find(|x| x.file == file && x.message.contains("同一个村或乡镇只能写一条"))
+            .map(|x| x.field.clone())
+            .unwrap_or_else(|| panic!("no duplicate-override problem:\n{p}"));
+    assert!(field.starts_with("village.override["), "{field}");
+}
+
+#[test]
+fn publication_date_far_in_the_future_is_refused() {
+    let file = "notices/n2026-0010.toml";
+    let ahead = (chrono::Local::now().date_naive() + chrono::Days::new(400)).to_string();
+    let d = sample_copy();
+    edit(d.path(), file, |t| {
+        t.replacen("published = 2026-11-04", &format!("published = {ahead}"), 1)
+    });
+    assert_problem(&problems(d.path()), file, "published", "请核对年份");
+}
+
+#[test]
+fn town_level_units_coded_400_to_599_are_accepted() {
+    // 国有林场, 农场, 开发区 have town-level codes 400–599 in the statistical division.
+    let d = sample_copy();
+    edit(d.path(), "regions.toml", |t| {
+        t + "\n[[town]]\ncode = \"439021401000\"\nname = \"青禾县国有林场\"\n\
+             service_room = \"林场场部服务室\"\nphone = \"0739-6850001\"\n"
+    });
+    let c = load_dir(d.path()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(c.regions.town.iter().any(|t| t.code == "439021401000"));
+
+    let d = sample_copy();
+    edit(d.path(), "regions.toml", |t| {
+        t + "\n[[town]]\ncode = \"439021601000\"\nname = \"不存在\"\n\
+             service_room = \"无\"\nphone = \"0739-6850001\"\n"
+    });
+    assert!(problems(d.path()).to_string().contains("001–599"));
 }

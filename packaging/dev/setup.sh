@@ -22,7 +22,13 @@ if ! command -v cargo >/dev/null 2>&1; then
     export PATH="$HOME/.cargo/bin:$PATH"
   else
     echo "banshi setup: installing Rust with rustup (Debian's rustc is too old for Slint)" >&2
-    curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
+    curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal --component clippy,rustfmt
     export PATH="$HOME/.cargo/bin:$PATH"
   fi
+fi
+
+# The test command checks formatting and lints: make sure rustfmt and clippy are there.
+if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
+  echo "banshi setup: adding the rustfmt and clippy components" >&2
+  rustup component add rustfmt clippy
 fi

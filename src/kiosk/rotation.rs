@@ -8,6 +8,9 @@
 //! there (checked pixel by pixel in `tests/rotation.rs` against Slint's software renderer).
 
 use std::fmt;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
 
 /// How far the picture is turned, clockwise, as `rotation` in kiosk.toml.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -89,6 +92,42 @@ impl Rotation {
     }
 }
 
+/// What [`install_rule`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RuleChange {
+    /// The rule for a turned panel is in place at this path.
+    Written(PathBuf),
+    /// 0°: the rule left by an earlier rotation was removed from this path.
+    Removed(PathBuf),
+    /// 0° and no rule was there.
+    NoneNeeded,
+}
+
+/// Puts the rule for `rotation` into `rules_dir` as [`RULES_FILE`] (replaced atomically, mode
+/// 0644, so udev never reads half a rule), or for 0° removes an old one.
+pub fn install_rule(rotation: Rotation, rules_dir: &Path) -> anyhow::Result<RuleChange> {
+    let path = rules_dir.join(RULES_FILE);
+    match rotation.udev_rule() {
+        Some(rule) => {
+            std::fs::create_dir_all(rules_dir)
+                .with_context(|| format!("无法创建 {}", rules_dir.display()))?;
+            crate::atomic::write(
+                &path,
+                rule.as_bytes(),
+                0o644,
+                crate::atomic::Durability::FolderBestEffort,
+            )
+            .with_context(|| format!("无法写入 {}", path.display()))?;
+            Ok(RuleChange::Written(path))
+        }
+        None => match std::fs::remove_file(&path) {
+            Ok(()) => Ok(RuleChange::Removed(path)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(RuleChange::NoneNeeded),
+            Err(e) => Err(e).with_context(|| format!("无法删除 {}", path.display())),
+        },
+    }
+}
+
 impl fmt::Display for Rotation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.degrees())
@@ -140,5 +179,44 @@ mod tests {
             .udev_rule()
             .unwrap()
             .contains("\"0 -1 1 1 0 0\""));
+    }
+
+    #[test]
+    fn the_rule_is_written_replaced_and_removed_for_zero() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let rules = dir.path().join("rules.d");
+        let path = rules.join(RULES_FILE);
+        assert_eq!(
+            install_rule(Rotation::R90, &rules).unwrap(),
+            RuleChange::Written(path.clone())
+        );
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            Rotation::R90.udev_rule().unwrap()
+        );
+        assert_eq!(std::fs::metadata(&path).unwrap().mode() & 0o777, 0o644);
+        assert_eq!(
+            install_rule(Rotation::R270, &rules).unwrap(),
+            RuleChange::Written(path.clone())
+        );
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            Rotation::R270.udev_rule().unwrap()
+        );
+        assert_eq!(
+            std::fs::read_dir(&rules).unwrap().count(),
+            1,
+            "no temporary file left"
+        );
+        assert_eq!(
+            install_rule(Rotation::R0, &rules).unwrap(),
+            RuleChange::Removed(path.clone())
+        );
+        assert!(!path.exists());
+        assert_eq!(
+            install_rule(Rotation::R0, &rules).unwrap(),
+            RuleChange::NoneNeeded
+        );
     }
 }

@@ -242,7 +242,8 @@ impl Parser<'_> {
                 let line = e
                     .span()
                     .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
-                let (field, what) = describe_toml_error(e.message());
+                let key = e.span().and_then(|s| key_before(text, s.start));
+                let (field, what) = describe_toml_error(e.message(), key);
                 let at = line.map(|l| format!("第 {l} 行："));
                 self.problems.push(Problem {
                     file: f.path.clone(),
@@ -255,8 +256,51 @@ impl Parser<'_> {
     }
 }
 
+/// The key whose value starts at `at`: the name before the last `=` on that line before `at`
+/// (`amount_fen = 20.5`, or `value` in `promised_limit = { value = 1.5, … }`).
+fn key_before(text: &str, at: usize) -> Option<String> {
+    let before = text.get(..at.min(text.len()))?;
+    let line = before.rsplit('\n').next()?;
+    let (left, _) = line.rsplit_once('=')?;
+    let key: String = left
+        .trim_end()
+        .chars()
+        .rev()
+        .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-')
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    (!key.is_empty()).then_some(key)
+}
+
+/// serde's name of a type, as an author would say it.
+fn type_words(t: &str) -> &'static str {
+    let t = t.trim();
+    let int_type = [
+        "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "usize",
+    ];
+    if int_type.iter().any(|i| t == *i) || t.contains("integer") {
+        "整数（不带小数点、不加引号）"
+    } else if t.contains("floating") {
+        "小数"
+    } else if t.contains("string") || t.starts_with("a string") {
+        "文字（用英文双引号括起来）"
+    } else if t.contains("bool") {
+        "true 或 false（不加引号）"
+    } else if t.contains("sequence") || t.contains("array") {
+        "列表，例如 [\"甲\", \"乙\"]"
+    } else if t.contains("date") {
+        "日期，例如 2026-10-15（不加引号）"
+    } else if t.contains("map") || t.contains("struct") || t.contains("table") {
+        "一组字段（表）"
+    } else {
+        "其他类型"
+    }
+}
+
 /// Turns serde/toml's English message into a field name and a Chinese explanation.
-fn describe_toml_error(msg: &str) -> (String, String) {
+fn describe_toml_error(msg: &str, key: Option<String>) -> (String, String) {
     let quoted = |m: &str| m.split('`').nth(1).unwrap_or("").to_string();
     let msg = msg.trim();
     if msg.starts_with("missing field") {
@@ -272,11 +316,24 @@ fn describe_toml_error(msg: &str) -> (String, String) {
             f,
             format!("没有这个字段，可能是拼写错误。可用的字段：{expected}"),
         )
-    } else if msg.starts_with("invalid type") {
-        (
-            String::new(),
-            format!("值的类型不对（例如数字写成了带引号的文字，或反过来）：{msg}"),
-        )
+    } else if let Some(rest) = msg.strip_prefix("invalid type:") {
+        // "invalid type: floating point `20.5`, expected i64"
+        let (found, expected) = rest.split_once(", expected").unwrap_or((rest, ""));
+        let value = found
+            .split('`')
+            .nth(1)
+            .map(|v| format!(" {v}"))
+            .unwrap_or_default();
+        let mut what = format!(
+            "值的类型不对：这里要写{}，现在写的是{}{value}。",
+            type_words(expected),
+            type_words(found)
+        );
+        let key = key.unwrap_or_default();
+        if key.ends_with("_fen") && found.contains("floating") {
+            what.push_str("金额以“分”为单位，写整数：20 元写 2000，0.5 元写 50。");
+        }
+        (key, what)
     } else if msg.contains("duplicate key") {
         (
             String::new(),

@@ -20,8 +20,20 @@ impl Checker<'_> {
         });
     }
     fn text(&mut self, field: &str, value: &str) {
-        if value.trim().is_empty() {
+        if value.chars().all(|c| c.is_whitespace() || invisible(c)) {
             self.fail(field, "不能为空，请填写内容。");
+        }
+        if let Some((n, c)) = value.chars().enumerate().find(|&(_, c)| invisible(c)) {
+            self.fail(
+                field,
+                format!(
+                    "第 {} 个字处有看不见的字符 U+{:04X}（{}），多半是从 Word 或网页复制来的。\
+                     请删掉它：在编辑器里把这一行重新打一遍，或用“只粘贴文字”。",
+                    n + 1,
+                    c as u32,
+                    invisible_name(c)
+                ),
+            );
         }
     }
     fn one_of(&mut self, field: &str, value: &str, allowed: &[&str]) {
@@ -50,9 +62,11 @@ impl Checker<'_> {
             && value
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-            && !value.starts_with('-');
+            && !value.starts_with('-')
+            && !value.ends_with('-')
+            && !value.contains("--");
         if !ok {
-            self.fail(field, format!("“{value}”不能用作编号：只能用小写英文字母、数字和“-”，例如 gongan-sfz-huanling。"));
+            self.fail(field, format!("“{value}”不能用作编号：只能用小写英文字母、数字和“-”（“-”不能在开头、结尾或连写两个），例如 gongan-sfz-huanling。"));
         }
     }
     fn limit(&mut self, field: &str, l: &TimeLimit) {
@@ -64,6 +78,45 @@ impl Checker<'_> {
             );
         }
     }
+}
+
+/// Characters that show as nothing or move text around: control characters (except line breaks
+/// and tabs in long text), zero-width spaces and joiners, soft hyphens, direction marks, BOMs.
+fn invisible(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t' && c != '\r')
+        || matches!(c, '\u{00AD}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}')
+}
+
+fn invisible_name(c: char) -> &'static str {
+    match c {
+        '\u{200B}' => "零宽空格",
+        '\u{200C}' | '\u{200D}' | '\u{2060}' => "零宽连接符",
+        '\u{FEFF}' => "字节顺序标记",
+        '\u{00AD}' => "软连字符",
+        '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' => "文字方向标记",
+        _ => "控制字符",
+    }
+}
+
+/// About how many calendar days a limit can take at most and at least: a working day is at
+/// least one calendar day, and n working days are at most n·7/5 days plus a week of holidays.
+fn calendar_days(l: &TimeLimit) -> (i64, i64) {
+    match l.unit.as_str() {
+        "工作日" => (l.value, l.value * 7 / 5 + if l.value > 0 { 7 } else { 0 }),
+        _ => (l.value, l.value),
+    }
+}
+
+/// How far ahead a notice's publication date may be (a notice prepared for next month is fine;
+/// a year typed wrong is not).
+const FUTURE_DAYS: i64 = 31;
+
+/// Days from today (local time) to a plain date; `None` for anything that is no plain date.
+fn days_ahead(d: &toml::value::Datetime) -> Option<i64> {
+    let date = d.date.filter(|_| is_plain_date(d))?;
+    let day =
+        chrono::NaiveDate::from_ymd_opt(date.year.into(), date.month.into(), date.day.into())?;
+    Some((day - chrono::Local::now().date_naive()).num_days())
 }
 
 fn is_digits(s: &str, n: usize) -> bool {
@@ -169,6 +222,14 @@ pub fn check(
         {
             c.fail("written", "成文日期不能晚于发布日期。");
         }
+        if let Some(days) = days_ahead(&n.published) {
+            if days > FUTURE_DAYS {
+                c.fail(
+                    "published",
+                    format!("发布日期比今天晚 {days} 天。终端会把它当作已经发布的信息显示：请核对年份，或等到发布那天再发布。"),
+                );
+            }
+        }
     }
 }
 
@@ -210,9 +271,9 @@ fn check_regions(content: &Content, county: &str, problems: &mut Vec<Problem>) -
         if !is_digits(&t.code, 12)
             || !t.code.starts_with(prefix)
             || !t.code.ends_with("000")
-            || !(1..=399).contains(&kind)
+            || !(1..=599).contains(&kind)
         {
-            c.fail(f("code"), format!("“{}”不是本县的乡镇（街道）代码：12 位数字，前 6 位同本县，第 7–9 位 001–399，后 3 位是 000。", t.code));
+            c.fail(f("code"), format!("“{}”不是本县的乡镇（街道）代码：12 位数字，前 6 位同本县，第 7–9 位 001–599（400–599 是开发区、农场、林场等），后 3 位是 000。", t.code));
         }
         if !codes.insert(t.code.clone()) {
             c.fail(f("code"), format!("代码“{}”重复。", t.code));
@@ -338,8 +399,16 @@ fn check_item(c: &mut Checker, item: &ServiceItem, refs: &Refs) {
     c.id("id", &item.id);
     c.text("name", &item.name);
     c.text("code", &item.code);
-    if item.basic_code.chars().count() != 12 {
-        c.fail("basic_code", "基本编码是 12 位。");
+    if item.basic_code.chars().count() != 12
+        || !item.basic_code.chars().all(|ch| ch.is_ascii_alphanumeric())
+    {
+        c.fail(
+            "basic_code",
+            format!(
+                "“{}”不是基本编码：基本编码是 12 位数字或英文字母，不含汉字和空格，例如 000107008000。",
+                item.basic_code
+            ),
+        );
     }
     if !refs.departments.contains(&item.department) {
         c.fail(
@@ -374,10 +443,31 @@ fn check_item(c: &mut Checker, item: &ServiceItem, refs: &Refs) {
     c.non_empty_list("legal_basis", &item.legal_basis);
     c.limit("legal_limit", &item.legal_limit);
     c.limit("promised_limit", &item.promised_limit);
-    if item.legal_limit.unit == item.promised_limit.unit
-        && item.promised_limit.value > item.legal_limit.value
-    {
-        c.fail("promised_limit", "承诺时限不能比法定时限长。");
+    let (promised_least, _) = calendar_days(&item.promised_limit);
+    let (_, legal_most) = calendar_days(&item.legal_limit);
+    let longer = if item.legal_limit.unit == item.promised_limit.unit {
+        item.promised_limit.value > item.legal_limit.value
+    } else {
+        item.legal_limit.value > 0 && promised_least > legal_most
+    };
+    if longer {
+        c.fail(
+            "promised_limit",
+            format!(
+                "承诺时限不能比法定时限长：承诺 {}，法定 {}。请核对单位（工作日/自然日）和天数。",
+                crate::format::limit(item.promised_limit.value, &item.promised_limit.unit),
+                crate::format::limit(item.legal_limit.value, &item.legal_limit.unit)
+            ),
+        );
+    }
+    if item.handle_type == "即办件" && item.promised_limit.value > 0 {
+        c.fail(
+            "handle_type",
+            format!(
+                "即办件是当场办结的，承诺时限却写了 {}。当场办结请把 promised_limit 的 value 写 0；要几天才办完的，办件类型请写“承诺件”。",
+                crate::format::limit(item.promised_limit.value, &item.promised_limit.unit)
+            ),
+        );
     }
     if !(0..=10).contains(&item.visits) {
         c.fail("visits", "到现场次数填 0 到 10 的整数（0 表示全程网办）。");
@@ -465,7 +555,17 @@ fn check_item(c: &mut Checker, item: &ServiceItem, refs: &Refs) {
         c.text(&format!("faq[{i}].a"), &q.a);
     }
     c.one_of("village.mode", &item.village.mode, allowed::VILLAGE_MODES);
+    let mut overridden = HashMap::new();
     for (i, o) in item.village.overrides.iter().enumerate() {
+        if let Some(first) = overridden.insert(o.region.as_str(), i) {
+            c.fail(
+                format!("village.override[{i}].region"),
+                format!(
+                    "区划“{}”已在 village.override[{first}] 写过，同一个村或乡镇只能写一条，请合并。",
+                    o.region
+                ),
+            );
+        }
         c.one_of(
             &format!("village.override[{i}].mode"),
             &o.mode,

@@ -104,11 +104,32 @@ impl Store {
 
     /// Opens `dir/content.db`; when there is none, builds it from `seed()` first (atomically).
     /// A database that cannot be opened is moved aside (kept, never deleted) and rebuilt.
+    ///
+    /// A database with the schema and no content yet is not broken: it is what a power cut
+    /// during a kiosk's very first sync leaves (the sync creates the schema before it downloads).
+    /// It is filled from `seed()` in place, keeping what the sync recorded (its status, and the
+    /// downloads folder it resumes from), so the kiosk starts in the same state as a new one:
+    /// the waiting note on a kiosk with a server (`kiosk::status::waiting_for_first_content`).
+    ///
+    /// Start-up also removes what a power cut can leave beside it (see
+    /// [`crate::sync::clean_leftovers`]).
     pub fn open_or_seed(dir: &Path, seed: impl FnOnce() -> Content) -> Result<Store, StoreError> {
+        let store = Store::open_or_seed_inner(dir, seed)?;
+        let applied = store.meta("content_digest").ok().flatten();
+        crate::sync::clean_leftovers(dir, applied.as_deref());
+        Ok(store)
+    }
+
+    fn open_or_seed_inner(dir: &Path, seed: impl FnOnce() -> Content) -> Result<Store, StoreError> {
         let path = dir.join(DB_FILE);
         if path.exists() {
             match Store::open(&path) {
                 Ok(s) => return Ok(s),
+                Err(StoreError::Empty(_)) => {
+                    let mut s = Store::open_schema(&path)?;
+                    s.replace_content(&seed())?;
+                    return Ok(s);
+                }
                 Err(e) => {
                     let aside = dir.join(format!(
                         "{DB_FILE}.broken-{}",

@@ -102,6 +102,8 @@ impl Default for Timeouts {
 pub struct Fetcher {
     client: reqwest::Client,
     pub bytes: Arc<AtomicU64>,
+    /// HTTP requests sent (the benchmark reports them: each costs a round trip).
+    pub requests: Arc<AtomicU64>,
     /// Set when a transport failure was the network's fault (so tough's error maps to
     /// "offline", not "rejected").
     network_failed: Arc<AtomicBool>,
@@ -128,6 +130,7 @@ impl Fetcher {
         Ok(Fetcher {
             client,
             bytes: Arc::new(AtomicU64::new(0)),
+            requests: Arc::new(AtomicU64::new(0)),
             network_failed: Arc::new(AtomicBool::new(false)),
         })
     }
@@ -231,8 +234,13 @@ impl Fetcher {
             )));
         }
         self.bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
-        std::fs::write(part, &data)
-            .map_err(|e| FetchError::Local(format!("无法写入 {}：{e}", part.display())))
+        let mut f = std::fs::File::create(part)
+            .map_err(|e| FetchError::Local(format!("无法写入 {}：{e}", part.display())))?;
+        f.write_all(&data)
+            .and_then(|()| f.sync_data())
+            .map_err(|e| {
+                FetchError::Local(format!("无法写入 {}：{e}（磁盘满了？）", part.display()))
+            })
     }
 
     async fn download(&self, url: Url, part: &Path, r: &ObjectRef) -> Result<(), FetchError> {
@@ -242,6 +250,7 @@ impl Fetcher {
         if have > 0 {
             req = req.header(reqwest::header::RANGE, format!("bytes={have}-"));
         }
+        self.requests.fetch_add(1, Ordering::Relaxed);
         let mut resp = req.send().await.map_err(|e| self.net_err(&e))?;
         let status = resp.status();
         let resumed = have > 0
@@ -322,6 +331,7 @@ impl Transport for Fetcher {
             let stream = FilesystemTransport.fetch(url).await?;
             return Ok(Box::pin(stream.inspect_ok(count)));
         }
+        self.requests.fetch_add(1, Ordering::Relaxed);
         let resp = self.client.get(url.clone()).send().await.map_err(|e| {
             self.net_err(&e);
             TransportError::new_with_cause(TransportErrorKind::Other, url.clone(), e)

@@ -33,6 +33,51 @@ pub const STAGING_DIR: &str = "sync";
 const LOCK_FILE: &str = "sync.lock";
 /// Simultaneous object downloads.
 const PARALLEL: usize = 8;
+/// File in the downloads folder naming the content digest its objects belong to.
+const STAGING_FOR: &str = "for-digest";
+/// Prefix of tough's temporary datastore folders in the data directory.
+const DATASTORE_PREFIX: &str = "tuf-";
+
+/// Removes what a power cut (or `kill -9`) during a sync leaves in `data_dir`: tough's
+/// temporary datastores (`tuf-XXXXXX`, useless once their sync ended) and a downloads folder
+/// whose version has already been applied (`applied_digest`: the cut came between the commit
+/// and the clean-up). A downloads folder of a version not yet applied is kept: the next sync
+/// resumes from it. Does nothing while another sync holds the lock (its files are in use).
+pub fn clean_leftovers(data_dir: &Path, applied_digest: Option<&str>) {
+    let Ok(lock) = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(data_dir.join(LOCK_FILE))
+    else {
+        return;
+    };
+    if lock.try_lock().is_err() {
+        return;
+    }
+    clean_locked(data_dir, applied_digest);
+    drop(lock);
+}
+
+/// [`clean_leftovers`] for a caller holding the sync lock.
+fn clean_locked(data_dir: &Path, applied_digest: Option<&str>) {
+    if let Ok(dir) = std::fs::read_dir(data_dir) {
+        for entry in dir.flatten() {
+            let name = entry.file_name();
+            let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+            if is_dir && name.to_string_lossy().starts_with(DATASTORE_PREFIX) {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+    let staging = data_dir.join(STAGING_DIR);
+    if let Some(applied) = applied_digest {
+        let staged_for = std::fs::read_to_string(staging.join(STAGING_FOR)).ok();
+        if staged_for.as_deref().map(str::trim) == Some(applied) {
+            let _ = std::fs::remove_dir_all(&staging);
+        }
+    }
+}
 
 /// Meta keys in `content.db` (see `Store::meta`).
 pub mod keys {
@@ -167,21 +212,26 @@ fn now_rfc3339() -> String {
 
 /// Runs one sync and records its result in the database (best effort).
 pub fn run_once(opts: &Options) -> Report {
-    let fetcher = match Fetcher::new(opts.timeouts) {
-        Ok(f) => f,
-        Err(e) => {
-            return Report {
-                status: Status::Error,
-                version: None,
-                bytes_downloaded: 0,
-                error: Some(e),
-                apply_seconds: 0.0,
-            }
-        }
-    };
+    match Fetcher::new(opts.timeouts) {
+        Ok(f) => run_once_with(opts, &f),
+        Err(e) => Report {
+            status: Status::Error,
+            version: None,
+            bytes_downloaded: 0,
+            error: Some(e),
+            apply_seconds: 0.0,
+        },
+    }
+}
+
+/// [`run_once`] with a given fetcher, whose counters (bytes, requests) the caller can read
+/// afterwards (the benchmark).
+pub fn run_once_with(opts: &Options, fetcher: &Fetcher) -> Report {
+    let fetcher = fetcher.clone();
+    let start_bytes = fetcher.bytes.load(Ordering::Relaxed);
     let mut apply_seconds = 0.0;
     let result = run_locked(opts, &fetcher, &mut apply_seconds);
-    let bytes = fetcher.bytes.load(Ordering::Relaxed);
+    let bytes = fetcher.bytes.load(Ordering::Relaxed) - start_bytes;
     let store = Store::open_any(&opts.data_dir.join(DB_FILE)).ok();
     let version = store
         .as_ref()
@@ -239,6 +289,10 @@ fn run_locked(
     if lock.try_lock().is_err() {
         return Err(fail(Status::Error, "另一个同步正在进行，请稍后再试。"));
     }
+    let applied = Store::open_any(&opts.data_dir.join(DB_FILE))
+        .ok()
+        .and_then(|s| s.meta("content_digest").ok().flatten());
+    clean_locked(&opts.data_dir, applied.as_deref());
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -318,7 +372,7 @@ async fn run(
 
     // A fresh tough datastore, seeded with the metadata of the version in use (rollback checks).
     let datastore = tempfile::Builder::new()
-        .prefix("tuf-")
+        .prefix(DATASTORE_PREFIX)
         .tempdir_in(&opts.data_dir)
         .map_err(|e| {
             fail(
@@ -422,6 +476,8 @@ async fn run(
                 .map(|(k, v)| (*k, v.clone()))
                 .collect::<Vec<_>>(),
         )?;
+        // Whatever is staged belongs to this version or an abandoned one: never needed again.
+        let _ = std::fs::remove_dir_all(opts.data_dir.join(STAGING_DIR));
         return Ok(Status::UpToDate);
     }
 
@@ -430,6 +486,14 @@ async fn run(
         fail(
             Status::Error,
             format!("无法创建 {}：{e}", staging.display()),
+        )
+    })?;
+    // Which version these downloads are for: after a cut between the commit and the clean-up,
+    // start-up sees that it was applied and removes the folder.
+    std::fs::write(staging.join(STAGING_FOR), &manifest.digest).map_err(|e| {
+        fail(
+            Status::Error,
+            format!("无法写入 {}：{e}（磁盘满了？）", staging.display()),
         )
     })?;
     let old = stored("manifest").and_then(|m| pack::parse_manifest(m.as_bytes()).ok());
@@ -547,6 +611,12 @@ async fn incremental(
         return Ok(false);
     }
     let refs: Vec<ObjectRef> = changed.iter().map(|e| e.object.clone()).collect();
+    let wanted: HashSet<String> = refs
+        .iter()
+        .chain(manifest.buckets.iter())
+        .map(|r| r.hash.clone())
+        .collect();
+    prune_staging(staging, &wanted);
     fetch_all(
         store,
         fetcher,
@@ -620,15 +690,7 @@ async fn collect(
         .chain(docs.iter())
         .map(|r| r.hash.clone())
         .collect();
-    if let Ok(dir) = std::fs::read_dir(staging) {
-        for entry in dir.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let hash = name.strip_suffix(".part").unwrap_or(&name);
-            if !wanted.contains(hash) {
-                let _ = std::fs::remove_file(entry.path());
-            }
-        }
-    }
+    prune_staging(staging, &wanted);
     fetch_all(
         store,
         fetcher,
@@ -640,6 +702,20 @@ async fn collect(
     )
     .await?;
     Ok(objects)
+}
+
+/// Deletes staged downloads that are not among `wanted` (by hash), so failed syncs of other
+/// versions never pile up.
+fn prune_staging(staging: &Path, wanted: &HashSet<String>) {
+    if let Ok(dir) = std::fs::read_dir(staging) {
+        for entry in dir.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let hash = name.strip_suffix(".part").unwrap_or(&name);
+            if name != STAGING_FOR && !wanted.contains(hash) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
 }
 
 type FreeCheck = dyn Fn(&Path, u64) -> Result<(), Failure>;
@@ -700,6 +776,10 @@ async fn fetch_all(
         let body = std::fs::read(&path)
             .map_err(|e| fail(Status::Error, format!("无法读取 {}：{e}", path.display())))?;
         out.insert(r.hash.clone(), body);
+    }
+    if !missing.is_empty() {
+        // The renames of the staged files into place, on disk (each file was synced first).
+        let _ = std::fs::File::open(staging).and_then(|d| d.sync_all());
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 //! result through a callback and never waits for the network.
 
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -93,6 +94,40 @@ impl Drop for Worker {
     }
 }
 
+/// The sync report waiting for the UI's next tick. The sync thread offers every report; the UI
+/// takes the waiting one. One rule: a report that only says "nothing new" (up to date, offline,
+/// …) must not replace an "updated" the UI has not taken yet, or the kiosk would keep showing
+/// the old content until the next update.
+#[derive(Clone, Default)]
+pub struct Inbox(Arc<Mutex<Option<Report>>>);
+
+impl Inbox {
+    pub fn new() -> Inbox {
+        Inbox::default()
+    }
+
+    /// Leaves `report` for the UI, unless an "updated" is still waiting.
+    pub fn offer(&self, report: Report) {
+        if let Ok(mut slot) = self.0.lock() {
+            if slot.as_ref().is_none_or(|r| r.status != Status::Updated) {
+                *slot = Some(report);
+            }
+        }
+    }
+
+    /// The waiting report, if any; the inbox is empty afterwards.
+    pub fn take(&self) -> Option<Report> {
+        self.0.lock().ok().and_then(|mut slot| slot.take())
+    }
+}
+
+/// An inbox over a slot the UI already shares (`ui::SyncInbox`).
+impl From<Arc<Mutex<Option<Report>>>> for Inbox {
+    fn from(slot: Arc<Mutex<Option<Report>>>) -> Inbox {
+        Inbox(slot)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,5 +154,60 @@ mod tests {
             let ok = next_delay(Status::UpToDate, 0, interval);
             assert!(ok >= Duration::from_secs(720), "{ok:?}");
         }
+    }
+
+    fn report(status: Status, version: u64) -> Report {
+        Report {
+            status,
+            version: Some(version),
+            bytes_downloaded: 0,
+            error: None,
+            apply_seconds: 0.0,
+        }
+    }
+
+    #[test]
+    fn an_update_the_ui_has_not_seen_is_not_overwritten() {
+        let inbox = Inbox::new();
+        assert!(inbox.take().is_none());
+        inbox.offer(report(Status::Updated, 7));
+        for later in [
+            Status::UpToDate,
+            Status::Offline,
+            Status::Expired,
+            Status::Error,
+        ] {
+            inbox.offer(report(later, 7));
+        }
+        let got = inbox.take().unwrap();
+        assert_eq!((got.status, got.version), (Status::Updated, Some(7)));
+        assert!(inbox.take().is_none(), "taken means gone");
+        // Once seen, the next report is kept as usual.
+        inbox.offer(report(Status::UpToDate, 7));
+        assert_eq!(inbox.take().unwrap().status, Status::UpToDate);
+    }
+
+    #[test]
+    fn other_reports_replace_each_other_and_an_update_replaces_them() {
+        let inbox = Inbox::new();
+        inbox.offer(report(Status::Offline, 3));
+        inbox.offer(report(Status::UpToDate, 3));
+        assert_eq!(inbox.take().unwrap().status, Status::UpToDate);
+        inbox.offer(report(Status::Offline, 3));
+        inbox.offer(report(Status::Updated, 4));
+        inbox.offer(report(Status::Offline, 4));
+        let got = inbox.take().unwrap();
+        assert_eq!((got.status, got.version), (Status::Updated, Some(4)));
+    }
+
+    #[test]
+    fn the_inbox_shares_the_uis_slot() {
+        let slot = Arc::new(Mutex::new(None));
+        let inbox = Inbox::from(slot.clone());
+        inbox.offer(report(Status::Updated, 2));
+        assert_eq!(
+            slot.lock().unwrap().as_ref().map(|r| r.status),
+            Some(Status::Updated)
+        );
     }
 }
