@@ -280,7 +280,7 @@ fn type_words(t: &str) -> &'static str {
     let int_type = [
         "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "usize",
     ];
-    if int_type.iter().any(|i| t == *i) || t.contains("integer") {
+    if int_type.contains(&t) || t.contains("integer") {
         "整数（不带小数点、不加引号）"
     } else if t.contains("floating") {
         "小数"
