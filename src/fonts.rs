@@ -47,12 +47,11 @@ pub fn ensure_fontconfig(dir: &Path) -> std::io::Result<PathBuf> {
     Ok(conf)
 }
 
-/// Writes via a per-process temporary file, so kiosks, screenshots and benchmarks starting at
-/// once never see a half-written file.
+/// Writes atomically (a random temporary name, so kiosks, screenshots and benchmarks starting
+/// at once never see a half-written file). No fsync: the file is checked and rewritten at every
+/// start, before any window.
 fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)
+    crate::atomic::write(path, bytes, 0o644, crate::atomic::Durability::Deferred)
 }
 
 fn xml_escape(s: &str) -> String {

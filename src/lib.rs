@@ -11,6 +11,7 @@ pub mod doctor;
 pub mod fonts;
 pub mod format;
 pub mod kiosk;
+pub mod logging;
 pub mod model;
 pub mod pack;
 pub mod pin;

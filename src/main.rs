@@ -63,6 +63,8 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Journal under systemd, stderr at a terminal; library crates' records included.
+    banshi::logging::init();
     let cli = Cli::parse();
     let result = match cli
         .command
@@ -88,7 +90,8 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("banshi: {e:#}");
+            // At a terminal this is the same "banshi: …" line; in the journal, priority err.
+            log::error!("{e:#}");
             ExitCode::FAILURE
         }
     }

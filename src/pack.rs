@@ -32,7 +32,7 @@ const MAX_BUCKETS: usize = 4096;
 /// Lower-case hex SHA-256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes);
-    d.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(d.as_ref())
 }
 
 /// A reference to an object: its hash and exact length in bytes.

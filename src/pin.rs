@@ -9,19 +9,6 @@ const ALGORITHM: &str = "pbkdf2-sha256";
 const ITERATIONS: u32 = 200_000;
 const LEN: usize = 32;
 
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-fn unhex(s: &str) -> Option<Vec<u8>> {
-    (s.len() % 2 == 0 && s.bytes().all(|b| b.is_ascii_hexdigit())).then(|| {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    })
-}
-
 /// Checks a PIN's shape: 4 to 12 digits.
 pub fn check_pin(pin: &str) -> Result<(), String> {
     if (4..=12).contains(&pin.len()) && pin.bytes().all(|b| b.is_ascii_digit()) {
@@ -43,7 +30,11 @@ pub fn hash(pin: &str) -> String {
         pin.as_bytes(),
         &mut out,
     );
-    format!("{ALGORITHM}${ITERATIONS}${}${}", hex(&salt), hex(&out))
+    format!(
+        "{ALGORITHM}${ITERATIONS}${}${}",
+        hex::encode(salt),
+        hex::encode(out)
+    )
 }
 
 struct Parsed {
@@ -58,8 +49,8 @@ fn parse(stored: &str) -> Option<Parsed> {
         return None;
     }
     let iterations = NonZeroU32::new(parts.next()?.parse().ok()?)?;
-    let salt = unhex(parts.next()?)?;
-    let hash = unhex(parts.next()?)?;
+    let salt = hex::decode(parts.next()?).ok()?;
+    let hash = hex::decode(parts.next()?).ok()?;
     (parts.next().is_none() && salt.len() >= 8 && hash.len() == LEN).then_some(Parsed {
         iterations,
         salt,

@@ -33,21 +33,21 @@ pub fn resolve(root: &Path, url: &str) -> Option<PathBuf> {
     out.is_file().then_some(out)
 }
 
+/// Decodes one path segment. Every `%` must start an escape of two hex digits: `%+1`, `%4`
+/// or `%zz` refuse the path (a lenient decoder would read `%+1` as byte 1 or pass it on).
 fn percent_decode(s: &str) -> Option<String> {
     let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' {
-            let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
+    let escape_ok = |i: usize| {
+        b.get(i + 1..i + 3)
+            .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit))
+    };
+    if (0..b.len()).any(|i| b[i] == b'%' && !escape_ok(i)) {
+        return None;
     }
-    String::from_utf8(out).ok()
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8()
+        .ok()
+        .map(|c| c.into_owned())
 }
 
 /// Parses `bytes=START-` or `bytes=START-END` against a file of `len` bytes.
@@ -218,6 +218,19 @@ pub fn start(repo: &Path, listen: &str) -> anyhow::Result<Serving> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn percent_escapes_are_two_hex_digits_and_utf8() {
+        assert_eq!(percent_decode("%41b%2e").as_deref(), Some("Ab."));
+        assert_eq!(
+            percent_decode("%E4%B8%AD%e6%96%87").as_deref(),
+            Some("中文")
+        );
+        assert_eq!(percent_decode("plain").as_deref(), Some("plain"));
+        for bad in ["%+1", "%-1", "% 1", "%4", "%", "a%zz", "%%41", "%ff"] {
+            assert_eq!(percent_decode(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn ranges() {

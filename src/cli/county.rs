@@ -113,8 +113,8 @@ pub fn publish(args: PublishArgs) -> anyhow::Result<()> {
 pub fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     let repo = &args.repo;
     let s = crate::serve::start(repo, &args.listen)?;
-    eprintln!(
-        "banshi: 正在 http://{} 提供 {} （Ctrl+C 停止）",
+    log::info!(
+        "正在 http://{} 提供 {} （Ctrl+C 停止）",
         s.addr,
         repo.display()
     );

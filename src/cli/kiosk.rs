@@ -107,8 +107,8 @@ fn select_backend(config: &Config) -> anyhow::Result<()> {
     if std::env::var_os("SLINT_KMS_ROTATION").is_none() {
         std::env::set_var("SLINT_KMS_ROTATION", rotation.to_string());
     }
-    eprintln!(
-        "banshi: 使用 linuxkms 显示，画面旋转 {}°",
+    log::info!(
+        "使用 linuxkms 显示，画面旋转 {}°",
         std::env::var("SLINT_KMS_ROTATION").unwrap_or_default()
     );
     let guard = std::cell::RefCell::new(crate::kiosk::lockdown::KeyGuard::default());
@@ -132,7 +132,7 @@ fn select_backend(config: &Config) -> anyhow::Result<()> {
 /// The kiosk window showing what is wrong with the configuration. Every 5 s the config is read
 /// again; once it loads, the process exits (status 0) so that systemd starts the kiosk afresh.
 fn setup_screen(args: &KioskArgs, message: &str) -> anyhow::Result<()> {
-    eprintln!("banshi: {message}");
+    log::error!("{message}");
     let config = Config::default();
     prepare_fonts(&config);
     select_backend(&config)?;
@@ -149,7 +149,7 @@ fn setup_screen(args: &KioskArgs, message: &str) -> anyhow::Result<()> {
         std::time::Duration::from_secs(5),
         move || {
             if Config::discover(explicit.as_deref()).is_ok() {
-                eprintln!("banshi: 配置已改好，重新启动。");
+                log::info!("配置已改好，重新启动。");
                 let _ = slint::quit_event_loop();
             }
         },

@@ -57,6 +57,7 @@ pub fn config(args: &ContentArgs) -> anyhow::Result<Config> {
 /// technician screen).
 pub fn config_and_path(args: &ContentArgs) -> anyhow::Result<(Config, Option<PathBuf>)> {
     let (mut config, path) = Config::discover(args.config.as_deref())?;
+    crate::logging::set_kiosk_id(&config.kiosk_id);
     if let Some(d) = &args.data_dir {
         config.data_dir = Some(d.clone());
     }
@@ -79,8 +80,8 @@ pub fn open_store(args: &ContentArgs, config: &Config) -> anyhow::Result<Store> 
 /// Before any window exists: make sure fontconfig finds at least one font (see `fonts`).
 pub fn prepare_fonts(config: &Config) {
     if let Err(e) = crate::fonts::ensure_fontconfig(&config.data_dir()) {
-        eprintln!(
-            "banshi: 无法在 {} 写入字体配置（{e}）。若本机没有任何字体，界面可能无法启动：请检查数据目录权限，或安装 fonts-noto-cjk。",
+        log::warn!(
+            "无法在 {} 写入字体配置（{e}）。若本机没有任何字体，界面可能无法启动：请检查数据目录权限，或安装 fonts-noto-cjk。",
             config.data_dir().display()
         );
     }

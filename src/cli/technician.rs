@@ -98,7 +98,7 @@ pub fn sync(args: SyncArgs) -> ExitCode {
             .unwrap_or_default();
         println!("同步结果：{what}{v}，下载 {} 字节", report.bytes_downloaded);
         if let Some(e) = &report.error {
-            eprintln!("banshi: {e}");
+            log::error!("{e}");
         }
     }
     if report.status.is_failure() {

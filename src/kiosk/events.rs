@@ -1,6 +1,6 @@
-//! The most recent warnings and errors of this kiosk run, for the technician screen. Every
-//! warning site calls [`warn`], which prints to stderr (the journal) as before and keeps the
-//! message in a small in-memory ring. Nothing is written to disk; the ring starts empty with
+//! The most recent warnings and errors of this kiosk run, for the technician screen: every
+//! `log::warn!`/`log::error!` (Banshi's own, [`warn`], and the libraries') is kept here by the
+//! logger (`crate::logging`) besides going to the journal, in a small in-memory ring. Nothing is written to disk; the ring starts empty with
 //! each run.
 
 use std::collections::VecDeque;
@@ -39,10 +39,22 @@ impl Ring {
 
 static RECENT: Mutex<Ring> = Mutex::new(Ring::new(KEPT));
 
-/// Reports a warning or error: to stderr, and to the technician screen's list with the time.
+/// Reports a warning: through the `log` facade (so to the journal at priority warning, see
+/// [`crate::logging`]), whose logger also keeps it here with the time. Without Banshi's logger
+/// (tests, other programs using the library) it goes to stderr and is kept directly.
 pub fn warn(message: impl AsRef<str>) {
     let message = message.as_ref();
-    eprintln!("banshi: {message}");
+    if crate::logging::installed() {
+        log::warn!("{message}");
+    } else {
+        eprintln!("banshi: {message}");
+        record(message.to_string());
+    }
+}
+
+/// Keeps `message` in the list with the current time (the logger calls this for every warning
+/// and error, Banshi's own and the libraries').
+pub fn record(message: String) {
     let line = format!(
         "{} {message}",
         chrono::Local::now().format("%m-%d %H:%M:%S")

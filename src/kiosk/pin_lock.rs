@@ -12,7 +12,6 @@
 //!
 //! Pure apart from `load`/`save`: every decision takes the time as an argument.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -100,16 +99,17 @@ impl PinLock {
         (out, saved)
     }
 
-    /// Saves the state in `dir` atomically: a temp file, fsynced, renamed over the old one.
+    /// Saves the state in `dir` atomically (`atomic::write`, mode 0600). Strictly durable: if
+    /// the folder cannot be fsynced the save fails, and then no PIN is checked.
     pub fn save(&self, dir: &Path) -> std::io::Result<()> {
         std::fs::create_dir_all(dir)?;
-        let tmp = dir.join(format!("{STATE_FILE}.tmp"));
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(&serde_json::to_vec(self).map_err(std::io::Error::other)?)?;
-        f.sync_all()?;
-        drop(f);
-        std::fs::rename(&tmp, Self::path(dir))?;
-        std::fs::File::open(dir)?.sync_all()
+        let bytes = serde_json::to_vec(self).map_err(std::io::Error::other)?;
+        crate::atomic::write(
+            &Self::path(dir),
+            &bytes,
+            0o600,
+            crate::atomic::Durability::Strict,
+        )
     }
 
     /// Whether a PIN may be checked at `now`. Ends a lock that has run out, and re-anchors a

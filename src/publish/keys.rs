@@ -10,11 +10,8 @@
 //! Keys are Ed25519, stored as PKCS#8 DER (what tough's key parser reads), mode 0600.
 
 use std::collections::HashMap;
-use std::fs::OpenOptions;
-use std::io::Write;
 use std::num::NonZeroU64;
-use std::os::unix::fs::OpenOptionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{bail, Context};
 use aws_lc_rs::rand::SystemRandom;
@@ -35,34 +32,24 @@ pub struct KeygenOptions {
     pub force: bool,
 }
 
-/// Writes `bytes` to `path` via a temporary file and rename, with the given mode, and makes
-/// it durable (file and directory fsync).
+/// Writes `bytes` to `path` atomically with the given mode (`atomic::write`), file and folder
+/// fsynced; a folder fsync that a network share refuses is tolerated (county staff keep keys
+/// and repositories on such shares).
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> anyhow::Result<()> {
     write_renamed(path, bytes, mode, true)
 }
 
-/// Writes `bytes` to `path` via a temporary file and rename; `durable` fsyncs the file and its
-/// directory. Many files written with `durable = false` are made durable at once with
-/// `rustix::fs::syncfs` (see `publish`).
+/// As [`write_atomic`]; `durable = false` skips the fsyncs: many files written so are made
+/// durable at once with `rustix::fs::syncfs` (see `publish`).
 pub fn write_renamed(path: &Path, bytes: &[u8], mode: u32, durable: bool) -> anyhow::Result<()> {
-    let tmp = PathBuf::from(format!("{}.tmp", path.display()));
-    let mut f = OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(mode)
-        .open(&tmp)
-        .with_context(|| format!("无法写入 {}（磁盘满了或没有权限？）", tmp.display()))?;
-    f.write_all(bytes)
-        .and_then(|_| if durable { f.sync_all() } else { Ok(()) })
-        .with_context(|| format!("无法写入 {}（磁盘满了？）", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("无法写入 {}", path.display()))?;
-    if durable {
-        if let Some(dir) = path.parent() {
-            std::fs::File::open(dir).and_then(|d| d.sync_all()).ok();
-        }
-    }
-    Ok(())
+    use crate::atomic::Durability;
+    let durability = if durable {
+        Durability::FolderBestEffort
+    } else {
+        Durability::Deferred
+    };
+    crate::atomic::write(path, bytes, mode, durability)
+        .with_context(|| format!("无法写入 {}（磁盘满了或没有权限？）", path.display()))
 }
 
 fn new_key(path: &Path) -> anyhow::Result<Box<dyn KeySource>> {

@@ -89,7 +89,7 @@ fn current(repo: &Path) -> anyhow::Result<Option<(u64, PathBuf)>> {
         .targets
         .get(&name)
         .context("targets.json 里没有 manifest.json")?;
-    let hash: String = t.hashes.sha256.iter().map(|b| format!("{b:02x}")).collect();
+    let hash = hex::encode(&t.hashes.sha256[..]);
     Ok(Some((
         ts.signed.version.get(),
         repo.join(TARGETS_DIR).join(format!("{hash}.{MANIFEST}")),

@@ -135,10 +135,8 @@ impl Store {
                         "{DB_FILE}.broken-{}",
                         chrono::Utc::now().format("%Y%m%dT%H%M%S")
                     ));
-                    eprintln!(
-                        "banshi: {e}\nbanshi: 已把它改名为 {} 保留，并用内置内容重建。",
-                        aside.display()
-                    );
+                    log::warn!("{e}");
+                    log::warn!("已把它改名为 {} 保留，并用内置内容重建。", aside.display());
                     for suffix in ["", "-wal", "-shm"] {
                         let from = PathBuf::from(format!("{}{suffix}", path.display()));
                         if from.exists() {
@@ -192,16 +190,13 @@ impl Store {
             tx.commit()?;
             conn.execute_batch("VACUUM")?;
         }
-        std::fs::File::open(&tmp)
-            .and_then(|f| f.sync_all())
-            .map_err(io(&tmp))?;
         for suffix in ["-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
         }
-        std::fs::rename(&tmp, path).map_err(io(path))?;
-        std::fs::File::open(dir)
-            .and_then(|f| f.sync_all())
-            .map_err(io(dir))?;
+        // SQLite writes the new database by path, so not `atomic::write`; a fixed name, so a
+        // build cut short is found and cleared by the next one. The file, the rename and the
+        // folder are made durable as every atomic write is.
+        crate::atomic::replace(&tmp, path, crate::atomic::Durability::Strict).map_err(io(path))?;
         Ok(())
     }
 

@@ -251,7 +251,7 @@ pub fn run_once_with(opts: &Options, fetcher: &Fetcher) -> Report {
             meta.push((keys::LAST_OK, now_rfc3339()));
         }
         if let Err(e) = s.set_meta(&meta) {
-            eprintln!("banshi: 无法记录同步结果：{e}");
+            log::warn!("无法记录同步结果：{e}");
         }
     }
     Report {
