@@ -53,6 +53,11 @@ impl IdleTracker {
         self.activity(now);
     }
 
+    /// How long the screen must have been quiet for the warning to show `left` to go.
+    pub fn quiet_before(&self, left: Duration) -> Duration {
+        self.timeout + self.warning - left.min(self.warning)
+    }
+
     pub fn finger_down(&self) -> bool {
         self.fingers_down > 0
     }
@@ -83,6 +88,16 @@ mod tests {
 
     fn s(n: u64) -> Duration {
         Duration::from_secs(n)
+    }
+
+    #[test]
+    fn quiet_before_gives_the_warning_asked_for() {
+        let mut t = IdleTracker::new(s(60), s(30), s(0));
+        let q = t.quiet_before(s(25));
+        assert_eq!(q, s(65));
+        assert_eq!(t.tick(q, false), IdleState::Warning(25));
+        // Never more than the whole warning.
+        assert_eq!(t.quiet_before(s(99)), s(60));
     }
 
     #[test]

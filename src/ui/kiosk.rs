@@ -107,7 +107,17 @@ impl KioskUi {
     }
 
     /// Shows the idle warning with `seconds` left (screenshots).
+    /// Shows the idle warning with `seconds` left, as after that much quiet: the kiosk's clock
+    /// moves on to that moment, so the next tick keeps the warning instead of hiding it.
     pub fn show_idle_warning(&self, seconds: u32) {
+        let s = &self.session;
+        let quiet = s
+            .idle
+            .borrow()
+            .quiet_before(Duration::from_secs(seconds.into()));
+        let last_touch = s.now.get();
+        s.idle.borrow_mut().activity(last_touch);
+        s.now.set(last_touch + quiet);
         overlays::show_idle_warning(&self.window, u64::from(seconds));
     }
 
