@@ -252,6 +252,9 @@ pub fn parse_base(bytes: &[u8]) -> Result<Base, PackError> {
 }
 
 /// A guide or a notice, as one object.
+// Documents are unpacked one at a time and moved straight into the content; boxing the larger
+// variant would only add an allocation each.
+#[allow(clippy::large_enum_variant)]
 pub enum Document {
     Item(ServiceItem),
     Notice(Notice),

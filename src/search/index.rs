@@ -1,11 +1,15 @@
 //! The in-memory search index over titles, aliases, keywords, departments and notice codes.
 //!
 //! Ranking, best first (a document scores its best field):
-//! 1. exact title or alias (1000); 2. title/alias starts with the query (900); 3. contains it,
-//! earlier is better (800 − position); 4. pinyin from the first syllable, full spelling (700)
-//! above initials or mixed (650), then pinyin starting mid-title (600 − position);
-//! 5. notice codes 文号/索引号 (550) and keywords or department (500); 6. fuzzy pinyin
-//! (400 from the first syllable, 350 − position mid-title, 300 keywords); 7. body text (200).
+//! 1. exact title or alias (1000);
+//! 2. title/alias starts with the query (900);
+//! 3. contains it, earlier is better (800 − position);
+//! 4. pinyin from the first syllable, full spelling (700) above initials or mixed (650), then
+//!    pinyin starting mid-title (600 − position);
+//! 5. notice codes 文号/索引号 (550) and keywords or department (500);
+//! 6. fuzzy pinyin (400 from the first syllable, 350 − position mid-title, 300 keywords);
+//! 7. body text (200).
+//!
 //! Ties go to the more popular, then the shorter title.
 
 use std::collections::HashMap;
@@ -19,6 +23,9 @@ use super::frontier::{Found, Frontier, Outcome, Path};
 use super::parallel;
 use super::rank::Tally;
 use super::{is_han, normalize};
+
+/// Full-text search of body text (SQLite `search_body`): the query → matching documents.
+pub type BodySearch<'a> = &'a dyn Fn(&str) -> Vec<(Kind, String)>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -267,12 +274,7 @@ impl SearchIndex {
 
     /// Searches `query` among all documents. Chinese queries also search body text through
     /// `body` (kind, id, rank) when given.
-    pub fn search(
-        &self,
-        query: &str,
-        limit: usize,
-        body: Option<&dyn Fn(&str) -> Vec<(Kind, String)>>,
-    ) -> Results {
+    pub fn search(&self, query: &str, limit: usize, body: Option<BodySearch>) -> Results {
         let q = normalize(query);
         if q.is_empty() {
             return Results::default();
@@ -370,12 +372,7 @@ impl SearchIndex {
         part
     }
 
-    fn chinese(
-        &self,
-        q: &str,
-        limit: usize,
-        body: Option<&dyn Fn(&str) -> Vec<(Kind, String)>>,
-    ) -> Results {
+    fn chinese(&self, q: &str, limit: usize, body: Option<BodySearch>) -> Results {
         let mut found = Matches::default();
         for u in 0..self.fields.len() as u32 {
             let text = self.fields.text(u);
