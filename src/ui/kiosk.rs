@@ -153,7 +153,7 @@ fn tick(w: &AppWindow, s: &Session) {
     let report = s.sync_inbox.lock().ok().and_then(|mut r| r.take());
     if let Some(report) = report {
         sync_report(w, s, report);
-    } else if s.now.get().as_secs() % 60 == 0 {
+    } else if s.now.get().as_secs().is_multiple_of(60) {
         // Content can pass its expiry while the kiosk is offline.
         shell::update_status(w, s);
     }
