@@ -133,14 +133,7 @@ mod tests {
     #[test]
     fn every_sync_status_has_its_wording() {
         use crate::sync::Status;
-        for s in [
-            Status::Updated,
-            Status::UpToDate,
-            Status::Rejected,
-            Status::Offline,
-            Status::Expired,
-            Status::Error,
-        ] {
+        for s in Status::ALL {
             assert_ne!(sync_status(s.as_str()), s.as_str(), "{s:?}");
             assert!(!sync_outcome(s).is_empty());
             if matches!(s, Status::Rejected | Status::Offline | Status::Expired) {

@@ -109,6 +109,16 @@ pub enum Status {
 }
 
 impl Status {
+    /// Every status, for tables that must cover them all.
+    pub const ALL: [Status; 6] = [
+        Status::Updated,
+        Status::UpToDate,
+        Status::Rejected,
+        Status::Offline,
+        Status::Expired,
+        Status::Error,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Updated => "updated",
@@ -808,14 +818,7 @@ mod tests {
 
     #[test]
     fn statuses_round_trip_and_exit_codes() {
-        for s in [
-            Status::Updated,
-            Status::UpToDate,
-            Status::Rejected,
-            Status::Offline,
-            Status::Expired,
-            Status::Error,
-        ] {
+        for s in Status::ALL {
             assert_eq!(Status::parse(s.as_str()), Some(s));
             assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
         }
