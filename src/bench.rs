@@ -2,9 +2,9 @@
 //! a fresh `banshi bench-child` process, so start-up and memory are those of a real kiosk start.
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context};
 use clap::Args;
@@ -50,6 +50,25 @@ const SEARCH_QUERIES: &[&str] = &[
     "yibao",
     "fapiao",
     "2026",
+    // one slip each (swapped, missing, extra, wrong letter): the forgiving step runs
+    "shenfenzhneg",
+    "hukoubne",
+    "shenfnzheng",
+    "hukkouben",
+    "jiazhso",
+    "yingyezhizaho",
+    "yangloabaoxian",
+];
+
+/// Typed queries that find nothing even with one slip forgiven: the forgiving step runs on
+/// every key after the last one that found something, and finds nothing.
+const NOTHING_QUERIES: &[&str] = &[
+    "shenfenzhengqqx",
+    "jiehundengjixqz",
+    "yingyezhizhaoqqq",
+    "shebaokazzxq",
+    "hukouqxzv",
+    "zhunshengqqq",
 ];
 
 #[derive(Args, Clone)]
@@ -76,9 +95,14 @@ pub struct BenchArgs {
     /// Print JSON (the default output is JSON too; the flag is accepted for scripts).
     #[arg(long)]
     json: bool,
-    /// Measure only this part: `kiosk` (start-up, redraw, memory per county), `search` or `sync`.
+    /// Measure only this part: `kiosk` (start-up, redraw, memory per county), `search`,
+    /// `sync`, `print` (the 一次性告知单), `convert` (the spreadsheet route) or `speech` (朗读:
+    /// first sound, real-time factor).
     #[arg(long, value_enum)]
     only: Option<Part>,
+    /// Items in the generated workbook for the convert benchmark (0 skips it).
+    #[arg(long, default_value_t = 2_000)]
+    convert_items: usize,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq)]
@@ -86,6 +110,9 @@ pub enum Part {
     Kiosk,
     Search,
     Sync,
+    Print,
+    Convert,
+    Speech,
 }
 
 #[derive(Args, Clone)]
@@ -105,6 +132,8 @@ struct ChildReport {
     largest_list_ms: f64,
     largest_list_rows: usize,
     peak_rss_mb: f64,
+    rss_anon_mb: f64,
+    rss_file_mb: f64,
 }
 
 #[derive(Serialize, Debug)]
@@ -123,6 +152,12 @@ struct CountyReport {
     largest_list_ms: f64,
     largest_list_rows: usize,
     peak_rss_mb: f64,
+    /// At the end of the run: the heap and other private memory, and the pages of the
+    /// executable (code, embedded fonts) and other files mapped in. The file part depends on
+    /// the page cache (a freshly built or copied binary maps more), so compare builds by the
+    /// anonymous part or after the binary has been read the same way.
+    rss_anon_mb: f64,
+    rss_file_mb: f64,
 }
 
 #[derive(Serialize, Debug)]
@@ -199,6 +234,8 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             largest_list_ms: last.largest_list_ms,
             largest_list_rows: last.largest_list_rows,
             peak_rss_mb: last.peak_rss_mb,
+            rss_anon_mb: last.rss_anon_mb,
+            rss_file_mb: last.rss_file_mb,
         });
     }
     let _ = std::fs::remove_dir_all(&root);
@@ -213,6 +250,13 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     } else {
         None
     };
+    let print = wanted(Part::Print).then(print_bench).transpose()?;
+    let convert = if wanted(Part::Convert) && args.convert_items > 0 {
+        Some(convert_bench(args.convert_items)?)
+    } else {
+        None
+    };
+    let speech = wanted(Part::Speech).then(speech_bench);
     let out = serde_json::json!({
         "size": "1920x1080",
         "renderer": "software",
@@ -220,9 +264,111 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         "counties": reports,
         "search": search,
         "sync": sync,
+        "print": print,
+        "convert": convert,
+        "speech": speech,
     });
     println!("{}", serde_json::to_string_pretty(&out)?);
     Ok(())
+}
+
+#[derive(Args, Clone)]
+pub struct ConvertChildArgs {
+    /// `convert`: workbook → content folder (validated); `publish`: content folder → repository.
+    #[arg(long)]
+    step: String,
+    #[arg(long)]
+    input: PathBuf,
+    #[arg(long)]
+    out: PathBuf,
+    /// The signing keys (for `publish`).
+    #[arg(long)]
+    keys: Option<PathBuf>,
+}
+
+/// One measured step of the spreadsheet route in a process of its own (so its peak memory is
+/// its own): prints `{"seconds", "peak_rss_mb"}`.
+pub fn convert_child(args: ConvertChildArgs) -> anyhow::Result<()> {
+    let t = Instant::now();
+    match args.step.as_str() {
+        "convert" => {
+            let layout = crate::sheet::layout::Layout::default_layout();
+            let book = crate::sheet::read::read(&args.input).map_err(|e| anyhow!(e))?;
+            let c =
+                crate::sheet::convert::convert(&book, &layout, None).map_err(|e| anyhow!("{e}"))?;
+            crate::sheet::folder::write(&args.out, &c.files, false).map_err(|e| anyhow!(e))?;
+            // Then validated as written, as `banshi convert` does.
+            crate::source::load_dir(&args.out).map_err(|e| anyhow!("{e}"))?;
+        }
+        "publish" => {
+            let keys = args.keys.clone().context("--keys")?;
+            crate::publish::publish(&crate::publish::PublishOptions {
+                source: Some(args.input.clone()),
+                keys,
+                out: args.out.clone(),
+                expires_days: 30,
+                refresh: false,
+            })?;
+        }
+        other => return Err(anyhow!("unknown step {other}")),
+    }
+    let out = serde_json::json!({"seconds": (t.elapsed().as_secs_f64() * 100.0).round() / 100.0, "peak_rss_mb": peak_rss_mb()});
+    println!("{out}");
+    Ok(())
+}
+
+/// The spreadsheet route on a generated county of `items` items: the workbook `export` writes,
+/// converted and validated (one process), then published (another), each with its wall time and
+/// peak memory.
+fn convert_bench(items: usize) -> anyhow::Result<serde_json::Value> {
+    let dir = tempfile::tempdir()?;
+    let content = crate::sample::generated(items);
+    let workbook = dir.path().join("bench.xlsx");
+    let t = Instant::now();
+    crate::sheet::export::write(
+        &content,
+        &crate::sheet::layout::Layout::default_layout(),
+        &workbook,
+    )
+    .map_err(|e| anyhow!(e))?;
+    let export_s = t.elapsed().as_secs_f64();
+    let keys = dir.path().join("keys");
+    crate::publish::keys::keygen(
+        &keys,
+        &crate::publish::keys::KeygenOptions {
+            root_expires_days: 365,
+            force: false,
+        },
+    )?;
+    let exe = std::env::current_exe()?;
+    let step = |step: &str, input: &Path, out: &Path| -> anyhow::Result<serde_json::Value> {
+        let o = Command::new(&exe)
+            .args(["bench-convert-child", "--step", step, "--input"])
+            .arg(input)
+            .arg("--out")
+            .arg(out)
+            .arg("--keys")
+            .arg(&keys)
+            .output()?;
+        if !o.status.success() {
+            return Err(anyhow!(
+                "bench-convert-child {step}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            ));
+        }
+        Ok(serde_json::from_slice(&o.stdout)?)
+    };
+    let folder = dir.path().join("content");
+    let convert = step("convert", &workbook, &folder)?;
+    let publish = step("publish", &folder, &dir.path().join("repo"))?;
+    Ok(serde_json::json!({
+        "items": items,
+        "notices": content.notices.len(),
+        "workbook_mb": (std::fs::metadata(&workbook)?.len() as f64 / 1_048_576.0 * 100.0).round() / 100.0,
+        "export_seconds": (export_s * 100.0).round() / 100.0,
+        "convert_and_validate": convert,
+        "publish": publish,
+    }))
 }
 
 /// Search over a generated county: index build time and memory, and the latency of every
@@ -231,7 +377,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
 const KEYSTROKE_ROUNDS: usize = 3;
 
 fn search_bench(items: usize) -> serde_json::Value {
-    use crate::search::{SearchIndex, Typing};
+    use crate::search::SearchIndex;
     // Memory: growth of this process from before the documents exist to after the index is
     // built (documents included: they are what the index keeps).
     // The sample county's search documents repeated with numbered titles, as
@@ -259,43 +405,23 @@ fn search_bench(items: usize) -> serde_json::Value {
     let index = SearchIndex::build(docs);
     let build_ms = ms(t);
     let index_mb = rss_mb() - rss_before;
-    let mut keystrokes = Vec::new();
-    let mut full = Vec::new();
-    for q in SEARCH_QUERIES {
-        // Each query is typed KEYSTROKE_ROUNDS times; a keystroke's figure is the median of its
-        // rounds, so one pause of this process by the scheduler (another program on the board)
-        // does not count as the cost of a key.
-        let mut rounds: Vec<Vec<f64>> = vec![Vec::new(); q.len()];
-        for _ in 0..KEYSTROKE_ROUNDS {
-            let mut typing = Typing::new(50);
-            for (i, &b) in q.as_bytes().iter().enumerate() {
-                let t = Instant::now();
-                typing.push(&index, b);
-                rounds[i].push(t.elapsed().as_secs_f64() * 1000.0);
-                if std::env::var_os("BANSHI_BENCH_TRACE").is_some() {
-                    eprintln!(
-                        "{q} {} {:.2} ms {} hits",
-                        typing.query(),
-                        rounds[i].last().unwrap(),
-                        typing.answer().map_or(0, |a| a.total)
-                    );
-                }
-            }
-        }
-        for mut r in rounds {
-            r.sort_by(|a, b| a.total_cmp(b));
-            keystrokes.push(r[r.len() / 2]);
-        }
-        let t = Instant::now();
-        let _ = index.search(q, 50, None);
-        full.push(t.elapsed().as_secs_f64() * 1000.0);
-    }
+    let (typed, full) = type_queries(&index, SEARCH_QUERIES);
+    let keystrokes: Vec<f64> = typed.iter().map(|k| k.ms).collect();
+    let slip_keys: Vec<f64> = typed.iter().filter(|k| k.slip).map(|k| k.ms).collect();
+    let (typed, nothing_full) = type_queries(&index, NOTHING_QUERIES);
+    // The keys after which the slip step ran and found nothing.
+    let nothing_keys: Vec<f64> = typed
+        .iter()
+        .filter(|k| k.keys >= crate::search::index::SLIP_MIN_KEYS && k.total == 0)
+        .map(|k| k.ms)
+        .collect();
     let stats = |mut v: Vec<f64>| {
         v.sort_by(|a, b| a.total_cmp(b));
         let at =
             |p: f64| (v[((v.len() - 1) as f64 * p).round() as usize] * 1000.0).round() / 1000.0;
         serde_json::json!({"count": v.len(), "p50": at(0.5), "p99": at(0.99), "max": at(1.0)})
     };
+    let handwriting = handwriting_bench();
     serde_json::json!({
         "documents": n_docs,
         "build_ms": build_ms,
@@ -303,7 +429,136 @@ fn search_bench(items: usize) -> serde_json::Value {
         "keystroke_ms": stats(keystrokes),
         "keystroke_rounds": KEYSTROKE_ROUNDS,
         "whole_query_ms": stats(full),
+        "slip_found_keystroke_ms": stats(slip_keys),
+        "forgiving_nothing_keystroke_ms": stats(nothing_keys),
+        "forgiving_nothing_whole_query_ms": stats(nothing_full),
+        "handwriting_model_load_ms": handwriting.as_ref().map(|(load, _)| (load * 10.0).round() / 10.0),
+        "handwriting_samples": crate::handwriting::samples::samples().len(),
+        "handwriting_stroke_ms": handwriting.map(|(_, strokes)| stats(strokes)),
     })
+}
+
+/// The printed slip of the sample's longest guide, every situation: the time to lay it out and
+/// draw it with the kiosk's fonts and to encode it for the printer (median of 10), its size.
+fn print_bench() -> anyhow::Result<serde_json::Value> {
+    use crate::print::escpos::Paper;
+    let store = Store::in_memory(&crate::sample::sample())?;
+    let scope = store.scope(None)?;
+    let id = store
+        .longest_item()?
+        .ok_or_else(|| anyhow!("内容里没有事项"))?;
+    let today = chrono::Local::now().date_naive();
+    let mut out = serde_json::Map::new();
+    for (name, paper) in [("58mm", Paper::Mm58), ("80mm", Paper::Mm80)] {
+        let mut times = Vec::new();
+        let mut last = None;
+        for _ in 0..10 {
+            let t = Instant::now();
+            last = Some(crate::print::guide_slip(
+                &store, &scope, &id, None, paper, today,
+            )?);
+            times.push(ms(t));
+        }
+        let slip = last.expect("ran");
+        out.insert(
+            name.into(),
+            serde_json::json!({
+                "guide": id,
+                "slip_ms": median(times),
+                "dots_high": slip.rendered.image.height(),
+                "bytes": slip.bytes.len(),
+            }),
+        );
+    }
+    Ok(serde_json::Value::Object(out))
+}
+
+/// Opening Zinnia's model (the file as the page cache has it: warm after the first run) and
+/// recognition after every stroke of the sample characters (each timed as the median of
+/// `KEYSTROKE_ROUNDS`); None when Zinnia or its model is missing.
+fn handwriting_bench() -> Option<(f64, Vec<f64>)> {
+    use crate::handwriting::{samples, Recognizer, CANDIDATES};
+    let t = Instant::now();
+    let recognizer = Recognizer::open_default().ok()?;
+    let load_ms = ms(t);
+    let mut times = Vec::new();
+    for (_, strokes) in samples::samples() {
+        for n in 1..=strokes.len() {
+            let mut rounds: Vec<f64> = (0..KEYSTROKE_ROUNDS)
+                .map(|_| {
+                    let t = Instant::now();
+                    let _ = recognizer.recognize(&strokes[..n], samples::PAD, CANDIDATES);
+                    ms(t)
+                })
+                .collect();
+            rounds.sort_by(|a, b| a.total_cmp(b));
+            times.push(rounds[rounds.len() / 2]);
+        }
+    }
+    Some((load_ms, times))
+}
+
+/// One keystroke of the search benchmark: its median time, the keys typed so far, what the
+/// answer found and whether a slip found its best non-exact hit.
+struct Keystroke {
+    ms: f64,
+    keys: usize,
+    total: usize,
+    slip: bool,
+}
+
+/// Types each of `queries` key by key (`KEYSTROKE_ROUNDS` times) and searches it at once:
+/// every keystroke, and each whole query's time.
+fn type_queries(
+    index: &crate::search::SearchIndex,
+    queries: &[&str],
+) -> (Vec<Keystroke>, Vec<f64>) {
+    use crate::search::Typing;
+    let mut keystrokes = Vec::new();
+    let mut full = Vec::new();
+    for q in queries {
+        // Each query is typed KEYSTROKE_ROUNDS times; a keystroke's figure is the median of its
+        // rounds, so one pause of this process by the scheduler (another program on the board)
+        // does not count as the cost of a key.
+        let mut rounds: Vec<Vec<f64>> = vec![Vec::new(); q.len()];
+        let mut answers = vec![(0, false); q.len()];
+        for _ in 0..KEYSTROKE_ROUNDS {
+            let mut typing = Typing::new(50);
+            for (i, &b) in q.as_bytes().iter().enumerate() {
+                let t = Instant::now();
+                typing.push(index, b);
+                rounds[i].push(t.elapsed().as_secs_f64() * 1000.0);
+                answers[i] = typing.answer().map_or((0, false), |a| {
+                    (
+                        a.total,
+                        a.forgiven == Some(crate::search::index::Step::Slip),
+                    )
+                });
+                if std::env::var_os("BANSHI_BENCH_TRACE").is_some() {
+                    eprintln!(
+                        "{q} {} {:.2} ms {} hits {:?}",
+                        typing.query(),
+                        rounds[i].last().unwrap(),
+                        typing.answer().map_or(0, |a| a.total),
+                        typing.answer().and_then(|a| a.forgiven)
+                    );
+                }
+            }
+        }
+        for (i, mut r) in rounds.into_iter().enumerate() {
+            r.sort_by(|a, b| a.total_cmp(b));
+            keystrokes.push(Keystroke {
+                ms: r[r.len() / 2],
+                keys: i + 1,
+                total: answers[i].0,
+                slip: answers[i].1,
+            });
+        }
+        let t = Instant::now();
+        let _ = index.search(q, 50, None);
+        full.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    (keystrokes, full)
 }
 
 /// Current resident memory of this process (VmRSS), in MiB.
@@ -313,7 +568,11 @@ fn rss_mb() -> f64 {
 
 /// Peak resident memory of this process (VmHWM), in MiB.
 pub fn peak_rss_mb() -> f64 {
-    (proc_status_mb("VmHWM:") * 10.0).round() / 10.0
+    round1(proc_status_mb("VmHWM:"))
+}
+
+fn round1(mb: f64) -> f64 {
+    (mb * 10.0).round() / 10.0
 }
 
 fn proc_status_mb(field: &str) -> f64 {
@@ -386,6 +645,8 @@ pub fn child(args: ChildArgs) -> anyhow::Result<()> {
         largest_list_ms,
         largest_list_rows,
         peak_rss_mb: peak_rss_mb(),
+        rss_anon_mb: round1(proc_status_mb("RssAnon:")),
+        rss_file_mb: round1(proc_status_mb("RssFile:")),
     };
     println!("{}", serde_json::to_string(&report)?);
     Ok(())
@@ -395,6 +656,18 @@ pub fn child(args: ChildArgs) -> anyhow::Result<()> {
 pub fn longest_guide(ui: &KioskUi) -> anyhow::Result<String> {
     ui.with_store(|store, _| store.longest_item())?
         .ok_or_else(|| anyhow!("内容里没有事项"))
+}
+
+/// The guide with the most material situations (the gallery's situation question).
+pub fn guide_with_most_situations(ui: &KioskUi) -> anyhow::Result<String> {
+    ui.with_store(|store, _| {
+        store.conn().query_row(
+            "SELECT item FROM material_group GROUP BY item ORDER BY count(*) DESC, item LIMIT 1",
+            [],
+            |r| r.get::<_, String>(0),
+        )
+    })
+    .map_err(|e| anyhow!("内容里没有带材料的事项：{e}"))
 }
 
 /// The gallery's pages: (file name stem, page name).
@@ -415,12 +688,92 @@ pub fn gallery_pages(ui: &KioskUi) -> Vec<(String, String)> {
         ("category".into(), format!("category:{category}")),
         ("department".into(), format!("department:{department}")),
         ("guide".into(), format!("guide:{guide}")),
+        ("guide-print".into(), "guide-print".into()),
+        ("guide-reading".into(), format!("reading:{guide}")),
         ("notices".into(), "notices".into()),
         ("notice".into(), format!("notice:{notice}")),
         ("search".into(), "search:sfz".into()),
+        ("search-handwriting".into(), "search-handwriting".into()),
         ("idle-warning".into(), "idle-warning".into()),
         ("pin".into(), "pin".into()),
         ("technician".into(), "technician".into()),
         ("touch-test".into(), "touch-test".into()),
     ]
+}
+
+/// 朗读 on the sample county's longest guide with the configured voice (espeak-ng by default):
+/// the time from pressing 朗读 to the first segment handed to the player (the reading
+/// synthesises the first sentence, plays it, and makes the rest meanwhile), what reading the
+/// whole guide first would cost instead, one engine start, and the real-time factor (synthesis
+/// time / audio length). Without a sound card the player is `Silent`: the figure stops where
+/// `aplay` would start.
+fn speech_bench() -> serde_json::Value {
+    use crate::kiosk::read_aloud::guide_segments;
+    use crate::speech::{output, reader, Speech};
+    let config = crate::config::Config::discover(None)
+        .map(|(c, _)| c)
+        .unwrap_or_default();
+    let speech = match Speech::for_rendering(&config.speech) {
+        Ok(s) => s,
+        Err(e) => return serde_json::json!({ "error": e }),
+    };
+    let store = match crate::store::Store::in_memory(&crate::sample::sample()) {
+        Ok(s) => s,
+        Err(e) => return serde_json::json!({ "error": e.to_string() }),
+    };
+    let guide = store.scope(None).ok().and_then(|scope| {
+        let id = store.longest_item().ok()??;
+        store.guide(&scope, &id).ok()?
+    });
+    let Some(guide) = guide else {
+        return serde_json::json!({ "error": "no guide" });
+    };
+    let texts: Vec<String> = guide_segments(&guide).into_iter().map(|s| s.text).collect();
+    let ms = |d: Duration| (d.as_secs_f64() * 10_000.0).round() / 10.0;
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let mut first = Vec::new();
+    for _ in 0..7 {
+        let reading = reader::Reading::start(&speech, texts.clone(), 0);
+        let end = Instant::now() + Duration::from_secs(30);
+        let sound = loop {
+            if let Some(t) = reading.progress().first_sound {
+                break Some(t);
+            }
+            if Instant::now() > end {
+                break None;
+            }
+            std::thread::sleep(Duration::from_micros(200));
+        };
+        reading.stop();
+        if let Some(t) = sound {
+            first.push(ms(t));
+        }
+    }
+    let mut starts = Vec::new();
+    for _ in 0..7 {
+        let t = Instant::now();
+        let _ = speech.voice.synthesize("一");
+        starts.push(ms(t.elapsed()));
+    }
+    let t = Instant::now();
+    let whole = reader::render(&speech, &texts);
+    let synthesis = t.elapsed();
+    let audio = whole.as_ref().map(|w| w.duration()).unwrap_or_default();
+    serde_json::json!({
+        "voice": speech.voice.describe(),
+        "guide": guide.id,
+        "segments": texts.len(),
+        "sound_card": output::sound_output(std::path::Path::new("/")).is_ok(),
+        "target_first_sound_ms": 300,
+        "first_sound_ms": if first.is_empty() { serde_json::Value::Null } else { median(first).into() },
+        "first_sound_if_whole_guide_first_ms": ms(synthesis),
+        "engine_start_one_syllable_ms": median(starts),
+        "audio_s": (audio.as_secs_f64() * 10.0).round() / 10.0,
+        "synthesis_s": (synthesis.as_secs_f64() * 100.0).round() / 100.0,
+        "real_time_factor": if audio.is_zero() { 0.0 } else { (synthesis.as_secs_f64() / audio.as_secs_f64() * 1000.0).round() / 1000.0 },
+        "error": whole.err(),
+    })
 }

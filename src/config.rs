@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::kiosk::rotation::Rotation;
+use crate::print::escpos::Paper;
 
 /// Every key a config file may have.
 pub const KEYS: &[&str] = &[
@@ -22,6 +23,15 @@ pub const KEYS: &[&str] = &[
     "sync_interval_secs",
     "technician_pin_hash",
     "rotation",
+    "printer",
+    "paper_width_mm",
+    "handwriting_model",
+    "speech",
+];
+
+/// Keys of the `[speech]` table.
+pub const SPEECH_KEYS: &[&str] = &[
+    "enabled", "volume", "speed", "engine", "command", "model", "device",
 ];
 
 /// Where a packaged kiosk keeps its configuration.
@@ -59,6 +69,74 @@ pub struct Config {
     /// How far the picture is turned clockwise (0, 90, 180, 270) for a panel mounted on its
     /// side; touch follows (see `kiosk::rotation`).
     pub rotation: u32,
+    /// The receipt printer's device file (e.g. `/dev/usb/lp0`); the guide page offers
+    /// 打印告知单 only when one is set.
+    pub printer: Option<PathBuf>,
+    /// The printer's paper: 58 or 80 (millimetres).
+    pub paper_width_mm: u32,
+    /// The Zinnia model for 手写; default: Debian's Simplified Chinese model
+    /// (`handwriting::MODEL_PATH`). A path with no file there turns 手写 off.
+    pub handwriting_model: Option<PathBuf>,
+    /// Read-aloud (朗读): voice, volume, speed.
+    pub speech: SpeechConfig,
+}
+
+/// `[speech]`: the 朗读 button's voice and sound.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SpeechConfig {
+    /// false hides the 朗读 button whatever the hardware.
+    pub enabled: bool,
+    /// Percent of the voice's own loudness (0–100).
+    pub volume: u32,
+    /// Percent of the voice's normal speed (50–200); older residents follow 80–90 % better.
+    pub speed: u32,
+    /// "espeak-ng" (default) or "command" (a county's own offline voice).
+    pub engine: String,
+    /// With engine = "command": program and arguments; text on stdin, WAV on stdout.
+    /// `{model}`, `{speed}` (percent) and `{length_scale}` (Piper's: 1.0 normal) are filled in.
+    pub command: Option<String>,
+    /// The voice model file the command gets as `{model}`.
+    pub model: Option<PathBuf>,
+    /// ALSA device for `aplay -D` (default: ALSA's default device).
+    pub device: Option<String>,
+}
+
+impl Default for SpeechConfig {
+    fn default() -> Self {
+        SpeechConfig {
+            enabled: true,
+            volume: 80,
+            speed: 90,
+            engine: "espeak-ng".into(),
+            command: None,
+            model: None,
+            device: None,
+        }
+    }
+}
+
+impl SpeechConfig {
+    fn check(&self) -> Result<(), String> {
+        if self.volume > 100 {
+            return Err(format!(
+                "[speech] volume = {} 不对：写 0 到 100（百分比），建议 80。",
+                self.volume
+            ));
+        }
+        if !(50..=200).contains(&self.speed) {
+            return Err(format!(
+                "[speech] speed = {} 不对：写 50 到 200（正常语速的百分比），建议 90。",
+                self.speed
+            ));
+        }
+        match self.engine.as_str() {
+            "espeak-ng" => Ok(()),
+            "command" if self.command.as_deref().is_some_and(|c| !c.trim().is_empty()) => Ok(()),
+            "command" => Err("[speech] engine = \"command\" 还要写 command = \"语音程序 参数…\"（文字从标准输入进，WAV 从标准输出出）。".into()),
+            e => Err(format!("[speech] engine = \"{e}\" 不对：写 \"espeak-ng\"（默认）或 \"command\"（本县自己的语音）。")),
+        }
+    }
 }
 
 impl Default for Config {
@@ -76,6 +154,10 @@ impl Default for Config {
             sync_interval_secs: 900,
             technician_pin_hash: None,
             rotation: 0,
+            printer: None,
+            paper_width_mm: 80,
+            handwriting_model: None,
+            speech: SpeechConfig::default(),
         }
     }
 }
@@ -118,10 +200,19 @@ impl Config {
             let at = line.map(|l| format!("第 {l} 行：")).unwrap_or_default();
             if msg.starts_with("unknown field") {
                 let key = msg.split('`').nth(1).unwrap_or("");
-                format!(
-                    "{at}不认识的配置项 {key}，可能拼错了。可用的配置项：{}",
-                    KEYS.join(", ")
-                )
+                // Inside the [speech] table: name its keys.
+                let in_speech = e.span().is_some_and(|sp| {
+                    text[..sp.start.min(text.len())]
+                        .lines()
+                        .rfind(|l| l.trim_start().starts_with('['))
+                        .is_some_and(|l| l.trim() == "[speech]")
+                });
+                let known = if in_speech {
+                    format!("[speech] 里可用的配置项：{}", SPEECH_KEYS.join(", "))
+                } else {
+                    format!("可用的配置项：{}", KEYS.join(", "))
+                };
+                format!("{at}不认识的配置项 {key}，可能拼错了。{known}")
             } else {
                 // Name the key on the line the error points at, so the technician knows what to fix.
                 let key = e.span().and_then(|s| {
@@ -165,6 +256,16 @@ impl Config {
                 config.rotation
             ));
         }
+        if Paper::from_mm(config.paper_width_mm).is_none() {
+            return Err(format!(
+                "paper_width_mm = {} 不对：只能写 58 或 80（打印机纸卷的宽度，毫米）。",
+                config.paper_width_mm
+            ));
+        }
+        if config.printer.as_ref().is_some_and(|p| !p.is_absolute()) {
+            return Err("printer 要写打印机设备文件的完整路径，例如 \"/dev/usb/lp0\"。".into());
+        }
+        config.speech.check()?;
         if config.sync_interval_secs < 60 {
             return Err(format!(
                 "sync_interval_secs = {} 太短：至少 60 秒，建议 900（15 分钟）。",
@@ -219,8 +320,20 @@ impl Config {
         Rotation::from_degrees(self.rotation).unwrap_or_default()
     }
 
+    /// The configured paper (checked when the config was read).
+    pub fn paper(&self) -> Paper {
+        Paper::from_mm(self.paper_width_mm).unwrap_or(Paper::Mm80)
+    }
+
     pub fn idle_warning(&self) -> Duration {
         Duration::from_secs(self.idle_warning_secs)
+    }
+
+    /// The handwriting model: configured, or Debian's.
+    pub fn handwriting_model(&self) -> &Path {
+        self.handwriting_model
+            .as_deref()
+            .unwrap_or(Path::new(crate::handwriting::MODEL_PATH))
     }
 
     /// The data directory: configured, or the user's data directory, or `./banshi-data`.
@@ -334,6 +447,44 @@ mod tests {
     }
 
     #[test]
+    fn the_handwriting_model_is_debians_unless_configured() {
+        assert_eq!(
+            Config::default().handwriting_model(),
+            Path::new("/usr/share/tegaki/models/zinnia/handwriting-zh_CN.model")
+        );
+        let c = Config::parse("handwriting_model = \"/opt/models/zh.model\"\n").unwrap();
+        assert_eq!(c.handwriting_model(), Path::new("/opt/models/zh.model"));
+    }
+
+    #[test]
+    fn speech_table_has_defaults_limits_and_named_keys() {
+        let c = Config::parse("[speech]\nvolume = 60\nspeed = 120\n").unwrap();
+        assert_eq!(
+            (c.speech.volume, c.speech.speed, c.speech.enabled),
+            (60, 120, true)
+        );
+        assert_eq!(c.speech.engine, "espeak-ng");
+        let e = Config::parse("[speech]\nvolume = 150\n").unwrap_err();
+        assert!(e.contains("volume = 150") && e.contains("0 到 100"), "{e}");
+        let e = Config::parse("[speech]\nspeed = 20\n").unwrap_err();
+        assert!(e.contains("speed = 20"), "{e}");
+        let e = Config::parse("[speech]\nengine = \"command\"\n").unwrap_err();
+        assert!(e.contains("command ="), "{e}");
+        let e = Config::parse("[speech]\nengine = \"piper\"\n").unwrap_err();
+        assert!(e.contains("espeak-ng"), "{e}");
+        let e = Config::parse("kiosk_id = \"a\"\n[speech]\nvolum = 50\n").unwrap_err();
+        assert!(
+            e.contains("volum") && e.contains("[speech] 里可用的配置项") && e.contains("volume"),
+            "{e}"
+        );
+        let c = Config::parse("[speech]\nengine = \"command\"\ncommand = \"piper --model {model} --output_file -\"\nmodel = \"/opt/voices/zh.onnx\"\n").unwrap();
+        assert_eq!(
+            c.speech.model.as_deref(),
+            Some(Path::new("/opt/voices/zh.onnx"))
+        );
+    }
+
+    #[test]
     fn empty_file_means_defaults() {
         assert_eq!(Config::parse("").unwrap(), Config::default());
     }
@@ -351,5 +502,20 @@ mod tests {
         assert!(e.contains("12 位"), "{e}");
         let e = Config::parse("idle_timeout_secs = 5\n").unwrap_err();
         assert!(e.contains("至少 15 秒"), "{e}");
+    }
+
+    #[test]
+    fn printer_and_paper_width_say_what_to_write() {
+        let c = Config::parse("printer = \"/dev/usb/lp0\"\npaper_width_mm = 58\n").unwrap();
+        assert_eq!(c.printer.as_deref(), Some(Path::new("/dev/usb/lp0")));
+        assert_eq!(c.paper(), Paper::Mm58);
+        assert_eq!(Config::parse("").unwrap().paper(), Paper::Mm80);
+        let e = Config::parse("paper_width_mm = 57\n").unwrap_err();
+        assert!(
+            e.contains("paper_width_mm = 57") && e.contains("58 或 80"),
+            "{e}"
+        );
+        let e = Config::parse("printer = \"lp0\"\n").unwrap_err();
+        assert!(e.contains("/dev/usb/lp0"), "{e}");
     }
 }

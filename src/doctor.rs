@@ -44,8 +44,117 @@ pub fn free_bytes(dir: &Path) -> Option<u64> {
         .map(|s| s.f_bavail.saturating_mul(s.f_frsize))
 }
 
+/// 朗读: the voice must work wherever the kiosk is installed (a missing engine is a broken
+/// install); a kiosk without a sound card works without the button, so that is said, not failed.
+pub fn speech_check(config: &crate::config::SpeechConfig) -> Check {
+    use crate::speech::{output, voice};
+    if !config.enabled {
+        return pass("朗读", "已关闭（[speech] enabled = false），不显示朗读按钮");
+    }
+    let voice = voice::from_config(config);
+    if let Err(e) = voice.check() {
+        return failed(
+            "朗读",
+            format!("不可用，不显示朗读按钮：{e}"),
+            "安装 espeak-ng 和 alsa-utils（软件包的依赖）；用本县语音时检查 kiosk.toml 的 [speech] command 和 model。然后重启终端。",
+        );
+    }
+    match output::sound_output(Path::new("/")) {
+        Ok(card) => pass(
+            "朗读",
+            format!(
+                "可用：{}，声卡 {card}，音量 {}%",
+                voice.describe(),
+                config.volume
+            ),
+        ),
+        Err(e) if e.contains("权限") => failed(
+            "朗读",
+            format!("不可用，不显示朗读按钮：{e}"),
+            "把终端用户加入 audio 组：usermod -aG audio banshi，然后重启终端。",
+        ),
+        Err(e) => pass(
+            "朗读",
+            format!("{}；不显示朗读按钮。语音 {} 可用", e, voice.describe()),
+        ),
+    }
+}
+
 /// Below this much free space the check fails.
 const MIN_FREE: u64 = 200 * 1024 * 1024;
+
+/// From this many days before the published metadata expires, the county host's check fails.
+pub const EXPIRY_WARNING_DAYS: i64 = 7;
+
+/// On the county host: how long until the repository's signed metadata expires. An expired
+/// repository freezes every kiosk's updates; re-signing (`banshi publish --refresh`, the
+/// `banshi-refresh.timer` of packaging/county) keeps it valid.
+pub fn repository(repo: &Path, now: chrono::DateTime<chrono::Utc>) -> Check {
+    const NAME: &str = "发布仓库有效期";
+    let path = repo.join("metadata").join("timestamp.json");
+    let expires = std::fs::read(&path)
+        .map_err(|e| format!("无法读取 {}：{e}", path.display()))
+        .and_then(|b| {
+            serde_json::from_slice::<serde_json::Value>(&b)
+                .map_err(|e| format!("{} 不是 JSON：{e}", path.display()))
+        })
+        .and_then(|v| {
+            v["signed"]["expires"]
+                .as_str()
+                .and_then(|e| chrono::DateTime::parse_from_rfc3339(e).ok())
+                .ok_or_else(|| format!("{} 里没有有效期（signed.expires）", path.display()))
+        });
+    let expires = match expires {
+        Ok(t) => t.with_timezone(&chrono::Utc),
+        Err(e) => return failed(
+            NAME,
+            e,
+            "确认 --repo 指向 banshi publish --out 写的文件夹；没有发布过时先运行 banshi publish。",
+        ),
+    };
+    let left = expires - now;
+    let when = expires
+        .with_timezone(&chrono::Local)
+        .format("%Y-%m-%d %H:%M");
+    let refresh = "运行 banshi publish --refresh --keys 密钥目录 --out 仓库目录 重新签名（packaging/county 的 banshi-refresh.timer 每天自动做）。";
+    if left <= chrono::Duration::zero() {
+        failed(
+            NAME,
+            format!("已于 {when} 过期：所有终端都停在旧内容上，不再更新"),
+            refresh,
+        )
+    } else if left < chrono::Duration::days(EXPIRY_WARNING_DAYS) {
+        failed(
+            NAME,
+            format!("将于 {when} 过期，只剩 {} 小时", left.num_hours()),
+            refresh,
+        )
+    } else {
+        pass(NAME, format!("至 {when}，还有 {} 天", left.num_days()))
+    }
+}
+
+/// The receipt printer's state, asked without printing.
+pub fn printer(config: &Config) -> Check {
+    let Some(path) = &config.printer else {
+        return pass("打印机", "未配置（办事指南页不显示“打印告知单”）");
+    };
+    match crate::print::device::probe(path) {
+        Ok(()) => pass(
+            "打印机",
+            format!(
+                "{}，{} 毫米纸，可以打印",
+                path.display(),
+                config.paper_width_mm
+            ),
+        ),
+        Err(e) => failed(
+            "打印机",
+            format!("{e}（居民按“打印告知单”会看到提示，二维码照常可用）"),
+            e.hint(),
+        ),
+    }
+}
 
 /// Runs every check. `config` is the outcome of loading the config file (`path`: which one).
 pub fn run(
@@ -145,6 +254,21 @@ pub fn run(
         }
     };
 
+    // The kiosk hides the 手写 tab without it; the message names the package to install.
+    out.push(match crate::handwriting::shared(config.handwriting_model()) {
+        Ok(_) => pass("手写识别", "可用（Zinnia 与简体中文模型）"),
+        Err(e) => failed(
+            "手写识别",
+            format!("不可用，搜索页不显示“手写”：{e}"),
+            "安装 libzinnia0 和 tegaki-zinnia-simplified-chinese（软件包的依赖）后重启终端；配置文件里设了 handwriting_model 的，检查那个路径。",
+        ),
+    });
+
+    // The guide page offers 打印告知单 only with a printer configured; a configured one that
+    // does not answer fails here and on the technician screen.
+    out.push(printer(&config));
+    out.push(speech_check(&config.speech));
+
     if config.server.is_empty() {
         out.push(pass("内容同步", "未配置服务器：使用导入或内置的内容"));
         return out;
@@ -231,4 +355,67 @@ pub fn run(
         )),
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_printer_check_names_the_device_and_what_to_do() {
+        let none = printer(&Config::default());
+        assert!(none.ok && none.detail.contains("未配置"), "{none:?}");
+
+        let dir = tempfile::tempdir().unwrap();
+        let device = dir.path().join("lp0");
+        let config = Config {
+            printer: Some(device.clone()),
+            paper_width_mm: 58,
+            ..Config::default()
+        };
+        let missing = printer(&config);
+        assert!(!missing.ok, "{missing:?}");
+        assert!(missing.detail.contains("lp0") && missing.detail.contains("二维码照常可用"));
+        assert!(missing.hint.as_deref().unwrap().contains("USB"));
+
+        std::fs::write(&device, b"").unwrap();
+        let ready = printer(&config);
+        assert!(ready.ok && ready.detail.contains("58 毫米"), "{ready:?}");
+        assert_eq!(
+            std::fs::read(&device).unwrap(),
+            b"",
+            "the check prints nothing"
+        );
+    }
+
+    #[test]
+    fn the_repository_check_fails_a_week_before_expiry_and_names_the_fix() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("metadata")).unwrap();
+        let write = |expires: &str| {
+            std::fs::write(
+                dir.path().join("metadata/timestamp.json"),
+                format!("{{\"signed\": {{\"_type\": \"timestamp\", \"expires\": \"{expires}\"}}}}"),
+            )
+            .unwrap()
+        };
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-03T12:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        write("2027-01-02T12:00:00Z");
+        let c = repository(dir.path(), now);
+        assert!(c.ok && c.detail.contains("还有 30 天"), "{c:?}");
+        write("2026-12-08T12:00:00Z");
+        let c = repository(dir.path(), now);
+        assert!(!c.ok && c.detail.contains("只剩 120 小时"), "{c:?}");
+        assert!(c.hint.unwrap().contains("publish --refresh"));
+        write("2026-12-01T12:00:00Z");
+        let c = repository(dir.path(), now);
+        assert!(
+            !c.ok && c.detail.contains("已于") && c.detail.contains("过期"),
+            "{c:?}"
+        );
+        let c = repository(&dir.path().join("nothing"), now);
+        assert!(!c.ok && c.detail.contains("无法读取"), "{c:?}");
+    }
 }

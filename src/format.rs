@@ -13,10 +13,11 @@ pub fn yuan(fen: i64) -> String {
 
 /// A time limit: 0 → "当场办结（即办）", else "15个工作日".
 pub fn limit(value: i64, unit: &str) -> String {
-    if value == 0 {
-        "当场办结（即办）".to_string()
-    } else {
-        format!("{value}个{unit}")
+    match unit {
+        crate::model::allowed::NO_LIMIT => "法律未规定时限".to_string(),
+        _ if value == 0 => "当场办结（即办）".to_string(),
+        "小时" => format!("{value}小时"),
+        _ => format!("{value}个{unit}"),
     }
 }
 

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use banshi::bench;
-use banshi::cli::{content, county, kiosk, technician};
+use banshi::cli::{content, county, kiosk, print, speak, spreadsheet, technician};
 
 #[derive(Parser)]
 #[command(
@@ -32,6 +32,11 @@ enum Command {
     Validate(content::ValidateArgs),
     /// Validate a content folder and make it the kiosk's content.
     Import(content::ImportArgs),
+    /// County staff: turn a 实施清单 workbook (.xlsx/.xls/.ods/.csv) into a content folder, then
+    /// validate it.
+    Convert(spreadsheet::ConvertArgs),
+    /// County staff: write a content folder as a workbook (--xlsx) in the layout `convert` reads.
+    Export(spreadsheet::ExportArgs),
     /// Search guides and notices as the kiosk does (Chinese, pinyin, initials).
     Search(content::SearchArgs),
     /// Reports for county staff.
@@ -55,11 +60,18 @@ enum Command {
     TouchRotation(technician::TouchRotationArgs),
     /// Technicians: check this kiosk (config, data, content, trust, server, sync, expiry, disk).
     Doctor(technician::DoctorArgs),
+    /// Write the bytes a receipt printer gets for a guide's one-time notice (一次性告知单).
+    Print(print::PrintArgs),
+    /// Read a guide or notice aloud as the kiosk's 朗读 button does, or write it to a WAV file.
+    Speak(speak::SpeakArgs),
     /// Measure start-up, redraw and memory on this machine (prints JSON).
     Bench(bench::BenchArgs),
     /// Internal: one measured kiosk start, used by `bench`.
     #[command(hide = true)]
     BenchChild(bench::ChildArgs),
+    /// Internal: one measured step of the spreadsheet route, used by `bench`.
+    #[command(hide = true)]
+    BenchConvertChild(bench::ConvertChildArgs),
 }
 
 fn main() -> ExitCode {
@@ -75,6 +87,8 @@ fn main() -> ExitCode {
         Command::Status(args) => content::status(&args),
         Command::Validate(args) => content::validate(&args),
         Command::Import(args) => content::import(&args),
+        Command::Convert(args) => spreadsheet::convert(&args),
+        Command::Export(args) => spreadsheet::export(&args),
         Command::Search(args) => content::search(&args),
         Command::Report { what } => content::report(what),
         Command::Keygen(args) => county::keygen(&args),
@@ -84,8 +98,11 @@ fn main() -> ExitCode {
         Command::Doctor(args) => return technician::doctor(&args),
         Command::PinHash => technician::pin_hash(),
         Command::TouchRotation(args) => technician::touch_rotation(&args),
+        Command::Print(args) => print::print(&args),
+        Command::Speak(args) => speak::speak(&args),
         Command::Bench(args) => bench::run(args),
         Command::BenchChild(args) => bench::child(args),
+        Command::BenchConvertChild(args) => bench::convert_child(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

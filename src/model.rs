@@ -21,7 +21,9 @@ pub mod allowed {
     ];
     pub const HANDLE_TYPES: &[&str] = &["即办件", "承诺件"];
     pub const AUDIENCES: &[&str] = &["个人", "法人"];
-    pub const LIMIT_UNITS: &[&str] = &["工作日", "自然日"];
+    pub const LIMIT_UNITS: &[&str] = &["工作日", "自然日", "小时", "月"];
+    /// `legal_limit = "无"`: the law sets no time limit (only the promise binds).
+    pub const NO_LIMIT: &str = "无";
     pub const NECESSITY: &[&str] = &["必要", "非必要", "容缺后补"];
     pub const FORMS: &[&str] = &["原件", "复印件", "原件和复印件", "电子证照"];
     pub const SOURCES: &[&str] = &["申请人自备", "政府部门核发", "其他"];
@@ -116,12 +118,65 @@ pub struct Categories {
     pub notice_category: Vec<NoticeCategory>,
 }
 
-/// A time limit: `value` days of `unit` (工作日 or 自然日); 0 means handled on the spot (即办).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// A time limit: `value` of `unit` (工作日, 自然日, 小时 or 月); 0 means handled on the spot (即办).
+/// A legal limit may be `"无"` (no statutory limit), held as value 0 with unit 无.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TimeLimit {
     pub value: i64,
     pub unit: String,
+}
+
+impl TimeLimit {
+    /// No statutory limit.
+    pub fn none() -> TimeLimit {
+        TimeLimit {
+            value: 0,
+            unit: allowed::NO_LIMIT.to_string(),
+        }
+    }
+
+    pub fn is_none(&self) -> bool {
+        self.unit == allowed::NO_LIMIT
+    }
+}
+
+/// What authors write: `{ value = 15, unit = "工作日" }`, or `"无"` for no statutory limit.
+impl<'de> Deserialize<'de> for TimeLimit {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<TimeLimit, D::Error> {
+        use serde::de::{self, MapAccess, Visitor};
+
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Table {
+            value: i64,
+            unit: String,
+        }
+
+        struct LimitVisitor;
+        impl<'de> Visitor<'de> for LimitVisitor {
+            type Value = TimeLimit;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("{ value = 15, unit = \"工作日\" }，或 \"无\"")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<TimeLimit, E> {
+                if s.trim() == allowed::NO_LIMIT {
+                    Ok(TimeLimit::none())
+                } else {
+                    Err(E::custom(format!(
+                        "时限“{s}”要写成 {{ value = 15, unit = \"工作日\" }}；法律没有规定时限时写 \"无\""
+                    )))
+                }
+            }
+            fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<TimeLimit, A::Error> {
+                let t = Table::deserialize(de::value::MapAccessDeserializer::new(m))?;
+                Ok(TimeLimit {
+                    value: t.value,
+                    unit: t.unit,
+                })
+            }
+        }
+        d.deserialize_any(LimitVisitor)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

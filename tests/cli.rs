@@ -53,6 +53,22 @@ fn validate_accepts_the_sample_and_names_problems_in_a_broken_folder() {
     );
     assert!(msg.contains("material_group[0].material[0].form"), "{msg}");
     assert!(msg.contains("扫描件"), "{msg}");
+
+    // --json for scripts: the same problem as data, and the same exit code.
+    let bad = banshi(&["validate", "--json", &dir.path().display().to_string()]);
+    assert!(!bad.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&bad.stdout).unwrap();
+    assert_eq!(v["ok"], false);
+    let p = &v["problems"][0];
+    assert_eq!(p["file"], "items/gongan/gongan-sfz-huanling.toml");
+    assert_eq!(p["field"], "material_group[0].material[0].form");
+    assert!(p["message"].as_str().unwrap().contains("扫描件"));
+    let ok = banshi(&["validate", "--json", &sample()]);
+    assert!(ok.status.success(), "{}", text(&ok));
+    let v: serde_json::Value = serde_json::from_slice(&ok.stdout).unwrap();
+    assert_eq!(v["ok"], true);
+    assert!(v["summary"]["items"].as_u64().unwrap() > 10);
+    assert!(v["problems"].as_array().unwrap().is_empty());
 }
 
 #[test]
@@ -237,6 +253,8 @@ fn report_searches_lists_what_was_not_found() {
     log.record("yiliaoka").unwrap();
     log.record("yiliaoka").unwrap();
     log.record("sfzq").unwrap();
+    log.record_step("hukoubne", Some(banshi::search::index::Step::Slip))
+        .unwrap();
     drop(log);
     let o = banshi(&[
         "report",
@@ -249,7 +267,11 @@ fn report_searches_lists_what_was_not_found() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v[0]["query"], "yiliaoka");
     assert_eq!(v[0]["count"], 2);
-    assert_eq!(v[1]["query"], "sfzq");
+    let rows = v.as_array().unwrap();
+    let row = |q: &str| rows.iter().find(|r| r["query"] == q).unwrap();
+    assert_eq!(row("sfzq")["step"], serde_json::Value::Null);
+    assert_eq!(row("hukoubne")["step"], "slip");
+    assert_eq!(rows.len(), 3);
     let o = banshi(&[
         "report",
         "searches",
@@ -257,6 +279,13 @@ fn report_searches_lists_what_was_not_found() {
         &data.path().display().to_string(),
     ]);
     assert!(text(&o).contains("yiliaoka"));
+    // Which forgiving step found a result is shown, apart from what found nothing.
+    assert!(
+        text(&o).contains("hukoubne  （拼音错一个字母"),
+        "{}",
+        text(&o)
+    );
+    assert!(text(&o).contains("经纠错才找到"), "{}", text(&o));
 }
 
 #[test]

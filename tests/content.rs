@@ -469,3 +469,124 @@ fn town_level_units_coded_400_to_599_are_accepted() {
     });
     assert!(problems(d.path()).to_string().contains("001–599"));
 }
+
+#[test]
+fn characters_no_kiosk_font_draws_are_a_warning_naming_file_field_and_character() {
+    let d = sample_copy();
+    // A private-use character (a "character" made in a font-making tool): in no font at all.
+    edit(d.path(), ITEM, |t| {
+        t.replacen("summary = \"", "summary = \"\u{E123}", 1)
+    });
+    assert!(load_dir(d.path()).is_ok(), "a warning, not an error");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_banshi"))
+        .arg("validate")
+        .arg(d.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains(ITEM) && text.contains("summary") && text.contains("U+E123"),
+        "{text}"
+    );
+    // The untouched sample warns of nothing.
+    let clean = std::process::Command::new(env!("CARGO_BIN_EXE_banshi"))
+        .arg("validate")
+        .arg(sample_dir())
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&clean.stdout).contains("提醒"));
+}
+
+/// What a second county written from scratch must be able to say: an item that cannot be done
+/// online, handled at the township office instead of a hall window, with no statutory time
+/// limit and a promise in hours; and what stays wrong.
+#[test]
+fn offline_items_places_hours_months_and_no_statutory_limit_are_accepted() {
+    let d = sample_copy();
+    edit(d.path(), ITEM, |t| {
+        t.replace(
+            "legal_limit = { value = 60, unit = \"自然日\" }",
+            "legal_limit = \"无\"",
+        )
+        .replace(
+            "promised_limit = { value = 15, unit = \"自然日\" }",
+            "promised_limit = { value = 48, unit = \"小时\" }",
+        )
+        .replace(
+            "online_url = \"https://zwfw.qinghe.example.gov.cn/item/gongan-sfz-huanling\"",
+            "online_url = \"\"",
+        )
+        .replace(
+            "windows = [\"A02\"]",
+            "windows = []\nplace = \"各乡镇（街道）便民服务中心\"",
+        )
+    });
+    let content = load_dir(d.path()).unwrap_or_else(|p| panic!("refused:\n{p}"));
+    let item = content
+        .items
+        .iter()
+        .find(|i| i.id == "gongan-sfz-huanling")
+        .unwrap();
+    assert!(item.legal_limit.is_none());
+    assert_eq!(banshi::format::limit(48, "小时"), "48小时");
+    assert_eq!(banshi::format::limit(0, "无"), "法律未规定时限");
+    // The kiosk shows it: no online QR code, the place instead of a window.
+    let store = banshi::store::Store::in_memory(&content).unwrap();
+    let scope = store.scope(None).unwrap();
+    let g = store.guide(&scope, "gongan-sfz-huanling").unwrap().unwrap();
+    assert_eq!(g.legal_limit, "法律未规定时限");
+    assert_eq!(g.promised_limit, "48小时");
+    assert!(g.online_url.is_empty() && g.windows.is_empty());
+    assert!(g.place.contains("各乡镇"), "{}", g.place);
+
+    // Months compare with days: a 1-month promise under a 20-working-day law is fine, a
+    // 2-month one is not; 300 days against a 5-working-day law is refused.
+    let d = sample_copy();
+    edit(d.path(), ITEM, |t| {
+        t.replace(
+            "legal_limit = { value = 60, unit = \"自然日\" }",
+            "legal_limit = { value = 5, unit = \"工作日\" }",
+        )
+        .replace(
+            "promised_limit = { value = 15, unit = \"自然日\" }",
+            "promised_limit = { value = 2, unit = \"月\" }",
+        )
+    });
+    assert_problem(
+        &problems(d.path()),
+        ITEM,
+        "promised_limit",
+        "不能比法定时限长",
+    );
+
+    // Still wrong: a promise of "无", 全程网办 with no online address, neither window nor place.
+    let d = sample_copy();
+    edit(d.path(), ITEM, |t| {
+        t.replace(
+            "promised_limit = { value = 15, unit = \"自然日\" }",
+            "promised_limit = \"无\"",
+        )
+        .replace("visits = 1", "visits = 0")
+        .replace(
+            "online_url = \"https://zwfw.qinghe.example.gov.cn/item/gongan-sfz-huanling\"",
+            "online_url = \"\"",
+        )
+        .replace("windows = [\"A02\"]", "windows = []")
+    });
+    let p = problems(d.path());
+    assert_problem(&p, ITEM, "promised_limit", "只有法定时限可以写“无”");
+    assert_problem(&p, ITEM, "visits", "没有网上办理地址");
+    assert_problem(&p, ITEM, "windows", "place");
+
+    // A limit written as other text is named with what to write.
+    let d = sample_copy();
+    edit(d.path(), ITEM, |t| {
+        t.replace(
+            "legal_limit = { value = 60, unit = \"自然日\" }",
+            "legal_limit = \"六十天\"",
+        )
+    });
+    let p = problems(d.path());
+    assert!(p.to_string().contains("法律没有规定时限时写"), "{p}");
+}

@@ -2,6 +2,7 @@
 //! service or notice within the top 3.
 
 use banshi::sample::sample;
+use banshi::search::index::Step;
 use banshi::search::{SearchIndex, Split, Typing};
 use banshi::store::Store;
 
@@ -99,6 +100,33 @@ const QUERIES: &[(&str, &str, &str)] = &[
     ("guoqing", "n2026-0003", "notice title in pinyin"),
     ("青政办发", "n2026-0004", "文号"),
     ("2026-00031", "n2026-0001", "索引号"),
+    // forgiving: same-sound character, one wrong character, one slip in pinyin
+    ("身分证", "gongan-sfz-huanling", "same sound 分/份"),
+    (
+        "驾使证",
+        "gongan-jiazhao-qiman-huanzheng",
+        "same sound 使/驶",
+    ),
+    (
+        "户口薄",
+        "gongan-hukou-toukao-qianru",
+        "one wrong character 薄/簿",
+    ),
+    ("结昏登记", "minzheng-jiehun-dengji", "same sound 昏/婚"),
+    ("shenfenzhneg", "gongan-sfz-huanling", "letters swapped"),
+    (
+        "hukoubne",
+        "gongan-hukou-toukao-qianru",
+        "letters swapped at the end",
+    ),
+    ("shenfnzheng", "gongan-sfz-huanling", "letter missing"),
+    ("hukkouben", "gongan-hukou-toukao-qianru", "letter doubled"),
+    ("jiazhso", "gongan-jiazhao-qiman-huanzheng", "wrong letter"),
+    (
+        "yingyezhizaho",
+        "shichang-gtgsh-sheli",
+        "letters swapped, long",
+    ),
 ];
 
 #[test]
@@ -119,7 +147,7 @@ fn every_query_form_finds_its_service_in_the_top_three() {
             ));
         }
     }
-    assert!(QUERIES.len() >= 50);
+    assert!(QUERIES.len() >= 71);
     assert!(
         failures.is_empty(),
         "{} of {} queries failed:\n{}",
@@ -212,7 +240,9 @@ fn keys_that_lead_nowhere_are_known() {
     // 身份证 → "sfzh…" continues; nothing continues with "sfzq".
     assert!(r.next & key_bit(b'h') != 0);
     assert!(r.next & key_bit(b'q') == 0);
-    assert!(index.search("sfzq", 10, None).hits.is_empty());
+    // Nothing exactly: only the slip step (a wrong last letter) finds 身份证.
+    let sfzq = index.search("sfzq", 10, None);
+    assert!(sfzq.hits.iter().all(|h| h.step == Step::Slip), "{sfzq:?}");
     // Every key marked as leading somewhere really does.
     for key in (b'a'..=b'z').chain(b'0'..=b'9') {
         let longer = format!("sh{}", key as char);
@@ -363,4 +393,161 @@ fn random_query(rnd: &mut impl FnMut(u64) -> u64, min: usize) -> Vec<u8> {
             }
         })
         .collect()
+}
+
+/// A county written from scratch for the forgiving steps (not the sample): rare and variant
+/// characters in village names, services sharing a character, same-sounding words.
+fn unseen_county() -> SearchIndex {
+    let doc = |id: &str, title: &str, popularity: i64| banshi::search::Doc {
+        kind: Some(banshi::search::Kind::Guide),
+        id: id.into(),
+        title: title.into(),
+        popularity,
+        ..Default::default()
+    };
+    SearchIndex::build(vec![
+        doc("village-ji", "𠮷利村便民服务站", 10),
+        doc("village-wan", "大塆村村务公开", 10),
+        doc("stop", "利𡌶村集体土地", 10),
+        doc("marry", "结婚登记", 5000),
+        doc("marry-card", "补领婚姻登记证", 300),
+        doc("divorce-cert", "离婚证明开具", 800),
+        doc("idcard", "居民身份证申领", 9000),
+        doc("idcard-word", "身分证明书开具", 10),
+        doc("pension", "城乡居民养老保险参保登记", 4000),
+        doc("medical", "医疗救助申请", 100),
+        doc("ledger", "集体经济组织成员名簿变更", 50),
+        doc("minor", "未成年人救助保护", 50),
+    ])
+}
+
+fn ids(r: &banshi::search::Results) -> Vec<(&str, Step)> {
+    r.hits.iter().map(|h| (h.id.as_str(), h.step)).collect()
+}
+
+#[test]
+fn variant_and_rare_characters_are_found_both_ways() {
+    let index = unseen_county();
+    for q in ["吉利村", "𠮷利村", "jilicun", "jlc"] {
+        let r = index.search(q, 3, None);
+        assert_eq!(
+            r.hits.first().map(|h| h.id.as_str()),
+            Some("village-ji"),
+            "{q}"
+        );
+        assert_eq!(r.hits[0].step, Step::Exact, "{q}");
+    }
+    for q in ["大湾村", "大塆村", "dawancun", "dwc"] {
+        let r = index.search(q, 3, None);
+        assert_eq!(
+            r.hits.first().map(|h| h.id.as_str()),
+            Some("village-wan"),
+            "{q}"
+        );
+    }
+}
+
+#[test]
+fn a_character_without_a_reading_is_not_jumped_across() {
+    let index = unseen_county();
+    // 利𡌶村: 𡌶 has no reading, so "licun" must not read 利 and 村 as neighbours.
+    for q in ["licun", "lc", "lcjt"] {
+        let r = index.search(q, 10, None);
+        assert!(!r.hits.iter().any(|h| h.id == "stop"), "{q}: {:?}", ids(&r));
+    }
+    // Read from the other side of it, or in Chinese, it is found.
+    assert_eq!(index.search("cunjiti", 3, None).hits[0].id, "stop");
+    assert_eq!(index.search("利𡌶村", 3, None).hits[0].id, "stop");
+}
+
+#[test]
+fn one_character_queries_put_the_most_used_service_first() {
+    let index = unseen_county();
+    let r = index.search("婚", 3, None);
+    assert_eq!(
+        ids(&r),
+        vec![
+            ("marry", Step::Exact),
+            ("divorce-cert", Step::Exact),
+            ("marry-card", Step::Exact)
+        ]
+    );
+    // A title starting with the character still comes first.
+    let r = index.search("利", 2, None);
+    assert_eq!(r.hits[0].id, "stop", "{:?}", ids(&r));
+}
+
+#[test]
+fn same_sound_characters_rank_below_exact_matches() {
+    let index = unseen_county();
+    // 身分证 is exactly in 身分证明书 (a different word) and sounds like 身份证.
+    let r = index.search("身分证", 5, None);
+    assert_eq!(
+        ids(&r),
+        vec![("idcard-word", Step::Exact), ("idcard", Step::SameSound)]
+    );
+    assert_eq!(r.forgiven, Some(Step::SameSound));
+    // 养老保现 (现 for 险): same sound, found although nothing matches exactly.
+    let r = index.search("养老保现", 3, None);
+    assert_eq!(ids(&r), vec![("pension", Step::SameSound)]);
+    // 一 character alone is never matched by sound (every homophone would be found).
+    assert!(index.search("昏", 5, None).hits.is_empty());
+}
+
+#[test]
+fn one_wrong_character_only_when_nothing_better_is_found() {
+    let index = unseen_county();
+    // 末 for 未 (look-alike, different sound): one character wrong of four.
+    let r = index.search("末成年人", 3, None);
+    assert_eq!(ids(&r), vec![("minor", Step::WrongChar)]);
+    assert_eq!(r.forgiven, Some(Step::WrongChar));
+    // Two characters are too few to guess one of them.
+    assert!(index.search("末成", 3, None).hits.is_empty());
+    // 名薄 for 名簿: 簿 is also read bó, so this one is the same sound.
+    let r = index.search("成员名薄", 3, None);
+    assert_eq!(ids(&r), vec![("ledger", Step::SameSound)]);
+    // Something found exactly: no wrong-character guesses at all.
+    let r = index.search("结婚登记", 10, None);
+    assert!(
+        r.hits.iter().all(|h| h.step != Step::WrongChar),
+        "{:?}",
+        ids(&r)
+    );
+}
+
+#[test]
+fn one_slip_in_pinyin_is_forgiven_below_exact_matches() {
+    let index = unseen_county();
+    for (q, id) in [
+        ("jeihundengji", "marry"),  // swapped
+        ("jiehundngji", "marry"),   // missing
+        ("jiehunndengji", "marry"), // extra
+        ("jiehundenhji", "marry"),  // wrong
+        ("yangloabaoxian", "pension"),
+        ("yiliaojiuzhi", "medical"), // wrong last letter
+    ] {
+        let r = index.search(q, 3, None);
+        assert_eq!(
+            r.hits.first().map(|h| (h.id.as_str(), h.step)),
+            Some((id, Step::Slip)),
+            "{q}: {:?}",
+            ids(&r)
+        );
+        assert_eq!(r.forgiven, Some(Step::Slip));
+        // Typed key by key: the same answer.
+        let mut typing = Typing::new(3);
+        q.bytes().for_each(|b| {
+            typing.push(&index, b);
+        });
+        assert_eq!(ids(typing.answer().unwrap()), ids(&r), "{q} typed");
+    }
+    // Two slips are not forgiven; the first letter is taken as typed; short queries are not
+    // guessed at.
+    for q in ["jeihundnegji", "xiehundengji", "jhx"] {
+        assert!(index.search(q, 3, None).hits.is_empty(), "{q}");
+    }
+    // An exact match is never pushed down: it stays first, the slip's finds after it.
+    let r = index.search("jiehundengji", 10, None);
+    assert_eq!(ids(&r)[0], ("marry", Step::Exact));
+    assert!(r.hits.iter().skip(1).all(|h| h.score < r.hits[0].score));
 }

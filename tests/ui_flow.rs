@@ -462,7 +462,8 @@ fn search_by_initials_on_the_keyboard_opens_the_guide() {
 fn searches_that_find_nothing_are_recorded_for_staff() {
     let ui = kiosk();
     tap(&ui, "搜索事项");
-    for key in ["s", "f", "z", "q"] {
+    // (sfzq is no longer one: a wrong last letter is forgiven and finds 身份证.)
+    for key in ["q", "q", "q", "q", "q", "q"] {
         tap(&ui, &format!("键 {key}"));
     }
     assert_eq!(search(&ui).get_total(), 0);
@@ -470,7 +471,8 @@ fn searches_that_find_nothing_are_recorded_for_staff() {
     let log = banshi::search::log::SearchLog::open(ui.data.path()).unwrap();
     let report = log.report().unwrap();
     assert_eq!(report.len(), 1, "{report:?}");
-    assert_eq!(report[0].query, "sfzq");
+    assert_eq!(report[0].query, "qqqqqq");
+    assert_eq!(report[0].step, None);
 
     // A search that found something is not recorded.
     tap(&ui, "搜索事项");
@@ -1149,4 +1151,336 @@ fn the_technician_screen_closes_after_five_quiet_minutes_but_never_while_touched
         "the resident's session is cleared too"
     );
     assert_eq!(tech(&ui).get_facts().row_count(), 0);
+}
+
+/// Writes `strokes` (on the samples' 100 × 100 pad) with a finger on the 手写 pad: press, moves,
+/// release per stroke, as the touch screen sends them.
+fn write_on_pad(ui: &KioskUi, strokes: &[Vec<(f32, f32)>]) {
+    let pad = ElementHandle::find_by_accessible_label(&ui.window, "手写板")
+        .next()
+        .expect("the 手写 pad is on screen");
+    let (origin, size) = (pad.absolute_position(), pad.size());
+    let side = banshi::handwriting::samples::PAD;
+    let at = |(x, y): (f32, f32)| {
+        LogicalPosition::new(
+            origin.x + x / side * size.width,
+            origin.y + y / side * size.height,
+        )
+    };
+    let button = PointerEventButton::Left;
+    for stroke in strokes {
+        let w = ui.window.window();
+        w.dispatch_event(WindowEvent::PointerPressed {
+            position: at(stroke[0]),
+            button,
+        });
+        for &p in &stroke[1..] {
+            w.dispatch_event(WindowEvent::PointerMoved { position: at(p) });
+        }
+        w.dispatch_event(WindowEvent::PointerReleased {
+            position: at(stroke[stroke.len() - 1]),
+            button,
+        });
+        assert!(
+            search(ui).get_pad_candidates().row_count() > 0,
+            "candidates after every stroke"
+        );
+    }
+    assert!(
+        !search(ui).get_pad_commands().is_empty(),
+        "strokes are drawn"
+    );
+}
+
+#[test]
+fn handwriting_two_characters_finds_and_opens_the_guide() {
+    // Under CI the recognizer is installed (setup.sh): a skip there would hide a broken install.
+    if let Err(e) = banshi::handwriting::shared(Config::default().handwriting_model()) {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("CI=true but handwriting cannot load: {e}");
+        }
+        eprintln!("handwriting UI test skipped: {e}");
+        return;
+    }
+    let samples = banshi::handwriting::samples::samples();
+    let strokes = |ch: &str| samples.iter().find(|(c, _)| *c == ch).unwrap().1.clone();
+    for (width, height) in [(1920.0, 1080.0), (1080.0, 1920.0)] {
+        let ui = kiosk_with(Config::default(), width, height);
+        tap(&ui, "搜索事项");
+        assert!(search(&ui).get_handwriting_available());
+        tap(&ui, "手写");
+        assert!(search(&ui).get_handwriting());
+
+        // A wrong stroke taken back, then 户 written properly.
+        write_on_pad(&ui, &[vec![(10.0, 90.0), (90.0, 10.0)]]);
+        tap(&ui, "撤销一笔");
+        assert!(search(&ui).get_pad_commands().is_empty());
+        for (ch, text) in [("户", "户"), ("口", "户口")] {
+            write_on_pad(&ui, &strokes(ch));
+            let candidates: Vec<String> = search(&ui)
+                .get_pad_candidates()
+                .iter()
+                .map(|c| c.to_string())
+                .collect();
+            assert!(
+                candidates.len() >= 8 && candidates[..5].iter().any(|c| c == ch),
+                "{ch} among the first five of {candidates:?}"
+            );
+            tap(&ui, &format!("候选字 {ch}"));
+            assert_eq!(search(&ui).get_text(), text);
+            assert!(
+                search(&ui).get_pad_commands().is_empty()
+                    && search(&ui).get_pad_candidates().row_count() == 0,
+                "picking a character clears the pad"
+            );
+        }
+        let hit = search(&ui)
+            .get_hits()
+            .iter()
+            .find(|h| h.title.contains("户口"))
+            .expect("户口 finds the 户口 guides");
+        assert!(search(&ui).get_total() > 0);
+
+        // 删除 takes back the last character, and writing it again restores the query.
+        tap(&ui, "← 删除");
+        assert_eq!(search(&ui).get_text(), "户");
+        write_on_pad(&ui, &strokes("口"));
+        tap(&ui, "重写");
+        assert!(search(&ui).get_pad_commands().is_empty());
+        write_on_pad(&ui, &strokes("口"));
+        tap(&ui, "候选字 口");
+        assert_eq!(search(&ui).get_text(), "户口");
+
+        tap(&ui, &hit.title);
+        assert_eq!(shell(&ui).get_page(), Page::Guide);
+        assert_eq!(guide_page(&ui).get_guide().name, hit.title);
+        tap(&ui, "‹ 返回");
+        assert_eq!(search(&ui).get_text(), "户口");
+        assert!(search(&ui).get_handwriting(), "still on the 手写 tab");
+    }
+}
+
+/// Presses the button labelled `label` (not a text that happens to say the same).
+fn tap_button(ui: &KioskUi, label: &str) {
+    let el = ElementHandle::find_by_accessible_label(&ui.window, label)
+        .find(|e| e.accessible_role() == Some(i_slint_backend_testing::AccessibleRole::Button))
+        .unwrap_or_else(|| panic!("no button labelled “{label}” on screen"));
+    el.mock_single_click(PointerEventButton::Left);
+}
+
+/// Ticks (mocked seconds) until the slip being printed is done, or panics after 20 ticks.
+fn until_printed(ui: &KioskUi) {
+    for _ in 0..20 {
+        // The printing thread runs in real time; the UI learns its outcome on a tick.
+        std::thread::sleep(Duration::from_millis(100));
+        wait(1);
+        if !guide_page(ui).get_printing() {
+            return;
+        }
+    }
+    panic!("the slip never finished printing");
+}
+
+/// Guides of the sample with exactly one material group, and with several.
+fn guides_by_situations(ui: &KioskUi) -> (Vec<String>, Vec<String>) {
+    ui.with_store(|store, _| {
+        let mut one = Vec::new();
+        let mut several = Vec::new();
+        let mut q = store
+            .conn()
+            .prepare("SELECT item, count(*) FROM material_group GROUP BY item ORDER BY item")
+            .unwrap();
+        let rows = q
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+            .unwrap();
+        for row in rows {
+            let (id, n) = row.unwrap();
+            if n == 1 {
+                one.push(id)
+            } else {
+                several.push(id)
+            }
+        }
+        (one, several)
+    })
+}
+
+#[test]
+fn a_printed_slip_is_the_exact_bytes_once_per_guide_and_a_missing_printer_is_explained() {
+    use banshi::kiosk::nav::Route;
+    use banshi::print::{escpos::Paper, guide_slip};
+
+    let dir = tempfile::tempdir().unwrap();
+    let printer = dir.path().join("lp0");
+    std::fs::write(&printer, b"").unwrap();
+    let config = Config {
+        printer: Some(printer.clone()),
+        paper_width_mm: 58,
+        ..Config::default()
+    };
+    let ui = kiosk_with(config, 1080.0, 1920.0);
+    let (one, several) = guides_by_situations(&ui);
+    assert!(
+        one.len() >= 2 && !several.is_empty(),
+        "the sample has both kinds"
+    );
+    let slip = |id: &str, situation| {
+        let today = chrono::Local::now().date_naive();
+        ui.with_store(|store, scope| guide_slip(store, scope, id, situation, Paper::Mm58, today))
+            .unwrap()
+            .bytes
+    };
+
+    // One situation: the slip prints at once, exactly as `banshi print` would make it.
+    ui.open(Route::Guide(one[0].clone()));
+    tap_button(&ui, "打印告知单");
+    assert!(guide_page(&ui).get_printing());
+    assert!(shell(&ui).get_message().contains("正在打印"));
+    until_printed(&ui);
+    let printed = std::fs::read(&printer).unwrap();
+    assert_eq!(
+        printed,
+        slip(&one[0], None),
+        "the printer got the slip's bytes"
+    );
+    assert!(
+        shell(&ui).get_message().contains("打印好了"),
+        "{}",
+        shell(&ui).get_message()
+    );
+
+    // Pressed again at once: nothing printed, and the resident is told why and for how long.
+    tap_button(&ui, "打印告知单");
+    assert!(!guide_page(&ui).get_printing());
+    assert!(
+        shell(&ui).get_message().contains("秒后再按"),
+        "{}",
+        shell(&ui).get_message()
+    );
+    assert_eq!(std::fs::read(&printer).unwrap().len(), printed.len());
+
+    // Several situations: the resident picks one; only its materials are printed.
+    ui.open(Route::Guide(several[0].clone()));
+    tap_button(&ui, "打印告知单");
+    assert!(
+        guide_page(&ui).get_choosing_situation(),
+        "asks which situation"
+    );
+    assert!(!guide_page(&ui).get_printing());
+    let first = guide_page(&ui)
+        .get_guide()
+        .materials
+        .row_data(0)
+        .unwrap()
+        .title;
+    tap_button(&ui, &first);
+    assert!(!guide_page(&ui).get_choosing_situation());
+    until_printed(&ui);
+    let all = std::fs::read(&printer).unwrap();
+    assert_eq!(&all[printed.len()..], slip(&several[0], Some(0)).as_slice());
+    // 不打印了 closes the question and prints nothing.
+    wait(31);
+    tap_button(&ui, "打印告知单");
+    tap_button(&ui, "不打印了");
+    assert!(!guide_page(&ui).get_choosing_situation() && !guide_page(&ui).get_printing());
+
+    // The printer unplugged: a plain message, the QR code still there, nothing lost.
+    std::fs::remove_file(&printer).unwrap();
+    ui.open(Route::Guide(one[1].clone()));
+    tap_button(&ui, "打印告知单");
+    until_printed(&ui);
+    let message = shell(&ui).get_message();
+    assert!(
+        message.contains("打印机暂时不能用") && message.contains("二维码"),
+        "{message}"
+    );
+    assert!(guide_page(&ui).get_qr_checklist().size().width > 0);
+    assert!(
+        !printer.exists(),
+        "no file was made where the device should be"
+    );
+    // A failed slip may be asked for again at once (no 30 s wait).
+    std::fs::write(&printer, b"").unwrap();
+    tap_button(&ui, "打印告知单");
+    until_printed(&ui);
+    assert_eq!(std::fs::read(&printer).unwrap(), slip(&one[1], None));
+}
+
+#[test]
+fn without_a_printer_there_is_no_print_button() {
+    let ui = kiosk();
+    let (one, _) = guides_by_situations(&ui);
+    ui.open(banshi::kiosk::nav::Route::Guide(one[0].clone()));
+    assert_eq!(shell(&ui).get_page(), Page::Guide);
+    assert!(!guide_page(&ui).get_can_print());
+    assert!(
+        ElementHandle::find_by_accessible_label(&ui.window, "打印告知单")
+            .next()
+            .is_none()
+    );
+}
+
+/// A model path with nothing there: what a kiosk without `tegaki-zinnia-simplified-chinese`
+/// has (the config key lets a county point at another model, or turn 手写 off).
+fn without_handwriting_model() -> Config {
+    Config {
+        handwriting_model: Some("/nonexistent/banshi/handwriting-zh_CN.model".into()),
+        ..Config::default()
+    }
+}
+
+#[test]
+fn a_kiosk_without_the_handwriting_model_hides_the_tab() {
+    for (width, height) in [(1920.0, 1080.0), (1080.0, 1920.0)] {
+        let ui = kiosk_with(without_handwriting_model(), width, height);
+        tap(&ui, "搜索事项");
+        assert_eq!(shell(&ui).get_page(), Page::Search);
+        assert!(!search(&ui).get_handwriting_available());
+        for label in ["手写", "拼音", "手写板"] {
+            assert!(
+                ElementHandle::find_by_accessible_label(&ui.window, label)
+                    .next()
+                    .is_none(),
+                "no “{label}” on screen without the model"
+            );
+        }
+        // Typing works as ever.
+        tap(&ui, "键 h");
+        assert_eq!(search(&ui).get_text(), "h");
+        // Should something still ask for the pad, it stays on the keyboard.
+        search(&ui).invoke_show_handwriting(true);
+        assert!(!search(&ui).get_handwriting());
+    }
+}
+
+#[test]
+fn the_technician_screen_says_when_handwriting_is_missing() {
+    let ui = technician(without_handwriting_model());
+    settle(&ui);
+    let checks = tech(&ui).get_checks();
+    let check = checks
+        .iter()
+        .find(|c| c.title.ends_with("手写识别"))
+        .unwrap_or_else(|| {
+            panic!(
+                "no 手写识别 check in {:?}",
+                checks.iter().collect::<Vec<_>>()
+            )
+        });
+    assert!(!check.ok);
+    assert!(
+        check.detail.contains("不可用，搜索页不显示“手写”")
+            && check
+                .detail
+                .contains("/nonexistent/banshi/handwriting-zh_CN.model")
+            && check.detail.contains("tegaki-zinnia-simplified-chinese"),
+        "{}",
+        check.detail
+    );
+    assert!(
+        ElementHandle::find_by_accessible_label(&ui.window, &format!("check {}", check.title))
+            .next()
+            .is_some(),
+        "shown on screen"
+    );
 }

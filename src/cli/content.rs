@@ -24,6 +24,10 @@ pub struct StatusArgs {
 pub struct ValidateArgs {
     /// The content folder (see docs/authoring.md).
     pub dir: PathBuf,
+    /// Print JSON for scripts: {"ok", "problems": [{file, field, message}], "warnings": [...],
+    /// "summary"}; the exit code is non-zero when there are problems, as without --json.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args)]
@@ -108,7 +112,55 @@ pub fn status(args: &StatusArgs) -> anyhow::Result<()> {
 }
 
 pub fn validate(args: &ValidateArgs) -> anyhow::Result<()> {
-    let content = source::load_dir(&args.dir).map_err(|e| anyhow!("{e}"))?;
+    let files = source::read_dir_files(&args.dir).map_err(|e| anyhow!("{e}"));
+    if args.json {
+        let (warnings, loaded) = match files {
+            Ok(files) => (
+                source::glyphs::warnings(&files),
+                source::load_files(files).map_err(|p| p.0),
+            ),
+            Err(e) => (
+                Vec::new(),
+                Err(vec![source::Problem {
+                    file: args.dir.display().to_string(),
+                    field: String::new(),
+                    message: e.to_string(),
+                }]),
+            ),
+        };
+        let summary = loaded.as_ref().ok().map(|c| {
+            serde_json::json!({
+                "county": c.county.name,
+                "content_version": c.county.content_version,
+                "items": c.items.len(),
+                "notices": c.notices.len(),
+                "departments": c.departments.len(),
+            })
+        });
+        let problems = loaded.as_ref().err().cloned().unwrap_or_default();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "ok": problems.is_empty(),
+                "problems": problems,
+                "warnings": warnings,
+                "summary": summary,
+            }))?
+        );
+        if !problems.is_empty() {
+            anyhow::bail!("内容有 {} 处错误", problems.len());
+        }
+        return Ok(());
+    }
+    let files = files?;
+    let warnings = source::glyphs::warnings(&files);
+    let content = source::load_files(files).map_err(|e| anyhow!("{e}"))?;
+    if !warnings.is_empty() {
+        println!("提醒（不影响导入）：");
+        for w in &warnings {
+            println!("  - {w}");
+        }
+    }
     println!(
         "内容检查通过：{} 第 {} 版，事项 {} 项，公开信息 {} 条，部门 {} 个。",
         content.county.name,
@@ -158,7 +210,12 @@ pub fn search(args: &SearchArgs) -> anyhow::Result<()> {
                 crate::search::Kind::Guide => "办事指南",
                 crate::search::Kind::Notice => "政务公开",
             };
-            println!("{:>5}  {kind}  {}  ({})", h.score, h.title, h.id);
+            let step = if h.step.is_exact() {
+                String::new()
+            } else {
+                format!("  [{}]", h.step.label())
+            };
+            println!("{:>5}  {kind}  {}  ({}){step}", h.score, h.title, h.id);
         }
     }
     Ok(())
@@ -172,11 +229,28 @@ fn report_searches(args: &ContentArgs, json: bool) -> anyhow::Result<()> {
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else if report.is_empty() {
-        println!("还没有“搜不到”的记录。");
+        println!("还没有“搜不到”或“纠错后才找到”的记录。");
     } else {
-        println!("居民搜索过、但没有找到结果的词（可考虑加为事项别名）：");
-        for m in report {
-            println!("{:>4} 次  {}  （最近：{}）", m.count, m.query, m.last);
+        let (missed, forgiven): (Vec<_>, Vec<_>) = report.iter().partition(|m| m.step.is_none());
+        if !missed.is_empty() {
+            println!("居民搜索过、但没有找到结果的词（可考虑加为事项别名）：");
+            for m in missed {
+                println!("{:>4} 次  {}  （最近：{}）", m.count, m.query, m.last);
+            }
+        }
+        if !forgiven.is_empty() {
+            println!("居民打错、经纠错才找到结果的词（常见的可加为事项别名）：");
+            for m in forgiven {
+                let step = m
+                    .step
+                    .as_deref()
+                    .and_then(crate::search::index::Step::parse)
+                    .map_or("纠错", |s| s.label());
+                println!(
+                    "{:>4} 次  {}  （{step}；最近：{}）",
+                    m.count, m.query, m.last
+                );
+            }
         }
     }
     Ok(())

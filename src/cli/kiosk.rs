@@ -31,8 +31,8 @@ pub struct ScreenshotArgs {
     #[command(flatten)]
     pub content: ContentArgs,
     /// home, category:<id>, department:<id>, audience:<个人|法人>, guide:<id>, notices,
-    /// notices:<category>, notice:<id>, search, search:<keys typed>, idle-warning, setup, pin,
-    /// technician, touch-test, long-names
+    /// notices:<category>, notice:<id>, search, search:<keys typed>, guide-print, idle-warning, setup, pin,
+    /// technician, touch-test, search-handwriting, long-names
     #[arg(long, default_value = "home")]
     pub page: String,
     #[arg(long, value_parser = parse_size, default_value = "1920x1080")]

@@ -8,6 +8,9 @@
 pub mod content;
 pub mod county;
 pub mod kiosk;
+pub mod print;
+pub mod speak;
+pub mod spreadsheet;
 pub mod technician;
 
 use std::path::{Path, PathBuf};

@@ -54,6 +54,10 @@ pub struct DoctorArgs {
     /// Config file (default: the one the kiosk uses: $BANSHI_CONFIG, /etc/banshi/kiosk.toml, …).
     #[arg(long)]
     pub config: Option<PathBuf>,
+    /// On the county host: check the published repository in this folder instead (its signed
+    /// metadata must not expire: fails from 7 days before).
+    #[arg(long)]
+    pub repo: Option<PathBuf>,
     #[arg(long)]
     pub json: bool,
 }
@@ -125,7 +129,11 @@ pub fn doctor(args: &DoctorArgs) -> ExitCode {
         Ok((c, p)) => (Ok(c), p),
         Err(e) => (Err(e.to_string()), explicit.map(Path::to_path_buf)),
     };
-    let checks = crate::doctor::run(config, path.as_deref(), std::time::Duration::from_secs(5));
+    let checks = match &args.repo {
+        // On the county host: the published repository, not a kiosk.
+        Some(repo) => vec![crate::doctor::repository(repo, chrono::Utc::now())],
+        None => crate::doctor::run(config, path.as_deref(), std::time::Duration::from_secs(5)),
+    };
     if json {
         println!(
             "{}",

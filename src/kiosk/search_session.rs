@@ -7,6 +7,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crate::kiosk::events;
+use crate::kiosk::handwriting_pad::Pad;
 use crate::search::log::SearchLog;
 use crate::search::{Results, SearchIndex, Typing};
 use crate::store::Store;
@@ -26,6 +27,12 @@ pub struct SearchSession {
     log: Option<SearchLog>,
     /// The content changed during a search; rebuild when it ends.
     stale: bool,
+    /// Characters written on the 手写 pad: while any, they are the query (searched as the
+    /// command line searches Chinese, body text included) instead of the keys typed.
+    written: String,
+    written_answer: Option<Results>,
+    /// The 手写 pad (strokes and candidates of the character being written).
+    pub pad: Pad,
 }
 
 impl SearchSession {
@@ -37,6 +44,9 @@ impl SearchSession {
             typing: Typing::new(SEARCH_LIMIT),
             log,
             stale: false,
+            written: String::new(),
+            written_answer: None,
+            pad: Pad::default(),
         }
     }
 
@@ -67,11 +77,20 @@ impl SearchSession {
     /// Types `key` (`None`: backspace), starting the index and waiting for it if needed.
     pub fn key(&mut self, store: &Store, key: Option<u8>) {
         self.start(store);
+        if !self.written.is_empty() {
+            match key {
+                // A key typed after written characters starts a typed query.
+                Some(_) => self.clear_written(),
+                None => {
+                    self.written.pop();
+                    self.search_written(store);
+                    return;
+                }
+            }
+        }
         match key {
             Some(k) => {
-                if let Some(h) = self.building.take() {
-                    let _ = h.join();
-                }
+                self.wait_for_build();
                 if let Some(index) = self.index.get() {
                     self.typing.push(index, k);
                 }
@@ -80,6 +99,40 @@ impl SearchSession {
                 self.typing.pop();
             }
         }
+    }
+
+    /// Adds `text` (a candidate picked on the 手写 pad) to the written query and searches it;
+    /// keys typed before are dropped (a query is typed or written, not both).
+    pub fn write(&mut self, store: &Store, text: &str) {
+        self.start(store);
+        if self.written.is_empty() {
+            self.typing.clear();
+        }
+        self.written.push_str(text);
+        self.search_written(store);
+    }
+
+    fn search_written(&mut self, store: &Store) {
+        self.wait_for_build();
+        self.written_answer = match self.index.get() {
+            Some(index) if !self.written.is_empty() => {
+                let body = |q: &str| store.search_body(q);
+                Some(index.search(&self.written, SEARCH_LIMIT, Some(&body)))
+            }
+            _ => None,
+        };
+    }
+
+    /// Waits for the index being built in the background, if it is.
+    fn wait_for_build(&mut self) {
+        if let Some(h) = self.building.take() {
+            let _ = h.join();
+        }
+    }
+
+    fn clear_written(&mut self) {
+        self.written.clear();
+        self.written_answer = None;
     }
 
     /// New content: the index is rebuilt, now if no search is going on, else when it ends.
@@ -92,28 +145,31 @@ impl SearchSession {
     }
 
     fn rebuild(&mut self, store: &Store) {
-        if let Some(h) = self.building.take() {
-            let _ = h.join();
-        }
+        self.wait_for_build();
         self.index = Arc::new(OnceLock::new());
         self.started = false;
         self.stale = false;
         self.start(store);
     }
 
-    /// Ends the current search (a query that found nothing is recorded for staff), and
-    /// rebuilds the index if the content changed meanwhile.
+    /// Ends the current search (a query that found nothing, or whose results a forgiving
+    /// step found, is recorded for staff with the step), and rebuilds the index if the content
+    /// changed meanwhile.
     pub fn end(&mut self, store: &Store) {
-        let missed =
-            !self.typing.query().is_empty() && self.typing.answer().is_none_or(|a| a.total == 0);
-        if missed {
+        let answer = self.answer();
+        let missed = answer.is_none_or(|a| a.total == 0);
+        let forgiven = answer.and_then(|a| a.forgiven);
+        let query = self.query();
+        if !query.is_empty() && (missed || forgiven.is_some()) {
             if let Some(log) = &self.log {
-                if let Err(e) = log.record(&self.typing.query()) {
+                if let Err(e) = log.record_step(&query, forgiven) {
                     events::warn(format!("无法记录搜索词：{e}"));
                 }
             }
         }
         self.typing.clear();
+        self.clear_written();
+        self.pad.clear();
         if self.stale {
             self.rebuild(store);
         }
@@ -126,11 +182,19 @@ impl SearchSession {
     }
 
     pub fn query(&self) -> String {
-        self.typing.query()
+        if self.written.is_empty() {
+            self.typing.query()
+        } else {
+            self.written.clone()
+        }
     }
 
     pub fn answer(&self) -> Option<&Results> {
-        self.typing.answer()
+        if self.written.is_empty() {
+            self.typing.answer()
+        } else {
+            self.written_answer.as_ref()
+        }
     }
 
     /// For each key of `KEYBOARD`: whether typing it next still finds something.
@@ -167,6 +231,7 @@ impl SearchSession {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::search::index::Step;
 
     fn store() -> Store {
         Store::in_memory(&crate::sample::sample()).unwrap()
@@ -197,15 +262,65 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = store();
         let mut s = SearchSession::new(Some(SearchLog::open(dir.path()).unwrap()));
-        for k in b"sfzq" {
+        for k in b"qqqqqq" {
             s.key(&store, Some(*k));
         }
-        assert_eq!(s.missed_text(), "没有找到“sfzq”。");
+        assert_eq!(s.missed_text(), "没有找到“qqqqqq”。");
         s.end(&store);
         assert_eq!(s.query(), "");
+        // Found only because one slip was forgiven: recorded with the step.
+        for k in b"shenfenzhneg" {
+            s.key(&store, Some(*k));
+        }
+        assert_eq!(s.answer().unwrap().forgiven, Some(Step::Slip));
+        assert_eq!(s.missed_text(), "");
+        s.end(&store);
+        // Found exactly: not recorded.
+        for k in b"sfz" {
+            s.key(&store, Some(*k));
+        }
+        s.end(&store);
         let log = SearchLog::open(dir.path()).unwrap();
-        let missed = log.report().unwrap();
-        assert!(missed.iter().any(|m| m.query == "sfzq"), "{missed:?}");
+        let report = log.report().unwrap();
+        let steps: Vec<(&str, Option<&str>)> = report
+            .iter()
+            .map(|m| (m.query.as_str(), m.step.as_deref()))
+            .collect();
+        assert_eq!(
+            steps,
+            vec![("shenfenzhneg", Some("slip")), ("qqqqqq", None)],
+            "{report:?}"
+        );
+    }
+
+    #[test]
+    fn written_characters_search_like_chinese_and_backspace_takes_one_back() {
+        let store = store();
+        let mut s = SearchSession::new(None);
+        s.key(&store, Some(b'q'));
+        s.write(&store, "身");
+        s.write(&store, "份");
+        assert_eq!(
+            s.query(),
+            "身份",
+            "typed keys give way to written characters"
+        );
+        let answer = s.answer().unwrap();
+        assert!(answer.hits.iter().any(|h| h.title == "居民身份证换领"));
+        assert_eq!(s.total_text(), format!("找到 {} 项", answer.total));
+        s.key(&store, None);
+        assert_eq!(s.query(), "身");
+        assert!(s.answer().is_some_and(|a| a.total > 0));
+        s.key(&store, Some(b's'));
+        assert_eq!(
+            s.query(),
+            "s",
+            "a typed key after writing starts a typed query"
+        );
+        s.write(&store, "婚");
+        s.end(&store);
+        assert_eq!(s.query(), "");
+        assert!(s.pad.is_empty());
     }
 
     #[test]

@@ -152,6 +152,14 @@ pub fn sync_now_text(config: &Config, triggered: bool) -> &'static str {
 /// What the PIN pad says when no PIN is configured.
 pub const NO_PIN_TEXT: &str = "本机还没有设置技术员 PIN，不能进入维护界面。\n设置方法：在终端上运行\n    echo 123456 | banshi pin-hash\n（123456 换成您的 4–12 位数字 PIN），把输出的一行 technician_pin_hash = \"…\" 写进\n    /etc/banshi/kiosk.toml\n然后重启终端。";
 
+/// What 声音测试 says on the technician screen: what plays, or why nothing can.
+pub fn sound_test_text(voice: &str, volume: u32, unavailable: Option<&str>) -> String {
+    match unavailable {
+        Some(why) => format!("不能朗读，所以住户看不到朗读按钮：{why}"),
+        None => format!("正在播放测试声音：{voice}，音量 {volume}%。听不到时检查音箱电源和音量旋钮，或改 kiosk.toml 的 [speech] volume。"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

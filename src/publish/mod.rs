@@ -9,6 +9,7 @@
 //! REPO/metadata/N.root.json            every root version (key rotation chain)
 //! REPO/targets/HASH.manifest.json      the content manifest (see `pack`)
 //! REPO/objects/HH/HASH                 immutable content objects, named by SHA-256
+//! REPO/packs/HASH                      immutable packs of objects (format 2), named by SHA-256
 //! ```
 //!
 //! Everything but `timestamp.json` is written under a new name, so a kiosk (or a mirror) reading
@@ -30,6 +31,7 @@ pub const MANIFEST: &str = "manifest.json";
 pub const METADATA_DIR: &str = "metadata";
 pub const TARGETS_DIR: &str = "targets";
 pub const OBJECTS_DIR: &str = "objects";
+pub const PACKS_DIR: &str = "packs";
 
 pub struct PublishOptions {
     /// The authored content folder; `None` with `refresh` re-signs the current content.
@@ -48,6 +50,9 @@ pub struct Published {
     pub objects_written: usize,
     pub objects_reused: usize,
     pub bytes_written: u64,
+    /// Packs written (format 2): those whose buckets and documents changed.
+    pub packs_written: usize,
+    pub pack_bytes_written: u64,
     pub expires: String,
 }
 
@@ -127,6 +132,21 @@ pub fn publish_content(
     repo: &Path,
     expires_days: i64,
 ) -> anyhow::Result<Published> {
+    publish_packed(
+        content.map(pack::pack).as_ref(),
+        keys_dir,
+        repo,
+        expires_days,
+    )
+}
+
+/// [`publish_content`] for content already packed (tests publish the previous format with it).
+pub fn publish_packed(
+    packed: Option<&pack::Packed>,
+    keys_dir: &Path,
+    repo: &Path,
+    expires_days: i64,
+) -> anyhow::Result<Published> {
     let prev = current(repo)?;
     let staging = repo.join(".publish");
     if staging.exists() {
@@ -136,9 +156,9 @@ pub fn publish_content(
     std::fs::create_dir_all(&staging).with_context(|| format!("无法创建 {}", staging.display()))?;
     let manifest_path = staging.join(MANIFEST);
     let (mut written, mut reused, mut bytes_written) = (0, 0, 0u64);
-    let manifest = match content {
-        Some(content) => {
-            let packed = pack::pack(content);
+    let (mut packs_written, mut pack_bytes_written) = (0, 0u64);
+    let manifest = match packed {
+        Some(packed) => {
             for (hash, bytes) in &packed.objects {
                 if write_object(repo, hash, bytes)? {
                     written += 1;
@@ -147,6 +167,19 @@ pub fn publish_content(
                     reused += 1;
                 }
             }
+            let packs_dir = repo.join(PACKS_DIR);
+            for (j, p) in packed.manifest.packs.iter().enumerate() {
+                let path = packs_dir.join(&p.hash);
+                if path.exists() {
+                    continue;
+                }
+                let bytes = pack::pack_file(packed, j)?;
+                std::fs::create_dir_all(&packs_dir)
+                    .with_context(|| format!("无法创建 {}", packs_dir.display()))?;
+                keys::write_renamed(&path, &bytes, 0o644, false)?;
+                packs_written += 1;
+                pack_bytes_written += bytes.len() as u64;
+            }
             // Every new object on disk before any metadata can point at it: one syncfs instead
             // of an fsync per object (10,000 of them took most of a publish).
             let repo_dir = std::fs::File::open(repo)
@@ -154,7 +187,7 @@ pub fn publish_content(
             rustix::fs::syncfs(&repo_dir)
                 .with_context(|| format!("无法把 {} 写入磁盘", repo.display()))?;
             keys::write_atomic(&manifest_path, &packed.manifest_bytes, 0o644)?;
-            packed.manifest
+            packed.manifest.clone()
         }
         None => {
             let Some((_, path)) = &prev else {
@@ -220,6 +253,8 @@ pub fn publish_content(
         objects_written: written,
         objects_reused: reused,
         bytes_written,
+        packs_written,
+        pack_bytes_written,
         expires: expires.to_string(),
     })
 }

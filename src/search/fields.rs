@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use super::frontier::{Field, SetId, SpellingTable};
 use super::index::key_index;
+use super::is_han;
 use super::pinyin::{spellings, Spellings};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -77,6 +78,8 @@ pub struct Fields {
     /// The documents having each field.
     postings: Ranges<u32>,
     pub table: SpellingTable,
+    /// The spellings of each set of `table`, by set id.
+    pub sets: Vec<Spellings>,
 }
 
 impl Fields {
@@ -153,7 +156,13 @@ impl FieldsBuilder {
         for c in text.chars() {
             let (sets, shared) = (&mut self.sets, &mut self.set_of_spellings);
             let id = *self.set_of.entry(c).or_insert_with(|| {
-                let s = spellings(c)?;
+                // Han characters with no known reading get the empty set: a stop, so a match
+                // never jumps from the character before to the one after.
+                let s = match spellings(c) {
+                    Some(s) => s,
+                    None if is_han(c) => Spellings::stop(),
+                    None => return None,
+                };
                 // A full table (never, with pinyin's readings) leaves the character unmatched.
                 *shared.entry(s.clone()).or_insert_with(|| {
                     let id = f.table.add(&s)?;
@@ -189,6 +198,7 @@ impl FieldsBuilder {
 
     pub fn finish(self) -> Fields {
         let mut f = self.fields;
+        f.sets = self.sets;
         f.postings
             .items
             .reserve_exact(self.postings.iter().map(Vec::len).sum());
@@ -230,6 +240,25 @@ mod tests {
         );
         assert_eq!(f.field(0).seq.len(), 3);
         assert!(f.may_match(0, b"shenfz") && !f.may_match(0, b"qq"));
+    }
+
+    #[test]
+    fn characters_without_a_reading_stop_a_match() {
+        // 𡌶 has no reading: "lc" must not read 利 and 村 across it; punctuation is crossed.
+        let mut b = FieldsBuilder::default();
+        b.add(Class::Title, "利𡌶村".into(), 0);
+        b.add(Class::Title, "利（村）".into(), 1);
+        let f = b.finish();
+        assert_eq!(f.field(0).seq.len(), 3);
+        assert!(!f.may_match(0, b"lc"));
+        assert_eq!(f.field(1).seq.len(), 2);
+        assert!(f.may_match(1, b"lc"));
+        let mut scratch: [Vec<super::super::frontier::Path>; 2] = Default::default();
+        let mut out = Vec::new();
+        for (u, found) in [(0, false), (1, true)] {
+            let o = f.table.read(f.field(u), b"licun", &mut out, &mut scratch);
+            assert_eq!(o.best.is_some(), found, "field {u}");
+        }
     }
 
     #[test]

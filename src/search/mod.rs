@@ -30,16 +30,41 @@ pub fn simplified(c: char) -> char {
     }
 }
 
-/// Simplified, lower-case, without white space: how queries and indexed text are compared.
-/// Traditional characters are converted one by one (OpenCC's character table, compiled in by
-/// build.rs): the same for queries and for indexed text, and fast for 100,000 titles.
+/// Variant characters folded into the common form before comparing (both ways: a village
+/// written 𠮷利村 is found by 吉利村 and the other way round). Only true variants (the same
+/// character written differently), never merely same-sounding ones: 份/分 are different words and
+/// meet only as a same-sound slip (`index::Step::SameSound`), ranked below exact matches.
+pub const VARIANTS: &[(char, char)] = &[
+    ('𠮷', '吉'),
+    ('塆', '湾'),
+    ('邨', '村'),
+    ('峯', '峰'),
+    ('坭', '泥'),
+];
+
+/// The common form of a variant character (itself when it is none).
+pub fn fold_variant(c: char) -> char {
+    VARIANTS
+        .iter()
+        .find(|&&(v, _)| v == c)
+        .map_or(c, |&(_, common)| common)
+}
+
+/// Simplified, lower-case, without white space, variants folded: how queries and indexed text
+/// are compared. Traditional characters are converted one by one (OpenCC's character table,
+/// compiled in by build.rs): the same for queries and for indexed text, and fast for 100,000
+/// titles.
 pub fn normalize(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if c.is_whitespace() {
             continue;
         }
-        let c = if is_han(c) { simplified(c) } else { c };
+        let c = if is_han(c) {
+            fold_variant(simplified(c))
+        } else {
+            c
+        };
         for l in c.to_lowercase() {
             out.push(if l == 'ü' { 'v' } else { l });
         }

@@ -16,6 +16,12 @@ pub struct Spellings {
 }
 
 impl Spellings {
+    /// No spelling at all: a Han character with no known reading, which no typed match reads
+    /// or crosses.
+    pub fn stop() -> Spellings {
+        Spellings::new(Vec::new(), Vec::new())
+    }
+
     fn new(exact: Vec<Box<[u8]>>, fuzzy: Vec<Box<[u8]>>) -> Spellings {
         let bits = |v: &[Box<[u8]>]| v.iter().fold(0u64, |m, r| m | super::index::key_bit(r[0]));
         let first_exact = bits(&exact);
@@ -29,16 +35,30 @@ impl Spellings {
     }
 }
 
-/// Spellings for `c`, or None for characters that are not matched by letters (punctuation).
+/// Readings of characters the pinyin data lacks (rare characters of village and person names,
+/// mostly outside the Basic Multilingual Plane). Variants folded by `search::VARIANTS` need no
+/// entry: they are read as their common form. Add a character here when a county's content
+/// has one that `banshi search` cannot find by pinyin.
+pub const EXTRA_READINGS: &[(char, &[&str])] = &[('𠮷', &["ji"])];
+
+/// Spellings for `c`, or None for characters that are not matched by letters (punctuation, and
+/// Han characters with no known reading: the index makes those a stop that no match crosses).
 pub fn spellings(c: char) -> Option<Spellings> {
     if c.is_ascii_alphanumeric() {
         let s: Box<[u8]> = vec![c.to_ascii_lowercase() as u8].into_boxed_slice();
         return Some(Spellings::new(vec![s], Vec::new()));
     }
-    let multi = c.to_pinyin_multi()?;
+    let readings: Vec<String> = match EXTRA_READINGS.iter().find(|&&(e, _)| e == c) {
+        Some((_, r)) => r.iter().map(|s| s.to_string()).collect(),
+        None => c
+            .to_pinyin_multi()?
+            .into_iter()
+            .map(|p| p.plain().to_string())
+            .collect(),
+    };
     let mut exact: Vec<String> = Vec::new();
-    for p in multi.into_iter() {
-        let plain = p.plain();
+    for plain in &readings {
+        let plain = plain.as_str();
         if plain.contains('ü') || plain.contains('v') {
             for u in ["v", "u"] {
                 push_unique(&mut exact, plain.replace(['ü', 'v'], u));
@@ -168,6 +188,14 @@ mod tests {
         assert!(confusions("lao").contains(&"nao".to_string()));
         assert!(confusions("sen").contains(&"sheng".to_string()));
         assert!(!confusions("zhi").contains(&"zhhi".to_string()));
+    }
+
+    #[test]
+    fn rare_characters_get_readings_from_the_table() {
+        assert_eq!(exact('𠮷'), vec!["ji"]);
+        assert!(exact('塆').contains(&"wan".to_string()));
+        // A Han character with no known reading has no spellings (the index stops there).
+        assert!(spellings('𡌶').is_none());
     }
 
     #[test]

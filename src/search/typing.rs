@@ -1,6 +1,7 @@
 //! A search typed key by key on the kiosk keyboard. Each key extends the previous answer's
 //! partial matches instead of searching everything again; backspace returns to the previous
-//! answer at once.
+//! answer at once. When the keys find little, one slip is forgiven (`SearchIndex::forgive`),
+//! from the answers to the shorter prefixes kept here.
 
 use super::index::{Results, SearchIndex};
 
@@ -29,7 +30,9 @@ impl Typing {
         }
         self.keys.push(key);
         let within = self.answers.last();
-        let answer = index.search_spelled(&self.keys, within, self.limit);
+        let mut answer = index.search_spelled(&self.keys, within, self.limit);
+        // One slip forgiven when the keys find little (`answers` holds every shorter prefix).
+        index.forgive(&self.keys, &self.answers, &mut answer, self.limit);
         self.answers.push(answer);
         self.answers.last()
     }

@@ -6,6 +6,7 @@
 
 pub mod validate;
 
+pub mod glyphs;
 use std::fmt;
 use std::path::Path;
 
@@ -23,7 +24,7 @@ pub struct SourceFile {
 }
 
 /// One problem in the authored content.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Problem {
     /// File relative to the content folder, e.g. `items/gongan/x.toml`.
     pub file: String,
@@ -73,7 +74,12 @@ const REQUIRED: &[&str] = &[
 
 /// Reads every file below `dir` (recursively) and loads it.
 pub fn load_dir(dir: &Path) -> Result<Content, Problems> {
-    let mut files = Vec::new();
+    load_files(read_dir_files(dir)?)
+}
+
+/// The `.toml` files below `dir`, read (for [`load_files`], and for checks beyond loading such
+/// as font coverage, without reading the folder twice).
+pub fn read_dir_files(dir: &Path) -> Result<Vec<SourceFile>, Problems> {
     if !dir.is_dir() {
         return Err(Problems(vec![Problem {
             file: dir.display().to_string(),
@@ -81,12 +87,13 @@ pub fn load_dir(dir: &Path) -> Result<Content, Problems> {
             message: "找不到这个内容文件夹。请检查路径是否正确。".into(),
         }]));
     }
-    let mut problems = Vec::new();
+    let (mut files, mut problems) = (Vec::new(), Vec::new());
     collect_dir(dir, dir, &mut files, &mut problems);
-    if !problems.is_empty() {
-        return Err(Problems(problems));
+    if problems.is_empty() {
+        Ok(files)
+    } else {
+        Err(Problems(problems))
     }
-    load_files(files)
 }
 
 fn collect_dir(root: &Path, dir: &Path, out: &mut Vec<SourceFile>, problems: &mut Vec<Problem>) {

@@ -70,12 +70,23 @@ impl Checker<'_> {
         }
     }
     fn limit(&mut self, field: &str, l: &TimeLimit) {
+        if l.is_none() {
+            if field != "legal_limit" {
+                self.fail(
+                    field,
+                    "只有法定时限可以写“无”（法律没有规定时限）；承诺时限要写具体的时间。",
+                );
+            }
+            return;
+        }
         self.one_of(&format!("{field}.unit"), &l.unit, allowed::LIMIT_UNITS);
-        if l.value < 0 || l.value > 3650 {
-            self.fail(
-                format!("{field}.value"),
-                "天数必须在 0 到 3650 之间（0 表示即办）。",
-            );
+        let (max, what) = match l.unit.as_str() {
+            "小时" => (8760, "小时数必须在 0 到 8760（一年）之间（0 表示即办）。"),
+            "月" => (120, "月数必须在 0 到 120 之间（0 表示即办）。"),
+            _ => (3650, "天数必须在 0 到 3650 之间（0 表示即办）。"),
+        };
+        if l.value < 0 || l.value > max {
+            self.fail(format!("{field}.value"), what);
         }
     }
 }
@@ -98,11 +109,15 @@ fn invisible_name(c: char) -> &'static str {
     }
 }
 
-/// About how many calendar days a limit can take at most and at least: a working day is at
-/// least one calendar day, and n working days are at most n·7/5 days plus a week of holidays.
+/// About how many calendar days a limit can take at least and at most: a working day is at
+/// least one calendar day, and n working days are at most n·7/5 days plus a week of holidays;
+/// a month is 28 to 31 days; hours count in whole days. No statutory limit has no most.
 fn calendar_days(l: &TimeLimit) -> (i64, i64) {
     match l.unit.as_str() {
         "工作日" => (l.value, l.value * 7 / 5 + if l.value > 0 { 7 } else { 0 }),
+        "小时" => (l.value / 24, (l.value + 23) / 24),
+        "月" => (l.value * 28, l.value * 31),
+        crate::model::allowed::NO_LIMIT => (0, i64::MAX),
         _ => (l.value, l.value),
     }
 }
@@ -445,7 +460,9 @@ fn check_item(c: &mut Checker, item: &ServiceItem, refs: &Refs) {
     c.limit("promised_limit", &item.promised_limit);
     let (promised_least, _) = calendar_days(&item.promised_limit);
     let (_, legal_most) = calendar_days(&item.legal_limit);
-    let longer = if item.legal_limit.unit == item.promised_limit.unit {
+    let longer = if item.legal_limit.is_none() {
+        false
+    } else if item.legal_limit.unit == item.promised_limit.unit {
         item.promised_limit.value > item.legal_limit.value
     } else {
         item.legal_limit.value > 0 && promised_least > legal_most
@@ -460,7 +477,10 @@ fn check_item(c: &mut Checker, item: &ServiceItem, refs: &Refs) {
             ),
         );
     }
-    if item.handle_type == "即办件" && item.promised_limit.value > 0 {
+    // A 即办件 is finished the same day: a promise of hours is fine, of days is not.
+    let same_day = item.promised_limit.value == 0
+        || (item.promised_limit.unit == "小时" && item.promised_limit.value <= 24);
+    if item.handle_type == "即办件" && !same_day {
         c.fail(
             "handle_type",
             format!(
@@ -472,11 +492,21 @@ fn check_item(c: &mut Checker, item: &ServiceItem, refs: &Refs) {
     if !(0..=10).contains(&item.visits) {
         c.fail("visits", "到现场次数填 0 到 10 的整数（0 表示全程网办）。");
     }
-    if !(item.online_url.starts_with("https://") || item.online_url.starts_with("http://")) {
-        c.fail("online_url", "网上办理地址要以 https:// 开头。");
+    // Items that cannot be done online leave online_url empty: no online QR code, and then
+    // they cannot be "全程网办" (0 visits).
+    if item.online_url.is_empty() {
+        if item.visits == 0 {
+            c.fail("visits", "到现场次数写了 0（全程网办），却没有网上办理地址 online_url。能网上办的请填地址；不能的请写到现场的次数。");
+        }
+    } else if !(item.online_url.starts_with("https://") || item.online_url.starts_with("http://")) {
+        c.fail(
+            "online_url",
+            "网上办理地址要以 https:// 开头；不能网上办的事项请写 online_url = \"\"。",
+        );
     }
-    if item.windows.is_empty() {
-        c.fail("windows", "至少填一个办理窗口（windows.toml 里的窗口号）。");
+    // Items handled at a township or village office name a place instead of a hall window.
+    if item.windows.is_empty() && item.place.as_deref().is_none_or(|p| p.trim().is_empty()) {
+        c.fail("windows", "至少填一个办理窗口（windows.toml 里的窗口号）；不在大厅窗口办的事项，请用 place 写办理地点（如“各乡镇便民服务中心”）。");
     }
     for (i, w) in item.windows.iter().enumerate() {
         if !refs.windows.contains(w) {

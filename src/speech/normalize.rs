@@ -187,8 +187,10 @@ fn symbols(s: &str) -> String {
             '×' => out.push('乘'),
             '≈' => out.push_str("大约"),
             '№' => out.push('第'),
-            '〔' | '〕' | '［' | '］' | '【' | '】' | '“' | '”' | '《' | '》' | '·' | '*' | '#' =>
-                {}
+            '〔' | '〕' | '［' | '］' | '【' | '】' | '“' | '”' | '《' | '》' | '*' | '#' | '●'
+            | '•' => {}
+            // "公安局 · 行政许可": a pause, not a run-on.
+            '·' => out.push('，'),
             '/' => out.push('或'),
             _ => out.push(c),
         }
@@ -410,6 +412,42 @@ mod tests {
                 "村里帮您办：零七三幺，五五五幺二三四",
             ),
             ("共3.5万元", "共三点五万元"),
+        ] {
+            assert_eq!(for_speech(shown), said, "{shown}");
+        }
+    }
+
+    /// Amounts stored in fen, as the screen words them (`format::yuan`), then as said.
+    #[test]
+    fn money_from_fen() {
+        for (fen, said) in [
+            (2000, "二十元"),
+            (50, "五角"),
+            (1250, "十二元五角"),
+            (305, "三元零五分"),
+            (1_000_000, "一万元"),
+            (0, "零元"),
+        ] {
+            let shown = format!("工本费{}", crate::format::yuan(fen));
+            assert_eq!(for_speech(&shown), format!("工本费{said}"), "{fen} fen");
+        }
+    }
+
+    /// The screen's own joined lines (`kiosk::wording`) read as a sentence.
+    #[test]
+    fn screen_lines() {
+        for (shown, said) in [
+            (
+                "青禾县公安局 · 行政确认 · 个人",
+                "青禾县公安局 ， 行政确认 ， 个人",
+            ),
+            ("● 本县户籍居民", " 本县户籍居民"),
+            ("承诺15个自然日", "承诺十五个自然日"),
+            ("原件 2份 · 申请人自备", "原件 两份 ， 申请人自备"),
+            (
+                "第3步，审核（窗口，5个工作日）",
+                "第三步，审核（窗口，五个工作日）",
+            ),
         ] {
             assert_eq!(for_speech(shown), said, "{shown}");
         }

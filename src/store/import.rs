@@ -24,7 +24,6 @@ const CONTENT_TABLES: &[&str] = &[
     "faq",
     "village_override",
     "notice",
-    "search_body",
 ];
 
 /// Replaces all content inside `tx` (the caller commits). `packed` is the same content as
@@ -37,6 +36,11 @@ pub fn replace_content(
     for t in CONTENT_TABLES {
         tx.execute(&format!("DELETE FROM {t}"), [])?;
     }
+    // Contentless FTS5: emptied at once rather than row by row (tombstones).
+    tx.execute(
+        "INSERT INTO search_body (search_body) VALUES ('delete-all')",
+        [],
+    )?;
     tx.execute("DELETE FROM sync_object", [])?;
     insert_objects(tx, packed.objects.iter())?;
     write_meta(tx, &content.county, packed)?;

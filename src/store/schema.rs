@@ -132,6 +132,26 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     CREATE TABLE sync_object (hash TEXT PRIMARY KEY, body BLOB NOT NULL) WITHOUT ROWID;
     "#,
+    // Issue 14, a smaller kiosk database:
+    // - search_body keeps only its index (contentless): the body text was stored twice, as text
+    //   in the FTS content table and as tokens; kind and id stay readable
+    //   (contentless_unindexed), rows can still be deleted (contentless_delete). No prefix index
+    //   any more: only a one-character query of the command line uses prefixes, and FTS5 answers
+    //   it from the term index (the kiosk's search is the in-memory index). Not renamed into
+    //   place: SQLite 3.54's RENAME of a contentless_unindexed table loses its content table.
+    // - sync_object as a rowid table: objects of 1–3 KB do not fit a WITHOUT ROWID leaf's local
+    //   payload and each took an overflow page of its own.
+    r#"
+    CREATE TEMP TABLE search_body_copy AS SELECT rowid AS r, kind, id, body FROM search_body;
+    DROP TABLE search_body;
+    CREATE VIRTUAL TABLE search_body USING fts5(kind UNINDEXED, id UNINDEXED, body, tokenize = 'unicode61', content = '', contentless_delete = 1, contentless_unindexed = 1);
+    INSERT INTO search_body (rowid, kind, id, body) SELECT r, kind, id, body FROM temp.search_body_copy;
+    DROP TABLE temp.search_body_copy;
+    CREATE TABLE sync_object_new (hash TEXT PRIMARY KEY, body BLOB NOT NULL);
+    INSERT INTO sync_object_new (hash, body) SELECT hash, body FROM sync_object;
+    DROP TABLE sync_object;
+    ALTER TABLE sync_object_new RENAME TO sync_object;
+    "#,
 ];
 
 /// Brings `conn` to the newest schema. Refuses a database written by a newer Banshi.
@@ -154,4 +174,55 @@ pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
         tx.commit()?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A kiosk database of schema 3 (search text stored, objects WITHOUT ROWID) keeps its search
+    /// rows and objects through migration 4.
+    #[test]
+    fn migration_4_keeps_search_rows_and_objects() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for (i, sql) in MIGRATIONS.iter().take(3).enumerate() {
+            conn.execute_batch(sql).unwrap();
+            conn.pragma_update(None, "user_version", (i + 1) as i64)
+                .unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO search_body (kind, id, body) VALUES ('guide', 'a', '身份 份证 证'), \
+             ('notice', 'b', '证明 明');
+             INSERT INTO sync_object (hash, body) VALUES ('h1', x'28b52ffd'), ('h2', x'7b7d');",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let found = |q: &str| -> Vec<(String, String)> {
+            let mut st = conn
+                .prepare("SELECT kind, id FROM search_body WHERE search_body MATCH ?1 ORDER BY id")
+                .unwrap();
+            st.query_map([q], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect()
+        };
+        assert_eq!(found("\"份证\""), vec![("guide".into(), "a".into())]);
+        assert_eq!(found("\"证\" *").len(), 2);
+        conn.execute(
+            "DELETE FROM search_body WHERE kind = 'guide' AND id = 'a'",
+            [],
+        )
+        .unwrap();
+        assert!(found("\"份证\"").is_empty());
+        let body: Vec<u8> = conn
+            .query_row("SELECT body FROM sync_object WHERE hash = 'h2'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(body, b"{}");
+        let text: Option<String> = conn
+            .query_row("SELECT body FROM search_body", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(text, None, "no second copy of the text");
+    }
 }

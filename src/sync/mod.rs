@@ -12,6 +12,7 @@
 
 pub mod bench;
 pub mod fetch;
+pub mod packs;
 pub mod worker;
 
 use std::collections::{BTreeMap, HashSet};
@@ -131,16 +132,7 @@ impl Status {
     }
 
     pub fn parse(s: &str) -> Option<Status> {
-        [
-            Status::Updated,
-            Status::UpToDate,
-            Status::Rejected,
-            Status::Offline,
-            Status::Expired,
-            Status::Error,
-        ]
-        .into_iter()
-        .find(|st| st.as_str() == s)
+        Status::ALL.into_iter().find(|st| st.as_str() == s)
     }
 
     /// Whether `banshi sync` exits non-zero.
@@ -634,7 +626,7 @@ async fn incremental(
         staging,
         &refs,
         &mut objects,
-        Some(&check_free_space),
+        Some(&free_check_for(manifest)),
     )
     .await?;
 
@@ -685,6 +677,20 @@ async fn collect(
     staging: &Path,
     manifest: &Manifest,
 ) -> Result<BTreeMap<String, Vec<u8>>, Failure> {
+    // Over the network, packs (a few requests); from a folder, where a request costs nothing,
+    // the objects themselves.
+    if !manifest.packs.is_empty() && base.scheme() != "file" {
+        return packs::collect(
+            store,
+            fetcher,
+            base,
+            staging,
+            manifest,
+            |wanted| prune_staging(staging, wanted),
+            &free_check_for(manifest),
+        )
+        .await;
+    }
     let mut objects = BTreeMap::new();
     let mut top = vec![manifest.base.clone()];
     top.extend(manifest.buckets.iter().cloned());
@@ -708,7 +714,7 @@ async fn collect(
         staging,
         &docs,
         &mut objects,
-        Some(&check_free_space),
+        Some(&free_check_for(manifest)),
     )
     .await?;
     Ok(objects)
@@ -729,6 +735,21 @@ fn prune_staging(staging: &Path, wanted: &HashSet<String>) {
 }
 
 type FreeCheck = dyn Fn(&Path, u64) -> Result<(), Failure>;
+
+/// How much larger content is than its compressed objects (format 2), for the free-space
+/// check: the database holds the content tables at full size. zstd gets 2–4× on guides.
+const COMPRESSED_EXPANSION: u64 = 4;
+
+/// The free-space check for downloading objects of `manifest`: compressed objects (format 2)
+/// count at the size they will have in the content tables.
+fn free_check_for(manifest: &Manifest) -> impl Fn(&Path, u64) -> Result<(), Failure> {
+    let expand = if manifest.format >= 2 {
+        COMPRESSED_EXPANSION
+    } else {
+        1
+    };
+    move |dir: &Path, need: u64| check_free_space(dir, need.saturating_mul(expand))
+}
 
 /// Refuses to start downloading `need` bytes unless the disk has room for them three times
 /// over (downloads, the objects in the database, the content tables) plus 16 MB.
@@ -778,18 +799,38 @@ async fn fetch_all(
     if let Some(check) = free_check {
         check(staging, missing.iter().map(|r| r.length).sum())?;
     }
-    let mut downloads = futures::stream::iter(missing.iter())
+    fetch_objects(fetcher, base, staging, &missing, PARALLEL, out).await?;
+    if !missing.is_empty() {
+        // Every staged file and its rename on disk at once: one syncfs costs what one fsync
+        // does, where a sync per object cost a disk flush each (minutes for a large county on
+        // a slow SD card). Best effort: a file lost to a power cut fails its hash check on the
+        // next sync and is fetched again.
+        if let Ok(dir) = std::fs::File::open(staging) {
+            let _ = rustix::fs::syncfs(&dir);
+        }
+    }
+    Ok(())
+}
+
+/// Fetches `refs` one object a request (`parallel` at a time) into `staging`, each checked
+/// against its hash, and reads them into `out`. Loose objects of format 1 and a folder, and the
+/// partly downloaded objects a pack sync resumes on their own.
+async fn fetch_objects(
+    fetcher: &Fetcher,
+    base: &url::Url,
+    staging: &Path,
+    refs: &[ObjectRef],
+    parallel: usize,
+    out: &mut BTreeMap<String, Vec<u8>>,
+) -> Result<(), Failure> {
+    let mut downloads = futures::stream::iter(refs)
         .map(|r| async move { fetcher.object(base, staging, r).await.map(|p| (r, p)) })
-        .buffer_unordered(PARALLEL);
+        .buffer_unordered(parallel);
     while let Some(res) = downloads.next().await {
         let (r, path) = res?;
         let body = std::fs::read(&path)
             .map_err(|e| fail(Status::Error, format!("无法读取 {}：{e}", path.display())))?;
         out.insert(r.hash.clone(), body);
-    }
-    if !missing.is_empty() {
-        // The renames of the staged files into place, on disk (each file was synced first).
-        let _ = std::fs::File::open(staging).and_then(|d| d.sync_all());
     }
     Ok(())
 }

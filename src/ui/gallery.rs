@@ -9,7 +9,7 @@ use anyhow::{anyhow, bail, Context};
 use slint::ComponentHandle;
 
 use super::headless::Screen;
-use super::{KioskUi, Tech};
+use super::{GuidePage, KioskUi, SearchPage, Tech};
 use crate::config::Config;
 use crate::kiosk::nav::Route;
 use crate::kiosk::status::{self, SyncState};
@@ -44,6 +44,12 @@ pub fn run(
 ) -> anyhow::Result<()> {
     config.large_text = request.large_text;
     config.technician_pin_hash = Some(crate::pin::hash(GALLERY_PIN));
+    // The gallery shows every button a kiosk can have: a receipt printer is assumed when none
+    // is configured (the gallery presses 打印告知单 only up to the situation question, so
+    // nothing is ever sent to it).
+    if config.printer.is_none() {
+        config.printer = Some(PathBuf::from("/dev/usb/lp0"));
+    }
     let mut screen = Screen::install(request.size.0, request.size.1)?;
     let Some(dir) = &request.gallery else {
         let store = if request.page == LONG_NAMES {
@@ -84,7 +90,10 @@ pub fn run(
 }
 
 fn start(store: Store, config: Config, config_path: Option<PathBuf>) -> anyhow::Result<KioskUi> {
+    let speech = crate::speech::Speech::for_rendering(&config.speech);
     let ui = KioskUi::new(store, config)?;
+    // Drawn as on a kiosk with sound: the 朗读 button shows (this machine may have no sound card).
+    ui.set_speech(speech);
     ui.set_config_path(config_path);
     ui.freeze_clock("09:30", "2026年11月23日 星期一");
     ui.window.show()?;
@@ -141,7 +150,32 @@ fn shoot(
     ui.set_large_text(large);
     ui.show_setup("");
     let tech = ui.window.global::<Tech>();
+    let search = ui.window.global::<SearchPage>();
+    search.invoke_show_handwriting(false);
     match page {
+        // 户 picked, 口 written on the pad with its candidates showing (as a resident would:
+        // the 手写 tab, strokes, a candidate tapped).
+        "search-handwriting" => {
+            ui.open(Route::Search);
+            search.invoke_show_handwriting(true);
+            let samples = crate::handwriting::samples::samples();
+            let side = crate::handwriting::samples::PAD;
+            for ch in ["户", "口"] {
+                let Some((_, strokes)) = samples.iter().find(|(c, _)| *c == ch) else {
+                    bail!("no sample strokes for {ch}");
+                };
+                for stroke in strokes {
+                    search.invoke_pad_down(stroke[0].0 / side, stroke[0].1 / side);
+                    for &(x, y) in &stroke[1..] {
+                        search.invoke_pad_move(x / side, y / side);
+                    }
+                    search.invoke_pad_up();
+                }
+                if ch == "户" {
+                    search.invoke_pick(ch.into());
+                }
+            }
+        }
         "setup" => ui.show_setup(
             "配置文件 /etc/banshi/kiosk.toml 有误：第 3 行：不认识的配置项 servr，可能拼错了。可用的配置项：kiosk_id, hall_name, region, …",
         ),
@@ -155,6 +189,11 @@ fn shoot(
             let servers = ["https://zwfw.qinghe.gov.cn/banshi/".to_string()];
             ui.show_waiting(&status::waiting_for_first_content(&state, &servers).unwrap_or_default());
         }
+        // 打印告知单 pressed on a guide with several situations: which one to print?
+        "guide-print" => {
+            ui.open(Route::Guide(crate::bench::guide_with_most_situations(ui)?));
+            ui.window.global::<GuidePage>().invoke_print();
+        }
         "idle-warning" => {
             ui.open(Route::Guide(crate::bench::longest_guide(ui)?));
             ui.show_idle_warning(25);
@@ -166,6 +205,13 @@ fn shoot(
             }
         }
         "technician" => open_technician(ui)?,
+        // 朗读 pressed, then 暂停: the first block highlighted, 继续 and 停止 shown.
+        p if p.starts_with("reading:") => {
+            ui.open(Route::Guide(p["reading:".len()..].into()));
+            let read = ui.window.global::<crate::ui::ReadAloud>();
+            read.invoke_start();
+            read.invoke_pause();
+        }
         "touch-test" => {
             open_technician(ui)?;
             tech.invoke_open_touch_test();
@@ -181,7 +227,7 @@ fn shoot(
             }
         }
         _ => {
-            let route = Route::parse(page).ok_or_else(|| anyhow!("不认识的页面 “{page}”。可用：home, category:<id>, department:<id>, audience:个人, guide:<id>, notices, notice:<id>, search, search:<按键>, idle-warning, setup, waiting, pin, technician, touch-test, long-names"))?;
+            let route = Route::parse(page).ok_or_else(|| anyhow!("不认识的页面 “{page}”。可用：home, category:<id>, department:<id>, audience:个人, guide:<id>, reading:<guide id>, notices, notice:<id>, search, search:<按键>, idle-warning, setup, waiting, pin, technician, touch-test, search-handwriting, guide-print, long-names"))?;
             ui.open(route.clone());
             if ui.route() != route {
                 bail!("页面 “{page}” 打不开：没有这个编号的内容。");

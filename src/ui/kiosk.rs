@@ -9,7 +9,7 @@ use std::time::Duration;
 use slint::{Timer, TimerMode};
 
 use super::session::{Session, SyncInbox};
-use super::{overlays, pages, shell, technician, AppWindow};
+use super::{overlays, pages, read_aloud, shell, technician, AppWindow};
 use crate::config::Config;
 use crate::kiosk::events;
 use crate::kiosk::idle::IdleState;
@@ -44,6 +44,7 @@ impl KioskUi {
         overlays::bind(&window, &session);
         pages::bind(&window, &session);
         technician::bind(&window, &session);
+        read_aloud::bind(&window, &session);
         pages::home::load(&window, &session)?;
         session.reset(&window);
         shell::update_clock(&window, &session);
@@ -72,6 +73,12 @@ impl KioskUi {
     /// The config file the kiosk loaded, for the technician screen's checks.
     pub fn set_config_path(&self, path: Option<PathBuf>) {
         self.session.tech.borrow_mut().links.config_path = path;
+    }
+
+    /// Replaces the voice and sound output the kiosk found (tests, the gallery, `bench`):
+    /// `Err` hides the 朗读 button, as on a kiosk without sound.
+    pub fn set_speech(&self, speech: Result<crate::speech::Speech, String>) {
+        read_aloud::set_speech(&self.window, &self.session, speech);
     }
 
     /// Runs `f` with the store and the kiosk's scope (benchmarks, gallery).
@@ -157,6 +164,7 @@ fn tick(w: &AppWindow, s: &Session) {
         // Content can pass its expiry while the kiosk is offline.
         shell::update_status(w, s);
     }
+    pages::guide::poll_printer(w, s);
     let now = s.now.get() + TICK;
     s.now.set(now);
     if s.message_until.get().is_some_and(|t| now >= t) {
@@ -164,6 +172,10 @@ fn tick(w: &AppWindow, s: &Session) {
         shell::set_message(w, "");
     }
     // Underneath a technician screen the resident's session waits; closing it resets.
+    // A resident listening to a reading is using the kiosk.
+    if read_aloud::reading(s) {
+        s.idle.borrow_mut().activity(now);
+    }
     let rest = s.at_rest(w) || s.tech.borrow().is_open();
     let state = s.idle.borrow_mut().tick(now, rest);
     technician::tick(w, s);

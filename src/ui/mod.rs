@@ -17,6 +17,7 @@ pub mod headless;
 mod kiosk;
 mod overlays;
 mod pages;
+mod read_aloud;
 mod session;
 mod shell;
 mod technician;

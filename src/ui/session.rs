@@ -10,13 +10,16 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::technician::TechState;
-use super::{overlays, pages, shell, AppWindow, Page};
+use super::{overlays, pages, read_aloud, shell, AppWindow, Page};
 use crate::config::Config;
 use crate::kiosk::events;
 use crate::kiosk::idle::IdleTracker;
 use crate::kiosk::nav::{Navigator, Route};
+use crate::kiosk::print_desk::PrintDesk;
+use crate::kiosk::read_aloud::ReadAloud;
 use crate::kiosk::search_session::SearchSession;
 use crate::kiosk::watchdog::Watchdog;
+use crate::print::device::DeviceError;
 use crate::store::{Scope, Store};
 use crate::sync::Report;
 
@@ -45,10 +48,21 @@ pub(super) struct Session {
     pub watchdog: RefCell<Watchdog>,
     /// The technician screens (hidden entry, PIN pad, maintenance, touch test).
     pub tech: RefCell<TechState>,
+    /// 打印告知单: one slip at a time, one per guide every 30 s.
+    pub print_desk: RefCell<PrintDesk>,
+    /// Where the printing thread leaves the outcome (guide id, result) for the next tick.
+    pub print_inbox: PrintInbox,
+    /// 朗读: the reading of the page shown (or the technician's sound test).
+    pub read_aloud: RefCell<ReadAloud>,
+    /// Follows the reading while there is one (`ui::read_aloud`).
+    pub read_timer: slint::Timer,
 }
+
+pub type PrintInbox = Arc<Mutex<Option<(String, Result<(), DeviceError>)>>>;
 
 impl Session {
     pub fn new(window: &AppWindow, store: Store, scope: Scope, config: Config) -> Rc<Session> {
+        let speech = crate::speech::Speech::for_kiosk(&config.speech);
         let idle = IdleTracker::new(config.idle_timeout(), config.idle_warning(), Duration::ZERO);
         let log = std::fs::create_dir_all(config.data_dir())
             .ok()
@@ -68,6 +82,10 @@ impl Session {
             sync_inbox: Arc::new(Mutex::new(None)),
             watchdog: RefCell::new(Watchdog::default()),
             tech: RefCell::new(TechState::new()),
+            print_desk: RefCell::new(PrintDesk::default()),
+            print_inbox: Arc::new(Mutex::new(None)),
+            read_aloud: RefCell::new(ReadAloud::new(speech)),
+            read_timer: slint::Timer::default(),
         })
     }
 
@@ -120,7 +138,12 @@ impl Session {
 
     /// Shows a short message above the bottom bar for a few seconds.
     pub fn message(&self, w: &AppWindow, text: &str) {
-        self.message_until.set(Some(self.now.get() + MESSAGE_TIME));
+        self.message_for(w, text, MESSAGE_TIME);
+    }
+
+    /// Shows a message above the bottom bar for `time` (longer ones need longer to read).
+    pub fn message_for(&self, w: &AppWindow, text: &str, time: Duration) {
+        self.message_until.set(Some(self.now.get() + time));
         shell::set_message(w, text);
     }
 
@@ -131,6 +154,8 @@ impl Session {
         let Some(w) = self.window.upgrade() else {
             return;
         };
+        // Leaving the page (Back, Home, another page, a reset) ends its reading.
+        read_aloud::stop(&w, self);
         let route = self.route();
         if route == Route::Home {
             // Back at home the search is over (by the Home button, an idle reset, or Back).

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod sync;
+pub mod voice;
 
 use std::fs;
 use std::path::{Path, PathBuf};

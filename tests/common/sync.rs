@@ -143,17 +143,44 @@ pub fn dump(s: &Store) -> Vec<String> {
         rows.sort();
         out.extend(rows);
     }
+    // search_body keeps no copy of the text (contentless): its tokens, in order, per document.
+    s.conn()
+        .execute_batch(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_tokens \
+             USING fts5vocab(main, search_body, instance)",
+        )
+        .unwrap();
+    let mut tokens: std::collections::BTreeMap<i64, Vec<(i64, String)>> = Default::default();
     let mut st = s
         .conn()
-        .prepare("SELECT kind, id, body FROM search_body")
+        .prepare("SELECT doc, offset, term FROM temp.search_tokens")
+        .unwrap();
+    for row in st
+        .query_map([], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get(2)?))
+        })
+        .unwrap()
+    {
+        let (doc, offset, term) = row.unwrap();
+        tokens.entry(doc).or_default().push((offset, term));
+    }
+    let mut st = s
+        .conn()
+        .prepare("SELECT rowid, kind, id FROM search_body")
         .unwrap();
     let mut rows: Vec<String> = st
         .query_map([], |r| {
+            let mut t = tokens
+                .get(&r.get::<_, i64>(0)?)
+                .cloned()
+                .unwrap_or_default();
+            t.sort();
+            let t: Vec<String> = t.into_iter().map(|(_, term)| term).collect();
             Ok(format!(
                 "search_body: {}|{}|{}",
-                r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?
+                r.get::<_, String>(2)?,
+                t.join(" ")
             ))
         })
         .unwrap()

@@ -16,6 +16,7 @@ pub(super) mod search;
 
 pub(super) fn bind(w: &AppWindow, s: &Rc<Session>) {
     home::bind(w, s);
+    guide::bind(w, s);
     list::bind(w, s);
     notices::bind(w, s);
     search::bind(w, s);

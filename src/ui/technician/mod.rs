@@ -22,6 +22,7 @@ use crate::config::Config;
 use crate::doctor::{self, Check};
 use crate::kiosk::events;
 use crate::kiosk::idle::{IdleState, IdleTracker};
+use crate::kiosk::read_aloud::Segment;
 use crate::kiosk::technician::{self as core, CornerHold, QUIET_CLOSE};
 use crate::kiosk::touch_test::TouchTest;
 
@@ -99,6 +100,8 @@ pub(super) fn bind(w: &AppWindow, s: &Rc<Session>) {
     t.on_close(move || close_(()));
     let sync = handler(s, |s, w, ()| sync_now(w, s));
     t.on_sync_now(move || sync(()));
+    let sound = handler(s, |s, w, ()| sound_test(w, s));
+    t.on_sound_test(move || sound(()));
     touch_test::bind(w, s);
 }
 
@@ -268,6 +271,31 @@ fn sync_now(w: &AppWindow, s: &Session) {
     };
     w.global::<Tech>()
         .set_message(core::sync_now_text(&s.config, triggered).into());
+}
+
+/// 声音测试: a fixed sentence through the 朗读 voice, or why the kiosk cannot read aloud.
+fn sound_test(w: &AppWindow, s: &Session) {
+    let (text, volume) = {
+        let r = s.read_aloud.borrow();
+        match (r.speech(), r.unavailable_reason()) {
+            (Some(sp), _) => (
+                core::sound_test_text(&sp.voice.describe(), sp.volume, None),
+                true,
+            ),
+            (None, reason) => (core::sound_test_text("", 0, reason), false),
+        }
+    };
+    if volume {
+        super::read_aloud::read(
+            w,
+            s,
+            vec![Segment {
+                block: -1,
+                text: super::read_aloud::SOUND_TEST.into(),
+            }],
+        );
+    }
+    w.global::<Tech>().set_message(text.into());
 }
 
 /// Back from the touch test to the maintenance screen.

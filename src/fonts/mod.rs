@@ -6,10 +6,12 @@
 //! own and a fontconfig file that includes the system's configuration plus that font, and points
 //! `FONTCONFIG_FILE` at it. System fonts still serve as fallback for rare characters.
 
+pub mod glyphs;
+
 use std::path::{Path, PathBuf};
 
 /// 15 KB, Latin only, under its own family name so it never shadows the embedded UI font.
-const FALLBACK_FONT: &[u8] = include_bytes!("../assets/fonts/banshi-fallback.otf");
+const FALLBACK_FONT: &[u8] = include_bytes!("../../assets/fonts/banshi-fallback.otf");
 
 /// Prepares `dir/fonts.conf` and sets `FONTCONFIG_FILE`. Must run before any Slint window or
 /// platform is created and before other threads start. Failure is reported, not fatal: with

@@ -1,0 +1,429 @@
+//! Objects from packs (format 2, see `pack`) over HTTP: a few byte-range requests of
+//! `packs/HASH` instead of one request per object.
+//!
+//! - The kiosk knows every object's length from the signed tree (manifest → buckets), so a
+//!   range of a pack splits into whole objects, and each is checked against its own hash
+//!   before it is kept. Nothing in a pack is trusted as such: a pack is only a way to ask for
+//!   many objects at once.
+//! - First the buckets (the front of each pack), then the documents: the kiosk asks only for the
+//!   runs of objects it has neither in its database nor among its downloads; a run of objects
+//!   it has is bridged when it is short (one more request would cost more on a village line).
+//! - Each object is written to `DATA/sync/HASH` as soon as it is checked, so an interrupted
+//!   first sync resumes with the objects still missing; an object cut in the middle is kept as
+//!   `HASH.part` and resumed on its own with `Range` (see `Fetcher::object`).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use futures::StreamExt;
+use url::Url;
+
+use super::fetch::{file_matches, FetchError, Fetcher};
+use super::{fail, Failure, FreeCheck, Status};
+use crate::pack::{self, Manifest, ObjectRef};
+use crate::store::Store;
+
+/// Objects the kiosk already has are downloaded again rather than split into two requests
+/// when they are at most this long together.
+const BRIDGE: u64 = 8 * 1024;
+/// Simultaneous range requests.
+const PARALLEL_RANGES: usize = 4;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Have {
+    Yes,
+    No,
+    /// Part of it is downloaded: resumed on its own.
+    Partial,
+}
+
+/// One request: bytes `start..start+len` of a pack and the objects they hold, in order (those
+/// the kiosk wants, and short runs of others it already has).
+#[derive(Debug, Clone)]
+pub struct Span {
+    pub pack: String,
+    pub start: u64,
+    pub objects: Vec<(ObjectRef, bool)>,
+}
+
+impl Span {
+    pub fn bytes(&self) -> u64 {
+        self.objects.iter().map(|(r, _)| r.length).sum()
+    }
+}
+
+/// The requests for the objects of `seq` (a pack's objects from its start, in order) that are
+/// `Have::No`; objects that are `Have::Partial` are returned apart (resumed on their own).
+pub fn plan(
+    pack: &str,
+    seq: &[ObjectRef],
+    have: impl Fn(&ObjectRef) -> Have,
+) -> (Vec<Span>, Vec<ObjectRef>) {
+    let mut spans = Vec::new();
+    let mut partial = Vec::new();
+    let mut current: Option<Span> = None;
+    let mut gap: Vec<ObjectRef> = Vec::new();
+    let mut offset = 0;
+    for r in seq {
+        match have(r) {
+            Have::No => {
+                let gap_len: u64 = gap.iter().map(|g| g.length).sum();
+                match current.as_mut() {
+                    Some(span) if gap_len <= BRIDGE => {
+                        span.objects.extend(gap.drain(..).map(|g| (g, false)));
+                        span.objects.push((r.clone(), true));
+                    }
+                    _ => {
+                        spans.extend(current.take());
+                        current = Some(Span {
+                            pack: pack.to_string(),
+                            start: offset,
+                            objects: vec![(r.clone(), true)],
+                        });
+                    }
+                }
+                gap.clear();
+            }
+            Have::Yes => {
+                if current.is_some() {
+                    gap.push(r.clone());
+                }
+            }
+            Have::Partial => {
+                spans.extend(current.take());
+                gap.clear();
+                partial.push(r.clone());
+            }
+        }
+        offset += r.length;
+    }
+    spans.extend(current);
+    (spans, partial)
+}
+
+/// Splits the bytes of a span into objects as they arrive, checks each, keeps the wanted ones.
+struct Splitter<'a> {
+    staging: &'a Path,
+    objects: std::vec::IntoIter<(ObjectRef, bool)>,
+    current: Option<(ObjectRef, bool)>,
+    buf: Vec<u8>,
+    out: Vec<(String, Vec<u8>)>,
+}
+
+impl Splitter<'_> {
+    fn push(&mut self, mut bytes: &[u8]) -> Result<(), FetchError> {
+        while !bytes.is_empty() {
+            let Some((r, _)) = &self.current else {
+                return Err(FetchError::Bad(
+                    "服务器发来的内容包比请求的长，已拒绝".into(),
+                ));
+            };
+            let need = r.length as usize - self.buf.len();
+            let take = need.min(bytes.len());
+            self.buf.extend_from_slice(&bytes[..take]);
+            bytes = &bytes[take..];
+            if self.buf.len() == r.length as usize {
+                self.finish_object()?;
+            }
+        }
+        Ok(())
+    }
+
+    fn finish_object(&mut self) -> Result<(), FetchError> {
+        let (r, wanted) = self.current.take().expect("an object in progress");
+        let body = std::mem::take(&mut self.buf);
+        if ObjectRef::of(&body) != r {
+            return Err(FetchError::Bad(format!(
+                "内容包里的内容对象 {} 与签名清单不符（可能被篡改），已拒绝",
+                &r.hash[..12]
+            )));
+        }
+        if wanted {
+            let path = self.staging.join(&r.hash);
+            std::fs::write(&path, &body).map_err(|e| {
+                FetchError::Local(format!("无法写入 {}：{e}（磁盘满了？）", path.display()))
+            })?;
+            self.out.push((r.hash, body));
+        }
+        self.current = self.objects.next();
+        // Objects of length 0 do not exist (every object is a JSON value or a zstd frame).
+        Ok(())
+    }
+
+    /// After a broken transfer: the wanted object cut in the middle is kept to be resumed.
+    fn keep_partial(&mut self) {
+        if let Some((r, true)) = &self.current {
+            if !self.buf.is_empty() {
+                let _ = std::fs::write(self.staging.join(format!("{}.part", r.hash)), &self.buf);
+            }
+        }
+    }
+}
+
+async fn fetch_span(
+    fetcher: &Fetcher,
+    base: &Url,
+    staging: &Path,
+    span: &Span,
+) -> Result<Vec<(String, Vec<u8>)>, FetchError> {
+    let url = base
+        .join(&format!("{}/{}", crate::publish::PACKS_DIR, span.pack))
+        .map_err(|e| FetchError::Bad(format!("内容包地址不对：{e}")))?;
+    let mut objects = span.objects.clone().into_iter();
+    let current = objects.next();
+    let mut splitter = Splitter {
+        staging,
+        objects,
+        current,
+        buf: Vec::new(),
+        out: Vec::new(),
+    };
+    let result = fetcher
+        .range(url, span.start, span.bytes(), |chunk| splitter.push(chunk))
+        .await;
+    if result.is_err() {
+        splitter.keep_partial();
+    }
+    // What was checked so far is flushed to disk now and then, on a thread of its own: the
+    // download never waits for it (a `syncfs` took over a second on a busy disk, between two
+    // requests). A power cut costs at most the objects since the last flush: every staged file
+    // is checked by hash before use, and a kill does not lose them at all.
+    flush_staging_now_and_then(staging);
+    result?;
+    if splitter.current.is_some() {
+        return Err(FetchError::Network("内容包传输中断".into()));
+    }
+    Ok(splitter.out)
+}
+
+/// At most one flush of the downloads folder's file system every few seconds, in the background.
+fn flush_staging_now_and_then(staging: &Path) {
+    use std::sync::Mutex;
+    static LAST: Mutex<Option<std::time::Instant>> = Mutex::new(None);
+    let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
+    if last.is_some_and(|t| t.elapsed() < std::time::Duration::from_secs(5)) {
+        return;
+    }
+    *last = Some(std::time::Instant::now());
+    if let Ok(dir) = std::fs::File::open(staging) {
+        let _ = std::thread::Builder::new()
+            .name("sync-flush".into())
+            .spawn(move || rustix::fs::syncfs(&dir));
+    }
+}
+
+/// What the kiosk has of `r`: loaded into `out` when it is in the database or downloaded.
+fn have(
+    store: &Store,
+    staging: &Path,
+    r: &ObjectRef,
+    out: &mut BTreeMap<String, Vec<u8>>,
+) -> Result<Have, Failure> {
+    if out.contains_key(&r.hash) {
+        return Ok(Have::Yes);
+    }
+    if let Some(body) = store.object(&r.hash)? {
+        if body.len() as u64 == r.length {
+            out.insert(r.hash.clone(), body);
+            return Ok(Have::Yes);
+        }
+    }
+    let done = staging.join(&r.hash);
+    if done.exists() {
+        if file_matches(&done, r) {
+            let body = std::fs::read(&done)
+                .map_err(|e| fail(Status::Error, format!("无法读取 {}：{e}", done.display())))?;
+            out.insert(r.hash.clone(), body);
+            return Ok(Have::Yes);
+        }
+        let _ = std::fs::remove_file(&done);
+    }
+    if staging.join(format!("{}.part", r.hash)).exists() {
+        return Ok(Have::Partial);
+    }
+    Ok(Have::No)
+}
+
+/// Fetches what `plan` asks for: the spans (a few at a time) and the partial objects.
+async fn fetch_planned(
+    fetcher: &Fetcher,
+    base: &Url,
+    staging: &Path,
+    spans: Vec<Span>,
+    partial: Vec<ObjectRef>,
+    out: &mut BTreeMap<String, Vec<u8>>,
+) -> Result<(), Failure> {
+    let failed = std::sync::atomic::AtomicBool::new(false);
+    let failed = &failed;
+    let mut ranges = futures::stream::iter(spans.iter())
+        .map(|s| async move {
+            if failed.load(std::sync::atomic::Ordering::Relaxed) {
+                // No new request after a failure (a dead line would time each one out).
+                return Ok(Vec::new());
+            }
+            let r = fetch_span(fetcher, base, staging, s).await;
+            if r.is_err() {
+                failed.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+            r
+        })
+        .buffer_unordered(PARALLEL_RANGES);
+    // A failed range does not cancel the ones under way: what they bring is checked and kept
+    // for the next sync (cancelled mid-way, their objects would be lost, and how much an
+    // interrupted sync kept depended on timing). The first error is returned once they ended.
+    let mut first_error = None;
+    while let Some(res) = ranges.next().await {
+        match res {
+            Ok(objects) => out.extend(objects),
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    drop(ranges);
+    if let Some(e) = first_error {
+        return Err(e.into());
+    }
+    super::fetch_objects(fetcher, base, staging, &partial, PARALLEL_RANGES, out).await
+}
+
+/// Every object of `manifest` (format 2, with packs), from the database, the downloads folder
+/// or the packs. `prune` is called with every wanted hash once the buckets are known.
+pub(super) async fn collect(
+    store: &Store,
+    fetcher: &Fetcher,
+    base: &Url,
+    staging: &Path,
+    manifest: &Manifest,
+    prune: impl FnOnce(&std::collections::HashSet<String>),
+    free_check: &FreeCheck,
+) -> Result<BTreeMap<String, Vec<u8>>, Failure> {
+    let mut out = BTreeMap::new();
+    // The base (one object, on its own) and the buckets (the front of every pack).
+    let mut spans = Vec::new();
+    let mut partial = Vec::new();
+    if have(store, staging, &manifest.base, &mut out)? != Have::Yes {
+        partial.push(manifest.base.clone());
+    }
+    for (j, p) in manifest.packs.iter().enumerate() {
+        let mut haves = BTreeMap::new();
+        for b in manifest.pack_buckets(j) {
+            haves.insert(b.hash.clone(), have(store, staging, b, &mut out)?);
+        }
+        let (s, part) = plan(&p.hash, manifest.pack_buckets(j), |r| haves[&r.hash]);
+        spans.extend(s);
+        partial.extend(part);
+    }
+    fetch_planned(fetcher, base, staging, spans, partial, &mut out).await?;
+
+    // The documents.
+    let rejected = |e: pack::PackError| fail(Status::Rejected, e.to_string());
+    let mut seqs = Vec::new();
+    let mut wanted: std::collections::HashSet<String> = std::collections::HashSet::new();
+    wanted.insert(manifest.base.hash.clone());
+    for j in 0..manifest.packs.len() {
+        let mut seq: Vec<ObjectRef> = manifest.pack_buckets(j).to_vec();
+        for b in manifest.pack_buckets(j) {
+            let body = out
+                .get(&b.hash)
+                .ok_or_else(|| fail(Status::Rejected, "内容包缺少分组对象"))?;
+            seq.extend(
+                pack::parse_bucket(body)
+                    .map_err(rejected)?
+                    .entries
+                    .into_iter()
+                    .map(|e| e.object),
+            );
+        }
+        wanted.extend(seq.iter().map(|r| r.hash.clone()));
+        seqs.push(seq);
+    }
+    prune(&wanted);
+    let (mut spans, mut partial, mut need) = (Vec::new(), Vec::new(), 0u64);
+    for (p, seq) in manifest.packs.iter().zip(&seqs) {
+        let mut haves = BTreeMap::new();
+        for r in seq {
+            let h = have(store, staging, r, &mut out)?;
+            if h != Have::Yes && !haves.contains_key(&r.hash) {
+                need += r.length;
+            }
+            haves.insert(r.hash.clone(), h);
+        }
+        let (s, part) = plan(&p.hash, seq, |r| haves[&r.hash]);
+        spans.extend(s);
+        partial.extend(part);
+    }
+    free_check(staging, need)?;
+    fetch_planned(fetcher, base, staging, spans, partial, &mut out).await?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(n: u64, len: u64) -> ObjectRef {
+        ObjectRef {
+            hash: format!("{n:064}"),
+            length: len,
+        }
+    }
+
+    #[test]
+    fn plans_runs_bridges_short_gaps_and_leaves_partial_objects_alone() {
+        let seq: Vec<ObjectRef> = (0..10).map(|i| r(i, 1000)).collect();
+        let all_missing = plan("p", &seq, |_| Have::No);
+        assert_eq!(all_missing.0.len(), 1);
+        assert_eq!(all_missing.0[0].start, 0);
+        assert_eq!(all_missing.0[0].bytes(), 10_000);
+
+        // 0–2 present (a resumed first sync): one range from object 3 on.
+        let (spans, _) = plan("p", &seq, |x| {
+            if x.hash < r(3, 0).hash {
+                Have::Yes
+            } else {
+                Have::No
+            }
+        });
+        assert_eq!(
+            (spans.len(), spans[0].start, spans[0].bytes()),
+            (1, 3000, 7000)
+        );
+
+        // A short run of present objects is bridged (downloaded again, not wanted)...
+        let (spans, _) = plan("p", &seq, |x| {
+            if x.hash == r(5, 0).hash {
+                Have::Yes
+            } else {
+                Have::No
+            }
+        });
+        assert_eq!(spans.len(), 1);
+        assert!(!spans[0].objects[5].1);
+        // ...a long one is not.
+        let big: Vec<ObjectRef> = (0..3)
+            .map(|i| r(i, if i == 1 { 100_000 } else { 10 }))
+            .collect();
+        let (spans, _) = plan("p", &big, |x| {
+            if x.hash == r(1, 0).hash {
+                Have::Yes
+            } else {
+                Have::No
+            }
+        });
+        assert_eq!(spans.len(), 2);
+        assert_eq!(spans[1].start, 100_010);
+
+        // A partly downloaded object is resumed on its own, never bridged.
+        let (spans, partial) = plan("p", &seq, |x| {
+            if x.hash == r(4, 0).hash {
+                Have::Partial
+            } else {
+                Have::No
+            }
+        });
+        assert_eq!(spans.len(), 2);
+        assert_eq!(partial, vec![r(4, 1000)]);
+        assert_eq!(spans[1].start, 5000);
+    }
+}
