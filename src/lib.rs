@@ -11,6 +11,7 @@ pub mod doctor;
 pub mod fonts;
 pub mod format;
 pub mod handwriting;
+pub mod hub;
 pub mod kiosk;
 pub mod logging;
 pub mod model;
