@@ -96,10 +96,20 @@ pub struct BenchArgs {
     #[arg(long)]
     json: bool,
     /// Measure only this part: `kiosk` (start-up, redraw, memory per county), `search`,
-    /// `sync`, `print` (the 一次性告知单), `convert` (the spreadsheet route) or `speech` (朗读:
-    /// first sound, real-time factor).
+    /// `sync`, `print` (the 一次性告知单), `convert` (the spreadsheet route), `speech` (朗读:
+    /// first sound, real-time factor) or `hub` (the county hub on SQLite: records/s, ack time).
     #[arg(long, value_enum)]
     only: Option<Part>,
+    /// Hub benchmark: simulated kiosks, requests in flight, seconds of sustained load, and
+    /// records each kiosk sends after a day offline (the backlog drain).
+    #[arg(long, default_value_t = 500)]
+    hub_kiosks: usize,
+    #[arg(long, default_value_t = 32)]
+    hub_concurrency: usize,
+    #[arg(long, default_value_t = 10)]
+    hub_seconds: u64,
+    #[arg(long, default_value_t = 300)]
+    hub_backlog: usize,
     /// Items in the generated workbook for the convert benchmark (0 skips it).
     #[arg(long, default_value_t = 2_000)]
     convert_items: usize,
@@ -113,6 +123,7 @@ pub enum Part {
     Print,
     Convert,
     Speech,
+    Hub,
 }
 
 #[derive(Args, Clone)]
@@ -257,6 +268,16 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         None
     };
     let speech = wanted(Part::Speech).then(speech_bench);
+    let hub = if wanted(Part::Hub) {
+        Some(crate::hub::bench::run(
+            args.hub_kiosks,
+            args.hub_concurrency,
+            args.hub_seconds,
+            args.hub_backlog,
+        )?)
+    } else {
+        None
+    };
     let out = serde_json::json!({
         "size": "1920x1080",
         "renderer": "software",
@@ -267,6 +288,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         "print": print,
         "convert": convert,
         "speech": speech,
+        "hub": hub,
     });
     println!("{}", serde_json::to_string_pretty(&out)?);
     Ok(())

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use banshi::bench;
-use banshi::cli::{content, county, kiosk, print, speak, spreadsheet, technician};
+use banshi::cli::{content, county, hub, kiosk, print, speak, spreadsheet, technician};
 
 #[derive(Parser)]
 #[command(
@@ -50,6 +50,9 @@ enum Command {
     Publish(county::PublishArgs),
     /// Serve a published repository over HTTP (for counties without a web server).
     Serve(county::ServeArgs),
+    /// County staff: the county hub kiosks send ratings, suggestions, unanswered searches,
+    /// usage counts and heartbeats to; and its kiosks, enrolment codes and reports.
+    Hub(hub::HubArgs),
     /// Fetch and apply the county's signed content once.
     Sync(technician::SyncArgs),
     /// Technicians: read a PIN (4–12 digits) from standard input and print the line for
@@ -94,6 +97,7 @@ fn main() -> ExitCode {
         Command::Keygen(args) => county::keygen(&args),
         Command::Publish(args) => county::publish(args),
         Command::Serve(args) => county::serve(&args),
+        Command::Hub(args) => hub::hub(args),
         Command::Sync(args) => return technician::sync(args),
         Command::Doctor(args) => return technician::doctor(&args),
         Command::PinHash => technician::pin_hash(),

@@ -77,6 +77,7 @@ unitdir=$(dirname "$(grep -oE '\./(usr/)?lib/systemd/system/banshi-kiosk\.servic
 unitdir=${unitdir#./}
 expect -rw-r--r-- "$unitdir/banshi-kiosk.service"
 expect -rw-r--r-- "$unitdir/banshi-cage.service"
+expect -rw-r--r-- "$unitdir/banshi-hub.service"
 grep -qE '\./(usr/)?lib/sysusers\.d/banshi\.conf$' <<<"$listing" || fail "no sysusers.d/banshi.conf"
 # grep -q succeeds on a match even when one of the two places does not exist (-s: quietly).
 sysusers=("$work"/root/usr/lib/sysusers.d/banshi.conf "$work"/root/lib/sysusers.d/banshi.conf)
@@ -131,11 +132,11 @@ cp -a "$work/root/." "$vroot/"
 mkdir -p "$vroot/usr/bin"
 printf '#!/bin/sh\n' > "$vroot/usr/bin/cage"
 chmod 755 "$vroot/usr/bin/cage"
-for unit in banshi-kiosk.service banshi-cage.service; do
+for unit in banshi-kiosk.service banshi-cage.service banshi-hub.service; do
   out=$(systemd-analyze verify --root="$vroot" "$unit" 2>&1) || fail "systemd-analyze verify $unit: $out"
   [ -z "$out" ] || fail "systemd-analyze verify $unit warns: $out"
 done
-ok "systemd-analyze verify: both units clean"
+ok "systemd-analyze verify: all three units clean"
 
 if [ "$install" = yes ]; then
   [ "$(id -u)" -eq 0 ] || fail "--install needs root"
@@ -153,6 +154,7 @@ if [ "$install" = yes ]; then
   [ "$(stat -c '%U:%G %a' /var/lib/banshi)" = "banshi:banshi 750" ] || fail "/var/lib/banshi is $(stat -c '%U:%G %a' /var/lib/banshi)"
   [ "$(systemctl is-enabled banshi-kiosk.service 2>/dev/null)" = enabled ] || fail "banshi-kiosk is not enabled"
   [ "$(systemctl is-enabled banshi-cage.service 2>/dev/null)" = disabled ] || fail "banshi-cage is not disabled"
+  [ "$(systemctl is-enabled banshi-hub.service 2>/dev/null)" = disabled ] || fail "banshi-hub is not disabled"
   doctor=$(runuser -u banshi -- /usr/bin/banshi doctor --config /etc/banshi/kiosk.toml 2>&1) || fail "doctor as banshi: $doctor"
   grep -q '数据目录' <<<"$doctor" || fail "doctor printed no data folder check: $doctor"
   # What the kiosk does at its first start: build content.db in /var/lib/banshi as its user.

@@ -7,6 +7,7 @@
 
 pub mod content;
 pub mod county;
+pub mod hub;
 pub mod kiosk;
 pub mod print;
 pub mod speak;

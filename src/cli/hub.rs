@@ -1,0 +1,316 @@
+//! `banshi hub`: the county hub (issue 11) — run it, approve and revoke kiosks, issue one-time
+//! enrolment codes, and report what the kiosks sent.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{anyhow, bail};
+use clap::{Args, Subcommand, ValueEnum};
+
+use crate::hub::{self, codes, db, kiosks, report};
+
+#[derive(Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct HubArgs {
+    #[command(subcommand)]
+    pub command: Option<HubCommand>,
+    #[command(flatten)]
+    pub serve: ServeHubArgs,
+}
+
+#[derive(Args)]
+pub struct ServeHubArgs {
+    /// Address to listen on (plain HTTP: put it behind the county's HTTPS front end).
+    #[arg(long, default_value = "127.0.0.1:8081")]
+    pub listen: String,
+    /// The database: sqlite:PATH (one file).
+    #[arg(long, required = true)]
+    pub db: Option<String>,
+    /// Also serve this published repository (what `banshi serve` does), so a county runs one
+    /// service.
+    #[arg(long)]
+    pub repo: Option<PathBuf>,
+    /// Requests per second one kiosk may make on average.
+    #[arg(long, default_value_t = 1.0)]
+    pub kiosk_rate: f64,
+    /// Requests one kiosk may make at once before the average applies.
+    #[arg(long, default_value_t = 30)]
+    pub kiosk_burst: u32,
+    /// Requests waiting to be written before the hub answers 503 (busy).
+    #[arg(long, default_value_t = hub::writer::QUEUE)]
+    pub queue: usize,
+}
+
+#[derive(Subcommand)]
+pub enum HubCommand {
+    /// The kiosks that enrolled: list (the default), approve ID, revoke ID.
+    Kiosks {
+        #[command(subcommand)]
+        action: Option<KioskAction>,
+        /// The hub's database: sqlite:PATH.
+        #[arg(long, global = true)]
+        db: Option<String>,
+        #[arg(long, global = true)]
+        json: bool,
+    },
+    /// Issue a one-time enrolment code for a kiosk in REGION (printed alone on stdout).
+    Code {
+        /// 12-digit region code the kiosk must stand in (a county's code covers its towns and
+        /// villages).
+        #[arg(long)]
+        region: String,
+        /// Last day the code may be used (YYYY-MM-DD).
+        #[arg(long)]
+        expires: String,
+        #[arg(long)]
+        db: String,
+    },
+    /// What the kiosks sent: fleet, ratings, suggestions, searches.
+    Report {
+        what: ReportKind,
+        #[arg(long)]
+        json: bool,
+        /// Ratings as CSV for the provincial 好差评 system (columns in the README).
+        #[arg(long, conflicts_with = "json")]
+        csv: bool,
+        /// Only records the kiosks wrote on or after this day (YYYY-MM-DD).
+        #[arg(long)]
+        since: Option<String>,
+        #[arg(long)]
+        db: String,
+    },
+}
+
+#[derive(Subcommand, Clone)]
+pub enum KioskAction {
+    /// Every kiosk with its state, key fingerprint and last contact.
+    List,
+    /// Let a pending (or revoked) kiosk upload.
+    Approve { id: String },
+    /// Refuse everything from this kiosk from now on.
+    Revoke { id: String },
+}
+
+#[derive(ValueEnum, Clone, Copy, PartialEq, Eq)]
+pub enum ReportKind {
+    Fleet,
+    Ratings,
+    Suggestions,
+    Searches,
+}
+
+pub fn hub(args: HubArgs) -> anyhow::Result<()> {
+    match args.command {
+        None => {
+            let s = args.serve;
+            hub::server::run(hub::server::Options {
+                listen: s.listen,
+                db: s.db.ok_or_else(|| anyhow!("要用 --db 指定数据库，例如 --db sqlite:/var/lib/banshi-hub/hub.db"))?,
+                repo: s.repo,
+                rate: s.kiosk_rate,
+                burst: s.kiosk_burst,
+                queue: s.queue.max(1),
+            })
+        }
+        Some(HubCommand::Kiosks { action, db, json }) => {
+            let db = db.ok_or_else(|| {
+                anyhow!("要用 --db 指定汇总数据库，例如 --db sqlite:/var/lib/banshi-hub/hub.db")
+            })?;
+            kiosks_cmd(action.unwrap_or(KioskAction::List), &db, json)
+        }
+        Some(HubCommand::Code {
+            region,
+            expires,
+            db,
+        }) => code(&region, &expires, &db),
+        Some(HubCommand::Report {
+            what,
+            json,
+            csv,
+            since,
+            db,
+        }) => report_cmd(what, json, csv, since.as_deref(), &db),
+    }
+}
+
+fn when(t: Option<i64>) -> String {
+    t.map(report::time).unwrap_or_else(|| "—".into())
+}
+
+fn kiosks_cmd(action: KioskAction, url: &str, json: bool) -> anyhow::Result<()> {
+    let mut db = db::open(url)?;
+    let db = db.as_mut();
+    let changed = match action {
+        KioskAction::List => {
+            let list = kiosks::list(db)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+                return Ok(());
+            }
+            if list.is_empty() {
+                println!("还没有终端登记。");
+            }
+            for k in list {
+                let hb = k.heartbeat.as_ref();
+                let field = |name: &str| {
+                    hb.and_then(|h| h.get(name))
+                        .and_then(|v| v.as_str())
+                        .unwrap_or("—")
+                        .to_string()
+                };
+                println!(
+                    "{}  {}  指纹 {}  {}  区划 {}  最后联系 {}  软件 {}  内容 {}",
+                    k.id,
+                    k.state.name(),
+                    k.fingerprint,
+                    k.hall.as_deref().unwrap_or("—"),
+                    k.region.as_deref().unwrap_or("—"),
+                    when(k.last_seen),
+                    field("app_version"),
+                    field("content_version"),
+                );
+            }
+            return Ok(());
+        }
+        KioskAction::Approve { id } => {
+            let k = kiosks::approve(db, &id, hub::now())?;
+            println!(
+                "已批准终端 {}（密钥指纹 {}）。请确认它与终端技术员界面上显示的指纹一致。",
+                k.id, k.fingerprint
+            );
+            k
+        }
+        KioskAction::Revoke { id } => {
+            let k = kiosks::revoke(db, &id, hub::now())?;
+            println!("已停用终端 {}：汇总服务不再接收它的任何内容。", k.id);
+            k
+        }
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&changed)?);
+    }
+    Ok(())
+}
+
+fn code(region: &str, expires: &str, url: &str) -> anyhow::Result<()> {
+    if !codes::is_region(region) {
+        bail!("--region {region} 不对：要写 12 位区划代码，例如县 439021000000。");
+    }
+    let day = chrono::NaiveDate::parse_from_str(expires, "%Y-%m-%d")
+        .map_err(|_| anyhow!("--expires {expires} 不对：写成 年-月-日，例如 2027-01-31。"))?;
+    if day < chrono::Local::now().date_naive() {
+        bail!("--expires {expires} 已经过去了：写今天或以后的日期。");
+    }
+    let mut db = db::open(url)?;
+    let code = codes::generate();
+    db.exec(
+        "INSERT INTO enrol_code (hash, region, expires, created_at) VALUES ($1, $2, $3, $4)",
+        &[
+            codes::hash(&code).into(),
+            region.into(),
+            day.format("%Y-%m-%d").to_string().into(),
+            hub::now().into(),
+        ],
+    )?;
+    println!("{code}");
+    eprintln!(
+        "这是区划 {region} 内一台终端的一次性登记码，{expires} 前有效。写进终端 kiosk.toml 的 enrol_code；用过一次即作废。汇总服务只保存它的摘要，丢了请重新发一个。"
+    );
+    Ok(())
+}
+
+fn report_cmd(
+    what: ReportKind,
+    json: bool,
+    csv: bool,
+    since: Option<&str>,
+    url: &str,
+) -> anyhow::Result<()> {
+    if let Some(s) = since {
+        chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map_err(|_| anyhow!("--since {s} 不对：写成 年-月-日，例如 2026-12-01。"))?;
+    }
+    if csv && what != ReportKind::Ratings {
+        bail!("--csv 只用于 ratings（好差评导出）；其他报告用 --json。");
+    }
+    let mut db = db::open(url)?;
+    let db = db.as_mut();
+    let mut out = std::io::stdout().lock();
+    match what {
+        ReportKind::Fleet => {
+            let rows = report::fleet(db)?;
+            if json {
+                writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
+                return Ok(());
+            }
+            for r in rows {
+                let received: Vec<String> =
+                    r.received.iter().map(|(k, n)| format!("{k} {n}")).collect();
+                writeln!(
+                    out,
+                    "{}  {}  最后联系 {}  收到 {}  拒收 {}",
+                    r.kiosk.id,
+                    r.state_name,
+                    r.last_seen_time.as_deref().unwrap_or("—"),
+                    if received.is_empty() { "无".into() } else { received.join("，") },
+                    r.rejected
+                )?;
+            }
+        }
+        ReportKind::Ratings => {
+            let rows = report::ratings(db, since)?;
+            if csv {
+                out.write_all(&report::ratings_csv(&rows)?)?;
+            } else if json {
+                writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
+            } else {
+                for r in rows {
+                    writeln!(
+                        out,
+                        "{}  {}-{}  {}  {}  {}",
+                        r.at,
+                        r.kiosk,
+                        r.seq,
+                        r.guide.as_deref().unwrap_or("大厅"),
+                        r.level_name,
+                        r.reasons.join("；")
+                    )?;
+                }
+            }
+        }
+        ReportKind::Suggestions => {
+            let rows = report::suggestions(db, since)?;
+            if json {
+                writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
+                return Ok(());
+            }
+            for r in rows {
+                writeln!(
+                    out,
+                    "{}  {}-{}  {}  {}  {}",
+                    r.at,
+                    r.kiosk,
+                    r.seq,
+                    r.topic,
+                    r.about.as_deref().unwrap_or("—"),
+                    if r.phone.is_some() { "留了电话" } else { "" }
+                )?;
+            }
+        }
+        ReportKind::Searches => {
+            let rows = report::searches(db, since)?;
+            if json {
+                writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
+                return Ok(());
+            }
+            for r in rows {
+                writeln!(
+                    out,
+                    "{}  {} 次（{} 次什么也没找到）  {} 台终端  最近 {}",
+                    r.query, r.times, r.found_nothing, r.kiosks, r.last_at
+                )?;
+            }
+        }
+    }
+    Ok(())
+}

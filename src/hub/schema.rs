@@ -1,0 +1,162 @@
+//! The hub's tables and their numbered migrations, in SQL both SQLite and PostgreSQL run.
+//! `hub_migration` records each applied version; a database from a newer hub is refused.
+//!
+//! Times the hub sets are unix seconds (`BIGINT`); times from kiosks (`at`) are kept as the
+//! RFC 3339 text the kiosk sent (its clock, maybe wrong), beside `received_at`.
+
+use super::sql::{Db, DbError, DbResult};
+
+/// Migration N is `MIGRATIONS[N - 1]`. Never edit one that shipped: add the next.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: kiosks, enrolment codes, the inbox and its typed tables, rejected records, nonces.
+    "CREATE TABLE kiosk (
+        id TEXT PRIMARY KEY,
+        public_key TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'revoked')),
+        hall TEXT,
+        region TEXT,
+        enrolled_at BIGINT NOT NULL,
+        approved_at BIGINT,
+        revoked_at BIGINT,
+        last_seen BIGINT,
+        heartbeat_seq BIGINT,
+        heartbeat_at TEXT,
+        heartbeat TEXT
+    );
+    CREATE TABLE enrol_code (
+        hash TEXT PRIMARY KEY,
+        region TEXT NOT NULL,
+        expires TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        used_by TEXT,
+        used_at BIGINT
+    );
+    CREATE TABLE inbox (
+        kiosk_id TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        kind TEXT NOT NULL,
+        at TEXT NOT NULL,
+        received_at BIGINT NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (kiosk_id, seq)
+    );
+    CREATE TABLE rating (
+        kiosk_id TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        at TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        guide TEXT,
+        level INTEGER NOT NULL,
+        reasons TEXT NOT NULL,
+        indicator_set TEXT NOT NULL,
+        case_no TEXT,
+        phone TEXT,
+        PRIMARY KEY (kiosk_id, seq)
+    );
+    CREATE TABLE suggestion (
+        kiosk_id TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        at TEXT NOT NULL,
+        topic TEXT NOT NULL,
+        about TEXT,
+        phone TEXT,
+        PRIMARY KEY (kiosk_id, seq)
+    );
+    CREATE TABLE miss (
+        kiosk_id TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        at TEXT NOT NULL,
+        query TEXT NOT NULL,
+        step TEXT,
+        found INTEGER NOT NULL,
+        PRIMARY KEY (kiosk_id, seq)
+    );
+    CREATE TABLE usage_count (
+        kiosk_id TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        day TEXT NOT NULL,
+        guide TEXT NOT NULL,
+        opened BIGINT NOT NULL,
+        PRIMARY KEY (kiosk_id, seq)
+    );
+    CREATE TABLE heartbeat (
+        kiosk_id TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        at TEXT NOT NULL,
+        app_version TEXT NOT NULL,
+        content_version TEXT,
+        last_sync_status TEXT,
+        body TEXT NOT NULL,
+        PRIMARY KEY (kiosk_id, seq)
+    );
+    CREATE TABLE rejected (
+        kiosk_id TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        at TEXT NOT NULL,
+        received_at BIGINT NOT NULL,
+        why TEXT NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (kiosk_id, seq)
+    );
+    CREATE TABLE nonce (
+        kiosk_id TEXT NOT NULL,
+        nonce TEXT NOT NULL,
+        seen BIGINT NOT NULL,
+        PRIMARY KEY (kiosk_id, nonce)
+    );
+    CREATE INDEX nonce_seen ON nonce (seen);
+    CREATE INDEX rating_at ON rating (at);
+    CREATE INDEX miss_query ON miss (query);",
+];
+
+/// Brings the database to the newest schema; the version it is at.
+pub fn migrate(db: &mut dyn Db) -> DbResult<i64> {
+    db.batch(
+        "CREATE TABLE IF NOT EXISTS hub_migration (
+            version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+    )?;
+    let current = db
+        .row("SELECT COALESCE(MAX(version), 0) FROM hub_migration", &[])?
+        .map_or(0, |r| r.int(0));
+    let known = MIGRATIONS.len() as i64;
+    if current > known {
+        return Err(DbError(format!(
+            "数据库是较新版本的汇总服务建的（第 {current} 版结构，本程序只认识到第 {known} 版）。请升级 banshi。"
+        )));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let version = i as i64 + 1;
+        db.transaction(|db| {
+            db.batch(sql)?;
+            db.exec(
+                "INSERT INTO hub_migration (version, applied_at) VALUES ($1, $2)",
+                &[version.into(), super::now().into()],
+            )?;
+            Ok::<_, DbError>(())
+        })?;
+    }
+    Ok(known)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hub::sqlite::SqliteDb;
+
+    #[test]
+    fn migrations_run_once_and_a_newer_database_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hub.db");
+        let mut db = SqliteDb::open(&path).unwrap();
+        assert_eq!(migrate(&mut db).unwrap(), MIGRATIONS.len() as i64);
+        assert_eq!(migrate(&mut db).unwrap(), MIGRATIONS.len() as i64);
+        let db: &mut dyn Db = &mut db;
+        db.exec(
+            "INSERT INTO hub_migration (version, applied_at) VALUES (99, 0)",
+            &[],
+        )
+        .unwrap();
+        let e = migrate(db).unwrap_err();
+        assert!(e.to_string().contains("升级"), "{e}");
+    }
+}

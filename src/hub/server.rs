@@ -1,0 +1,361 @@
+//! `banshi hub`: the HTTP side. Each request is checked in this order, cheapest first, and
+//! refused at the first failure with nothing stored: size (by `Content-Length`, before reading
+//! a byte of the body), headers, time, body (read up to [`MAX_BODY`]), JSON, signature, the
+//! kiosk's state, its rate; then the [`Writer`] checks the nonce and stores, all in one
+//! transaction, and only then is the request answered.
+
+use std::convert::Infallible;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use anyhow::Context;
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{HeaderMap, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
+use hyper::{Method, Request, Response, StatusCode};
+use serde::Serialize;
+
+use super::kiosks::{self, KioskState};
+use super::limit::Limiter;
+use super::sql::Db;
+use super::wire::{
+    self, EnrolRequest, Refusal, UploadRequest, ENROL_PATH, H_KIOSK, H_NONCE, H_SIGNATURE,
+    H_TIME, MAX_BODY, MAX_SKEW_SECS, UPLOAD_PATH,
+};
+use super::writer::{Answer, Job, Writer};
+use super::{enrol, inbox, now, Refused};
+
+pub struct Options {
+    pub listen: String,
+    pub db: String,
+    /// Also serve this published repository (GET/HEAD of its files).
+    pub repo: Option<PathBuf>,
+    /// Requests per second a kiosk may make on average, and in a burst.
+    pub rate: f64,
+    pub burst: u32,
+    /// Requests waiting for the writer before new ones are answered `Busy`.
+    pub queue: usize,
+}
+
+struct Hub {
+    reader: Mutex<Box<dyn Db>>,
+    writer: Writer,
+    limiter: Mutex<Limiter>,
+    repo: Option<PathBuf>,
+}
+
+type Reply = Response<Full<Bytes>>;
+
+fn json<T: Serialize>(status: u16, body: &T) -> Reply {
+    let mut r = Response::new(Full::new(Bytes::from(
+        serde_json::to_vec(body).expect("replies serialise"),
+    )));
+    *r.status_mut() = StatusCode::from_u16(status).expect("valid status");
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r
+}
+
+fn refused(r: &Refused) -> Reply {
+    let mut resp = json(r.refusal.status(), &r.reply());
+    if let Some(secs) = r.retry_after {
+        resp.headers_mut().insert(RETRY_AFTER, HeaderValue::from(secs));
+    }
+    resp
+}
+
+fn empty(status: StatusCode) -> Reply {
+    let mut r = Response::new(Full::new(Bytes::new()));
+    *r.status_mut() = status;
+    r
+}
+
+struct Signed {
+    kiosk: String,
+    time: i64,
+    nonce: String,
+    signature: String,
+}
+
+fn is_nonce(n: &str) -> bool {
+    (8..=64).contains(&n.len())
+        && n.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
+}
+
+fn signed_headers(h: &HeaderMap) -> Result<Signed, Refused> {
+    let get = |name: &str| {
+        h.get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .ok_or_else(|| Refused::malformed(&format!("缺少请求头 {name}")))
+    };
+    let kiosk = get(wire::H_KIOSK)?;
+    if !wire::is_kiosk_id(kiosk) {
+        return Err(Refused::malformed(&format!("{H_KIOSK} 不是有效的终端编号")));
+    }
+    let time = get(H_TIME)?
+        .parse::<i64>()
+        .map_err(|_| Refused::malformed(&format!("{H_TIME} 要是 Unix 秒数")))?;
+    let nonce = get(H_NONCE)?;
+    if !is_nonce(nonce) {
+        return Err(Refused::malformed(&format!(
+            "{H_NONCE} 要是 8–64 个字母、数字、“-”或“_”"
+        )));
+    }
+    let signature = get(H_SIGNATURE)?;
+    if signature.len() != 128 || !signature.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(Refused::malformed(&format!(
+            "{H_SIGNATURE} 要是 128 位十六进制的 Ed25519 签名"
+        )));
+    }
+    Ok(Signed {
+        kiosk: kiosk.to_string(),
+        time,
+        nonce: nonce.to_string(),
+        signature: signature.to_string(),
+    })
+}
+
+fn too_large() -> Refused {
+    Refused::new(
+        Refusal::TooLarge,
+        format!(
+            "请求太大（超过 {} KB），没有读取。终端每批要少发一些记录。",
+            MAX_BODY / 1024
+        ),
+    )
+}
+
+fn bad_signature(kiosk: &str) -> Refused {
+    Refused::new(
+        Refusal::BadSignature,
+        format!("签名不对：这个请求不是终端 {kiosk} 登记的密钥签的。请在技术员界面核对密钥指纹，与县里 banshi hub kiosks list 显示的是否一致。"),
+    )
+}
+
+impl Hub {
+    fn limit(&self, kiosk: &str) -> Result<(), Refused> {
+        let mut l = self.limiter.lock().unwrap_or_else(|e| e.into_inner());
+        l.take(kiosk, Instant::now()).map_err(|secs| Refused {
+            retry_after: Some(secs),
+            ..Refused::new(
+                Refusal::TooMany,
+                format!("终端 {kiosk} 的请求太频繁，请 {secs} 秒后再试（终端会自动等待）。"),
+            )
+        })
+    }
+
+    async fn api(&self, req: Request<Incoming>, path: &'static str) -> Result<Reply, Refused> {
+        if let Some(len) = req.headers().get(CONTENT_LENGTH) {
+            let len: u64 = len
+                .to_str()
+                .ok()
+                .and_then(|l| l.parse().ok())
+                .ok_or_else(|| Refused::malformed("Content-Length 不对"))?;
+            if len > MAX_BODY as u64 {
+                return Err(too_large());
+            }
+        }
+        let s = signed_headers(req.headers())?;
+        let hub_time = now();
+        if (s.time - hub_time).abs() > MAX_SKEW_SECS {
+            return Err(Refused {
+                hub_time: Some(hub_time),
+                ..Refused::new(
+                    Refusal::Stale,
+                    format!(
+                        "终端时间与汇总服务相差超过 {} 分钟，请求作废。终端会按汇总服务的时间（hub_time）自动校正；请检查终端的时钟。",
+                        MAX_SKEW_SECS / 60
+                    ),
+                )
+            });
+        }
+        let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
+            Ok(b) => b.to_bytes(),
+            Err(e) if e.is::<LengthLimitError>() => return Err(too_large()),
+            Err(_) => return Err(Refused::malformed("请求没有传完")),
+        };
+        let input = wire::signing_input("POST", path, &s.kiosk, s.time, &s.nonce, &body);
+        let job = if path == ENROL_PATH {
+            let r: EnrolRequest = serde_json::from_slice(&body)
+                .map_err(|e| Refused::malformed(&format!("登记内容不是约定的 JSON（{e}）")))?;
+            enrol::check_request(&r).map_err(|e| Refused::malformed(&e))?;
+            if !wire::verify(&r.key, &input, &s.signature) {
+                return Err(bad_signature(&s.kiosk));
+            }
+            self.limit(&s.kiosk)?;
+            Job::Enrol {
+                kiosk: s.kiosk,
+                nonce: s.nonce,
+                req: r,
+            }
+        } else {
+            let known = {
+                let mut db = self.reader.lock().unwrap_or_else(|e| e.into_inner());
+                kiosks::get(db.as_mut(), &s.kiosk)
+            };
+            let k = match known {
+                Ok(Some(k)) => k,
+                Ok(None) => return Err(Refused::unknown(&s.kiosk)),
+                Err(e) => {
+                    log::error!("读汇总数据库失败：{e}");
+                    return Err(Refused::failed());
+                }
+            };
+            if !wire::verify(&k.public_key, &input, &s.signature) {
+                return Err(bad_signature(&s.kiosk));
+            }
+            match k.state {
+                KioskState::Approved => {}
+                KioskState::Pending => return Err(Refused::pending(&s.kiosk)),
+                KioskState::Revoked => return Err(Refused::revoked(&s.kiosk)),
+            }
+            self.limit(&s.kiosk)?;
+            let r: UploadRequest = serde_json::from_slice(&body)
+                .map_err(|e| Refused::malformed(&format!("上传内容不是约定的 JSON（{e}）")))?;
+            let (ok, bad) = inbox::check(r).map_err(|e| Refused::malformed(&e))?;
+            Job::Upload {
+                kiosk: s.kiosk,
+                nonce: s.nonce,
+                ok,
+                bad,
+            }
+        };
+        match self.writer.submit(job).await {
+            Answer::Enrolled(r) => Ok(json(200, &r)),
+            Answer::Uploaded(r) => Ok(json(200, &r)),
+            Answer::Refused(r) => Err(r),
+        }
+    }
+
+    async fn handle(&self, req: Request<Incoming>) -> Reply {
+        let path = match req.uri().path() {
+            ENROL_PATH => Some(ENROL_PATH),
+            UPLOAD_PATH => Some(UPLOAD_PATH),
+            _ => None,
+        };
+        match path {
+            Some(_) if req.method() != Method::POST => empty(StatusCode::METHOD_NOT_ALLOWED),
+            Some(path) => match self.api(req, path).await {
+                Ok(r) => r,
+                Err(r) => refused(&r),
+            },
+            None => match &self.repo {
+                Some(root) => crate::serve::answer(root, &req),
+                None => empty(StatusCode::NOT_FOUND),
+            },
+        }
+    }
+}
+
+/// A running hub on its own thread; dropping it stops accepting connections.
+pub struct Running {
+    pub addr: std::net::SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Running {
+    /// Blocks until the hub stops (never, for `banshi hub`).
+    pub fn join(mut self) {
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+    }
+}
+
+/// Opens the database, binds and serves on a thread of its own.
+pub fn start(opts: Options) -> anyhow::Result<Running> {
+    let repo = match &opts.repo {
+        Some(r) => {
+            let root = std::fs::canonicalize(r)
+                .with_context(|| format!("找不到内容仓库 {}", r.display()))?;
+            if !root.join("metadata").join("timestamp.json").exists() {
+                anyhow::bail!(
+                    "{} 不是已发布的内容仓库（缺少 metadata/timestamp.json）。先运行 banshi publish。",
+                    root.display()
+                );
+            }
+            Some(root)
+        }
+        None => None,
+    };
+    let writer = Writer::start(super::db::open(&opts.db)?, opts.queue)?;
+    let hub = Arc::new(Hub {
+        reader: Mutex::new(super::db::open(&opts.db)?),
+        writer,
+        limiter: Mutex::new(Limiter::new(opts.rate, opts.burst)),
+        repo,
+    });
+    let listener = std::net::TcpListener::bind(&opts.listen)
+        .with_context(|| format!("无法在 {} 上监听", opts.listen))?;
+    listener.set_nonblocking(true)?;
+    let addr = listener.local_addr()?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let listener = {
+        let _inside = rt.enter();
+        tokio::net::TcpListener::from_std(listener)?
+    };
+    let (stop_tx, mut stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let thread = std::thread::Builder::new()
+        .name("hub".into())
+        .spawn(move || {
+            rt.block_on(async move {
+                loop {
+                    let stream = tokio::select! {
+                        _ = &mut stop_rx => break,
+                        accepted = listener.accept() => match accepted {
+                            Ok((s, _)) => s,
+                            Err(_) => continue,
+                        },
+                    };
+                    let _ = stream.set_nodelay(true);
+                    let hub = hub.clone();
+                    tokio::spawn(async move {
+                        let service = hyper::service::service_fn(move |req| {
+                            let hub = hub.clone();
+                            async move { Ok::<_, Infallible>(hub.handle(req).await) }
+                        });
+                        let _ = hyper::server::conn::http1::Builder::new()
+                            .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                            .await;
+                    });
+                }
+            })
+        })?;
+    Ok(Running {
+        addr,
+        stop: Some(stop_tx),
+        thread: Some(thread),
+    })
+}
+
+/// `banshi hub`: starts, prints `listening on ADDR` on stdout, and serves until killed.
+pub fn run(opts: Options) -> anyhow::Result<()> {
+    let db = opts.db.clone();
+    let running = start(opts)?;
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "listening on {}", running.addr)?;
+        out.flush()?;
+    }
+    log::info!(
+        "汇总服务在 http://{} 上接收终端上传（数据库 {db}）",
+        running.addr
+    );
+    running.join();
+    Ok(())
+}

@@ -1,0 +1,121 @@
+//! The one small storage interface the hub needs: run a statement, read rows, with `$1`-style
+//! placeholders (which both rusqlite and PostgreSQL take) and three kinds of values. Everything
+//! the hub stores or reports ([`super::schema`], [`super::inbox`], [`super::enrol`],
+//! [`super::admin`], [`super::report`]) is written once against [`Db`]; a backend only
+//! implements it ([`super::sqlite`]).
+
+/// A value bound to a placeholder or read from a column.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Int(i64),
+    Text(String),
+}
+
+impl From<i64> for Value {
+    fn from(v: i64) -> Value {
+        Value::Int(v)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(v: &str) -> Value {
+        Value::Text(v.to_string())
+    }
+}
+
+impl From<String> for Value {
+    fn from(v: String) -> Value {
+        Value::Text(v)
+    }
+}
+
+impl From<&String> for Value {
+    fn from(v: &String) -> Value {
+        Value::Text(v.clone())
+    }
+}
+
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(v: Option<T>) -> Value {
+        v.map_or(Value::Null, Into::into)
+    }
+}
+
+/// One row read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row(pub Vec<Value>);
+
+impl Row {
+    pub fn int(&self, i: usize) -> i64 {
+        match self.0.get(i) {
+            Some(Value::Int(v)) => *v,
+            Some(Value::Text(t)) => t.parse().unwrap_or(0),
+            _ => 0,
+        }
+    }
+
+    pub fn opt_int(&self, i: usize) -> Option<i64> {
+        match self.0.get(i) {
+            Some(Value::Int(v)) => Some(*v),
+            _ => None,
+        }
+    }
+
+    pub fn text(&self, i: usize) -> String {
+        self.opt_text(i).unwrap_or_default()
+    }
+
+    pub fn opt_text(&self, i: usize) -> Option<String> {
+        match self.0.get(i) {
+            Some(Value::Text(t)) => Some(t.clone()),
+            Some(Value::Int(v)) => Some(v.to_string()),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("汇总数据库出错：{0}")]
+pub struct DbError(pub String);
+
+pub type DbResult<T> = Result<T, DbError>;
+
+/// A database connection. Transactions are plain SQL (`BEGIN`, `COMMIT`, `ROLLBACK`,
+/// `SAVEPOINT`), which both backends understand; [`Db::begin`] is the one statement that
+/// differs (SQLite takes the write lock at once with `BEGIN IMMEDIATE`).
+pub trait Db: Send {
+    /// Runs one statement; how many rows it changed.
+    fn exec(&mut self, sql: &str, params: &[Value]) -> DbResult<u64>;
+    /// Runs one query; its rows.
+    fn query(&mut self, sql: &str, params: &[Value]) -> DbResult<Vec<Row>>;
+    /// Runs several statements without parameters (migrations).
+    fn batch(&mut self, sql: &str) -> DbResult<()>;
+    /// Starts a write transaction.
+    fn begin(&mut self) -> DbResult<()>;
+}
+
+impl dyn Db + '_ {
+    /// The first row of a query, if any.
+    pub fn row(&mut self, sql: &str, params: &[Value]) -> DbResult<Option<Row>> {
+        Ok(self.query(sql, params)?.into_iter().next())
+    }
+
+    /// Runs `f` in a transaction: committed when it returns `Ok`, rolled back otherwise.
+    pub fn transaction<T, E: From<DbError>>(
+        &mut self,
+        f: impl FnOnce(&mut dyn Db) -> Result<T, E>,
+    ) -> Result<T, E> {
+        self.begin()?;
+        match f(self) {
+            Ok(v) => {
+                self.batch("COMMIT")?;
+                Ok(v)
+            }
+            Err(e) => {
+                let _ = self.batch("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+}

@@ -1,0 +1,459 @@
+//! The county hub as kiosks and county staff meet it: the real `banshi hub` binary on
+//! 127.0.0.1, signed requests from test kiosks, the CLI for approving, revoking, codes and
+//! reports, and the SQLite file read back to check that every refusal stored nothing.
+
+mod common;
+
+use common::hub::{batch, nonce, post, raw, unix_now, Hub, Kiosk};
+use serde_json::{json, Value};
+
+use banshi::hub::wire::{self, ENROL_PATH, UPLOAD_PATH};
+
+const COUNTY: &str = "439021000000";
+const VILLAGE: &str = "439021101201";
+
+fn stdout(o: &std::process::Output) -> String {
+    assert!(
+        o.status.success(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn tomorrow() -> String {
+    (chrono::Local::now().date_naive() + chrono::Days::new(1))
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+fn code(hub: &Hub, region: &str) -> String {
+    let out = stdout(&hub.cli(&["code", "--region", region, "--expires", &tomorrow()]));
+    let code = out.trim().to_string();
+    assert_eq!(out.lines().count(), 1, "the code alone on stdout: {out:?}");
+    assert_eq!(code.len(), 19, "{code}");
+    code
+}
+
+fn rating(level: u8, reasons: &[&str]) -> Value {
+    json!({"kind": "rating", "subject": {"of": "guide", "id": "439021-001"}, "level": level,
+           "reasons": reasons, "indicator_set": "2019-v1", "case_no": null, "phone": null})
+}
+
+fn heartbeat(version: &str) -> Value {
+    json!({"kind": "heartbeat", "app_version": version, "content_version": "12",
+           "content_digest": null, "last_sync_status": "ok", "last_sync_at": null,
+           "last_sync_error": null, "expires": null, "uptime_secs": 60, "free_disk_mb": 900,
+           "screen": "1080x1920", "rotation": 90, "warnings": 0})
+}
+
+/// A kiosk enrolled with a fresh code (approved at once).
+fn enrolled(hub: &Hub, id: &str) -> Kiosk {
+    let k = Kiosk::new(id);
+    let r = k.enrol(hub, Some(&code(hub, COUNTY)), Some(VILLAGE));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["state"], "approved");
+    k
+}
+
+#[test]
+fn a_one_time_code_enrols_one_kiosk_in_its_region_before_it_expires() {
+    let hub = Hub::start(&[]);
+    let code = code(&hub, COUNTY);
+
+    // Wrong region: refused, nothing stored, the code still unused.
+    let elsewhere = Kiosk::new("elsewhere-1");
+    let before = hub.footprint();
+    let r = elsewhere.enrol(&hub, Some(&code), Some("439022101201"));
+    assert_eq!((r.status, r.error().as_str()), (403, "bad_code"), "{}", r.body);
+    assert!(r.json()["message"].as_str().unwrap().contains("区划"));
+    assert_eq!(hub.footprint(), before);
+    // No region at all: refused too.
+    let r = elsewhere.enrol(&hub, Some(&code), None);
+    assert_eq!((r.status, r.error().as_str()), (403, "bad_code"));
+    assert_eq!(hub.footprint(), before);
+
+    // The right region: approved at once, uploads accepted.
+    let first = Kiosk::new("village-01");
+    let r = first.enrol(&hub, Some(&code), Some(VILLAGE));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["state"], "approved");
+    let r = first.upload(&hub, &[(1, rating(1, &[]))]);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["ack"], json!([1]));
+
+    // The same code again, for another kiosk: refused, nothing stored.
+    let second = Kiosk::new("village-02");
+    let before = hub.footprint();
+    let r = second.enrol(&hub, Some(&code), Some(VILLAGE));
+    assert_eq!((r.status, r.error().as_str()), (403, "bad_code"), "{}", r.body);
+    assert!(r.json()["message"].as_str().unwrap().contains("village-01"));
+    assert_eq!(hub.footprint(), before);
+
+    // An expired code (put in the database directly: the CLI refuses past dates).
+    let old = banshi::hub::codes::generate();
+    hub.exec(&format!(
+        "INSERT INTO enrol_code (hash, region, expires, created_at) VALUES ('{}', '{COUNTY}', '2020-01-01', 0)",
+        banshi::hub::codes::hash(&old)
+    ));
+    let before = hub.footprint();
+    let r = second.enrol(&hub, Some(&old), Some(VILLAGE));
+    assert_eq!((r.status, r.error().as_str()), (403, "bad_code"));
+    assert!(r.json()["message"].as_str().unwrap().contains("过期"));
+    assert_eq!(hub.footprint(), before);
+    // A made-up code.
+    let r = second.enrol(&hub, Some("AAAA-BBBB-CCCC-DDDD"), Some(VILLAGE));
+    assert_eq!((r.status, r.error().as_str()), (403, "bad_code"));
+    assert_eq!(hub.footprint(), before);
+
+    // The CLI refuses bad regions and past dates.
+    assert!(!hub
+        .cli(&["code", "--region", "4390", "--expires", &tomorrow()])
+        .status
+        .success());
+    assert!(!hub
+        .cli(&["code", "--region", COUNTY, "--expires", "2020-01-01"])
+        .status
+        .success());
+}
+
+#[test]
+fn without_a_code_a_kiosk_waits_for_approval_and_a_revoked_one_is_refused() {
+    let hub = Hub::start(&[]);
+    let k = Kiosk::new("hall-03");
+    let r = k.enrol(&hub, None, Some(VILLAGE));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["state"], "pending");
+    assert!(r.json()["message"].as_str().unwrap().contains("approve hall-03"));
+
+    // Pending: uploads refused, nothing stored.
+    let before = hub.footprint();
+    let r = k.upload(&hub, &[(1, rating(2, &[]))]);
+    assert_eq!((r.status, r.error().as_str()), (403, "pending"), "{}", r.body);
+    assert_eq!(hub.footprint(), before);
+
+    // The county sees it with the key's fingerprint, and approves it.
+    let list = stdout(&hub.cli(&["kiosks", "list"]));
+    assert!(list.contains("hall-03") && list.contains("待批准"), "{list}");
+    assert!(list.contains(&wire::fingerprint(&k.key())), "{list}");
+    let listed: Value = serde_json::from_str(&stdout(&hub.cli(&["kiosks", "--json"]))).unwrap();
+    assert_eq!(listed[0]["fingerprint"], wire::fingerprint(&k.key()));
+    assert_eq!(listed[0]["state"], "pending");
+    let out = stdout(&hub.cli(&["kiosks", "approve", "hall-03"]));
+    assert!(out.contains(&wire::fingerprint(&k.key())), "{out}");
+    assert!(!hub.cli(&["kiosks", "approve", "nobody"]).status.success());
+
+    // Enrolling again now says approved; uploads are accepted.
+    assert_eq!(k.enrol(&hub, None, Some(VILLAGE)).json()["state"], "approved");
+    let r = k.upload(&hub, &[(1, rating(2, &[])), (2, heartbeat("0.1.0"))]);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["ack"], json!([1, 2]));
+    assert_eq!(hub.count("rating"), 1);
+
+    // Revoked: uploads and enrolments refused, nothing stored.
+    stdout(&hub.cli(&["kiosks", "revoke", "hall-03"]));
+    let before = hub.footprint();
+    let r = k.upload(&hub, &[(3, rating(1, &[]))]);
+    assert_eq!((r.status, r.error().as_str()), (403, "revoked"), "{}", r.body);
+    let r = k.enrol(&hub, None, Some(VILLAGE));
+    assert_eq!((r.status, r.error().as_str()), (403, "revoked"), "{}", r.body);
+    assert_eq!(hub.footprint(), before);
+
+    // Another device claiming the same id: refused.
+    let r = Kiosk::new("hall-03").enrol(&hub, None, Some(VILLAGE));
+    assert_eq!((r.status, r.error().as_str()), (409, "key_mismatch"), "{}", r.body);
+    assert_eq!(hub.footprint(), before);
+}
+
+#[test]
+fn every_refusal_has_its_status_and_stores_nothing() {
+    let hub = Hub::start(&[]);
+    let k = enrolled(&hub, "county-hall-01");
+    let body = batch(&[(1, rating(1, &[]))]);
+    let before = hub.footprint();
+
+    // Forged: signed by another key in this kiosk's name.
+    let forger = Kiosk::new("county-hall-01");
+    let r = forger.send(&hub, UPLOAD_PATH, &body);
+    assert_eq!((r.status, r.error().as_str()), (401, "bad_signature"), "{}", r.body);
+    // A valid signature over another body.
+    let mut h = k.headers(UPLOAD_PATH, unix_now(), &nonce(), &body);
+    let other = batch(&[(2, rating(1, &[]))]);
+    let r = post(hub.addr, UPLOAD_PATH, &h, &other);
+    assert_eq!((r.status, r.error().as_str()), (401, "bad_signature"));
+    // A signature for the enrol path used on upload.
+    let r = post(
+        hub.addr,
+        UPLOAD_PATH,
+        &k.headers(ENROL_PATH, unix_now(), &nonce(), &body),
+        &body,
+    );
+    assert_eq!(r.status, 401);
+
+    // Unknown kiosk.
+    let r = Kiosk::new("stranger").send(&hub, UPLOAD_PATH, &body);
+    assert_eq!((r.status, r.error().as_str()), (403, "unknown_kiosk"), "{}", r.body);
+
+    // Stale, either way; the reply carries the hub's time.
+    for skew in [-1000, 1000] {
+        let r = post(
+            hub.addr,
+            UPLOAD_PATH,
+            &k.headers(UPLOAD_PATH, unix_now() + skew, &nonce(), &body),
+            &body,
+        );
+        assert_eq!((r.status, r.error().as_str()), (401, "stale"), "{}", r.body);
+        let hub_time = r.json()["hub_time"].as_i64().unwrap();
+        assert!((hub_time - unix_now()).abs() < 30);
+    }
+
+    // Oversize: refused by its Content-Length before the body is read (none is sent).
+    let head = format!(
+        "POST {UPLOAD_PATH} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {}\r\n{}\r\n",
+        wire::MAX_BODY + 1,
+        k.headers(UPLOAD_PATH, unix_now(), &nonce(), b"")
+            .iter()
+            .map(|(n, v)| format!("{n}: {v}\r\n"))
+            .collect::<String>()
+    );
+    let r = raw(hub.addr, &head, b"");
+    assert_eq!((r.status, r.error().as_str()), (413, "too_large"), "{}", r.body);
+    // Oversize without a length (chunked): refused once the limit is passed; the client sends
+    // one byte past the limit and waits (so nothing unread is left to reset the connection).
+    let big = vec![b' '; wire::MAX_BODY + 10];
+    let mut chunked = format!("{:x}\r\n", big.len()).into_bytes();
+    chunked.extend_from_slice(&big[..wire::MAX_BODY + 1]);
+    let head = format!(
+        "POST {UPLOAD_PATH} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n{}\r\n",
+        k.headers(UPLOAD_PATH, unix_now(), &nonce(), &big)
+            .iter()
+            .map(|(n, v)| format!("{n}: {v}\r\n"))
+            .collect::<String>()
+    );
+    let r = raw(hub.addr, &head, &chunked);
+    assert_eq!((r.status, r.error().as_str()), (413, "too_large"), "{}", r.body);
+
+    // Garbage JSON, correctly signed.
+    let r = k.send(&hub, UPLOAD_PATH, b"{\"records\": [1, 2");
+    assert_eq!((r.status, r.error().as_str()), (400, "malformed"), "{}", r.body);
+    let r = k.send(&hub, UPLOAD_PATH, br#"{"records": [], "extra": 1}"#);
+    assert_eq!((r.status, r.error().as_str()), (400, "malformed"));
+    let r = k.send(&hub, ENROL_PATH, b"not json");
+    assert_eq!((r.status, r.error().as_str()), (400, "malformed"));
+    // Too many records in one batch.
+    let many: Vec<(i64, Value)> = (1..=wire::MAX_BATCH as i64 + 1).map(|s| (s, rating(1, &[]))).collect();
+    let r = k.upload(&hub, &many);
+    assert_eq!((r.status, r.error().as_str()), (400, "malformed"));
+    // Malformed headers: missing, not a number, not hex.
+    h.retain(|(n, _)| n != wire::H_SIGNATURE);
+    let r = post(hub.addr, UPLOAD_PATH, &h, &body);
+    assert_eq!((r.status, r.error().as_str()), (400, "malformed"));
+    assert!(r.json()["message"].as_str().unwrap().contains(wire::H_SIGNATURE));
+    let mut h = k.headers(UPLOAD_PATH, unix_now(), &nonce(), &body);
+    h[1].1 = "soon".into();
+    assert_eq!(post(hub.addr, UPLOAD_PATH, &h, &body).status, 400);
+    let mut h = k.headers(UPLOAD_PATH, unix_now(), &nonce(), &body);
+    h[3].1 = "zz".repeat(64);
+    assert_eq!(post(hub.addr, UPLOAD_PATH, &h, &body).status, 400);
+
+    assert_eq!(hub.footprint(), before, "no refusal stored anything");
+
+    // Replayed: the same signed request twice; the second is refused and changes nothing.
+    let h = k.headers(UPLOAD_PATH, unix_now(), &nonce(), &body);
+    let r = post(hub.addr, UPLOAD_PATH, &h, &body);
+    assert_eq!(r.status, 200, "{}", r.body);
+    let after_first = hub.footprint();
+    let r = post(hub.addr, UPLOAD_PATH, &h, &body);
+    assert_eq!((r.status, r.error().as_str()), (409, "replayed"), "{}", r.body);
+    // The same nonce over a new body (re-signed): still a replay.
+    let other = batch(&[(7, rating(1, &[]))]);
+    let nonce = h[2].1.clone();
+    let r = post(
+        hub.addr,
+        UPLOAD_PATH,
+        &k.headers(UPLOAD_PATH, unix_now(), &nonce, &other),
+        &other,
+    );
+    assert_eq!((r.status, r.error().as_str()), (409, "replayed"));
+    assert_eq!(hub.footprint(), after_first);
+    assert_eq!(hub.count("rating"), 1);
+
+    // Wrong method and unknown paths.
+    let r = raw(hub.addr, &format!("GET {UPLOAD_PATH} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"), b"");
+    assert_eq!(r.status, 405);
+    let r = raw(hub.addr, "GET /metadata/timestamp.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", b"");
+    assert_eq!(r.status, 404);
+}
+
+#[test]
+fn a_flood_from_one_kiosk_gets_429_and_stores_only_what_was_accepted() {
+    let hub = Hub::start(&["--kiosk-rate", "0.2", "--kiosk-burst", "5"]);
+    let k = enrolled(&hub, "flooder");
+    let calm = enrolled(&hub, "calm");
+    let (mut ok, mut refused) = (0, 0);
+    for seq in 1..=20 {
+        let r = k.upload(&hub, &[(seq, rating(1, &[]))]);
+        match r.status {
+            200 => ok += 1,
+            429 => {
+                refused += 1;
+                assert_eq!(r.error(), "too_many");
+                let wait: u64 = r.header("retry-after").unwrap().parse().unwrap();
+                assert!((1..=10).contains(&wait), "{wait}");
+            }
+            s => panic!("{s}: {}", r.body),
+        }
+    }
+    // The burst (less the enrolment's token) and little more.
+    assert!((4..=6).contains(&ok), "{ok}");
+    assert_eq!(ok + refused, 20);
+    assert_eq!(hub.count("rating"), ok, "refused requests stored nothing");
+    // Another kiosk is not held back by the flood.
+    assert_eq!(calm.upload(&hub, &[(1, rating(1, &[]))]).status, 200);
+}
+
+#[test]
+fn a_batch_sent_twice_is_stored_once_and_bad_records_are_kept_aside() {
+    let hub = Hub::start(&[]);
+    let k = enrolled(&hub, "resender");
+    let records = vec![
+        (10, rating(1, &[])),
+        (11, rating(5, &[])), // a 差评 without a reason: rejected
+        (12, json!({"kind": "suggestion", "topic": "大厅服务", "about": null, "phone": "13800138000"})),
+        (13, json!({"kind": "miss", "query": "养老", "step": null, "found": false})),
+        (14, json!({"kind": "teleport", "to": "mars"})), // an unknown kind: rejected
+        (15, json!({"kind": "usage", "day": "2026-12-03", "guide": "439021-001", "opened": 4})),
+    ];
+    let first = k.upload(&hub, &records);
+    assert_eq!(first.status, 200, "{}", first.body);
+    let second = k.upload(&hub, &records);
+    assert_eq!(second.status, 200, "{}", second.body);
+    for r in [&first, &second] {
+        let j = r.json();
+        assert_eq!(j["ack"], json!([10, 12, 13, 15]));
+        let rejected: Vec<i64> = j["rejected"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["seq"].as_i64().unwrap())
+            .collect();
+        assert_eq!(rejected, vec![11, 14]);
+    }
+    assert_eq!(hub.count("inbox"), 4);
+    assert_eq!(hub.count("rating"), 1);
+    assert_eq!(hub.count("suggestion"), 1);
+    assert_eq!(hub.count("miss"), 1);
+    assert_eq!(hub.count("usage_count"), 1);
+    assert_eq!(hub.count("rejected"), 2);
+    assert!(hub
+        .scalar("SELECT COUNT(*) FROM rejected WHERE seq = 11 AND why LIKE '%原因%'")
+        == 1);
+    // Part of it again, with new records: only the new ones are added.
+    let r = k.upload(&hub, &[(12, records[2].1.clone()), (16, rating(2, &[]))]);
+    assert_eq!(r.json()["ack"], json!([12, 16]));
+    assert_eq!(hub.count("inbox"), 5);
+}
+
+#[test]
+fn reports_show_what_was_stored() {
+    let hub = Hub::start(&[]);
+    let a = enrolled(&hub, "hall-a");
+    let b = enrolled(&hub, "village-b");
+    let r = a.upload(
+        &hub,
+        &[
+            (1, rating(1, &[])),
+            (
+                2,
+                json!({"kind": "rating", "subject": {"of": "hall"}, "level": 4,
+                       "reasons": ["等太久", "找不到窗口"], "indicator_set": "2019-v1",
+                       "case_no": "BJ-2026-0001", "phone": "13800138000"}),
+            ),
+            (3, heartbeat("0.1.0")),
+            (4, heartbeat("0.2.0")),
+            (5, json!({"kind": "miss", "query": "养老金", "step": null, "found": false})),
+            (6, json!({"kind": "suggestion", "topic": "办事指南", "about": "439021-001", "phone": null})),
+        ],
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = b.upload(
+        &hub,
+        &[
+            (1, json!({"kind": "miss", "query": "养老金", "step": "forgiving", "found": true})),
+            (2, json!({"kind": "miss", "query": "户口", "step": null, "found": false})),
+        ],
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+
+    // The ratings as CSV, in the documented columns.
+    let csv_out = hub.cli(&["report", "ratings", "--csv"]);
+    let text = stdout(&csv_out);
+    let text = text.strip_prefix('\u{feff}').expect("a byte-order mark for Excel/WPS");
+    let mut rd = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = rd.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(header, banshi::hub::report::RATING_CSV_COLUMNS);
+    assert_eq!(header[0], "评价编号");
+    let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 2);
+    let bad = rows.iter().find(|r| &r[0] == "hall-a-2").unwrap();
+    assert_eq!(&bad[2], "自助终端");
+    assert_eq!(&bad[3], "hall-a");
+    assert_eq!(&bad[5], VILLAGE);
+    assert_eq!(&bad[6], "大厅");
+    assert_eq!(&bad[8], "BJ-2026-0001");
+    assert_eq!(&bad[9], "4");
+    assert_eq!(&bad[10], "不满意");
+    assert_eq!(&bad[11], "是");
+    assert_eq!(&bad[12], "等太久；找不到窗口");
+    assert_eq!(&bad[14], "13800138000");
+    let good = rows.iter().find(|r| &r[0] == "hall-a-1").unwrap();
+    assert_eq!((&good[6], &good[7], &good[10], &good[11]), ("办事指南", "439021-001", "非常满意", "否"));
+
+    let ratings: Value =
+        serde_json::from_str(&stdout(&hub.cli(&["report", "ratings", "--json"]))).unwrap();
+    assert_eq!(ratings.as_array().unwrap().len(), 2);
+
+    let fleet: Value =
+        serde_json::from_str(&stdout(&hub.cli(&["report", "fleet", "--json"]))).unwrap();
+    let hall = fleet.as_array().unwrap().iter().find(|k| k["id"] == "hall-a").unwrap();
+    assert_eq!(hall["state"], "approved");
+    assert_eq!(hall["heartbeat"]["app_version"], "0.2.0", "the newest heartbeat");
+    assert_eq!(hall["received"]["rating"], 2);
+    assert_eq!(hall["received"]["heartbeat"], 2);
+    assert!(hall["last_seen"].as_i64().is_some());
+
+    let s: Value =
+        serde_json::from_str(&stdout(&hub.cli(&["report", "suggestions", "--json"]))).unwrap();
+    assert_eq!(s[0]["topic"], "办事指南");
+    assert_eq!(s[0]["about"], "439021-001");
+
+    let q: Value =
+        serde_json::from_str(&stdout(&hub.cli(&["report", "searches", "--json"]))).unwrap();
+    assert_eq!(q[0]["query"], "养老金");
+    assert_eq!(q[0]["times"], 2);
+    assert_eq!(q[0]["found_nothing"], 1);
+    assert_eq!(q[0]["kiosks"], 2);
+    assert_eq!(q[1]["query"], "户口");
+
+    // Plain-text reports for people, and --csv only for ratings.
+    assert!(stdout(&hub.cli(&["report", "fleet"])).contains("hall-a"));
+    assert!(!hub.cli(&["report", "fleet", "--csv"]).status.success());
+}
+
+#[test]
+fn the_hub_also_serves_a_published_repository() {
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(repo.path().join("metadata")).unwrap();
+    std::fs::write(repo.path().join("metadata/timestamp.json"), "{\"signed\":1}").unwrap();
+    let hub = Hub::start(&["--repo", repo.path().to_str().unwrap()]);
+    let r = raw(
+        hub.addr,
+        "GET /metadata/timestamp.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        b"",
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body, "{\"signed\":1}");
+    // And still takes uploads.
+    let k = enrolled(&hub, "both");
+    assert_eq!(k.upload(&hub, &[(1, rating(1, &[]))]).status, 200);
+}
