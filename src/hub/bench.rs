@@ -222,7 +222,8 @@ pub fn run(kiosks: usize, concurrency: usize, seconds: u64, backlog: usize) -> a
                     let mut t = Tally::default();
                     let mut n = 0usize;
                     while Instant::now() < deadline {
-                        let k = &mut group[n % group.len()];
+                        let len = group.len();
+                        let k = &mut group[n % len];
                         let records: Vec<WireRecord> = if n % 10 == 9 {
                             (0..20).map(|_| { k.seq += 1; wire_record(k.seq, rating(k.seq)) }).collect()
                         } else {
