@@ -13,11 +13,7 @@ const COUNTY: &str = "439021000000";
 const VILLAGE: &str = "439021101201";
 
 fn stdout(o: &std::process::Output) -> String {
-    assert!(
-        o.status.success(),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     String::from_utf8(o.stdout.clone()).unwrap()
 }
 
@@ -65,7 +61,12 @@ fn a_one_time_code_enrols_one_kiosk_in_its_region_before_it_expires() {
     let elsewhere = Kiosk::new("elsewhere-1");
     let before = hub.footprint();
     let r = elsewhere.enrol(&hub, Some(&code), Some("439022101201"));
-    assert_eq!((r.status, r.error().as_str()), (403, "bad_code"), "{}", r.body);
+    assert_eq!(
+        (r.status, r.error().as_str()),
+        (403, "bad_code"),
+        "{}",
+        r.body
+    );
     assert!(r.json()["message"].as_str().unwrap().contains("区划"));
     assert_eq!(hub.footprint(), before);
     // No region at all: refused too.
@@ -86,7 +87,12 @@ fn a_one_time_code_enrols_one_kiosk_in_its_region_before_it_expires() {
     let second = Kiosk::new("village-02");
     let before = hub.footprint();
     let r = second.enrol(&hub, Some(&code), Some(VILLAGE));
-    assert_eq!((r.status, r.error().as_str()), (403, "bad_code"), "{}", r.body);
+    assert_eq!(
+        (r.status, r.error().as_str()),
+        (403, "bad_code"),
+        "{}",
+        r.body
+    );
     assert!(r.json()["message"].as_str().unwrap().contains("village-01"));
     assert_eq!(hub.footprint(), before);
 
@@ -124,17 +130,28 @@ fn without_a_code_a_kiosk_waits_for_approval_and_a_revoked_one_is_refused() {
     let r = k.enrol(&hub, None, Some(VILLAGE));
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.json()["state"], "pending");
-    assert!(r.json()["message"].as_str().unwrap().contains("approve hall-03"));
+    assert!(r.json()["message"]
+        .as_str()
+        .unwrap()
+        .contains("approve hall-03"));
 
     // Pending: uploads refused, nothing stored.
     let before = hub.footprint();
     let r = k.upload(&hub, &[(1, rating(2, &[]))]);
-    assert_eq!((r.status, r.error().as_str()), (403, "pending"), "{}", r.body);
+    assert_eq!(
+        (r.status, r.error().as_str()),
+        (403, "pending"),
+        "{}",
+        r.body
+    );
     assert_eq!(hub.footprint(), before);
 
     // The county sees it with the key's fingerprint, and approves it.
     let list = stdout(&hub.cli(&["kiosks", "list"]));
-    assert!(list.contains("hall-03") && list.contains("待批准"), "{list}");
+    assert!(
+        list.contains("hall-03") && list.contains("待批准"),
+        "{list}"
+    );
     assert!(list.contains(&wire::fingerprint(&k.key())), "{list}");
     let listed: Value = serde_json::from_str(&stdout(&hub.cli(&["kiosks", "--json"]))).unwrap();
     assert_eq!(listed[0]["fingerprint"], wire::fingerprint(&k.key()));
@@ -144,7 +161,10 @@ fn without_a_code_a_kiosk_waits_for_approval_and_a_revoked_one_is_refused() {
     assert!(!hub.cli(&["kiosks", "approve", "nobody"]).status.success());
 
     // Enrolling again now says approved; uploads are accepted.
-    assert_eq!(k.enrol(&hub, None, Some(VILLAGE)).json()["state"], "approved");
+    assert_eq!(
+        k.enrol(&hub, None, Some(VILLAGE)).json()["state"],
+        "approved"
+    );
     let r = k.upload(&hub, &[(1, rating(2, &[])), (2, heartbeat("0.1.0"))]);
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.json()["ack"], json!([1, 2]));
@@ -154,14 +174,29 @@ fn without_a_code_a_kiosk_waits_for_approval_and_a_revoked_one_is_refused() {
     stdout(&hub.cli(&["kiosks", "revoke", "hall-03"]));
     let before = hub.footprint();
     let r = k.upload(&hub, &[(3, rating(1, &[]))]);
-    assert_eq!((r.status, r.error().as_str()), (403, "revoked"), "{}", r.body);
+    assert_eq!(
+        (r.status, r.error().as_str()),
+        (403, "revoked"),
+        "{}",
+        r.body
+    );
     let r = k.enrol(&hub, None, Some(VILLAGE));
-    assert_eq!((r.status, r.error().as_str()), (403, "revoked"), "{}", r.body);
+    assert_eq!(
+        (r.status, r.error().as_str()),
+        (403, "revoked"),
+        "{}",
+        r.body
+    );
     assert_eq!(hub.footprint(), before);
 
     // Another device claiming the same id: refused.
     let r = Kiosk::new("hall-03").enrol(&hub, None, Some(VILLAGE));
-    assert_eq!((r.status, r.error().as_str()), (409, "key_mismatch"), "{}", r.body);
+    assert_eq!(
+        (r.status, r.error().as_str()),
+        (409, "key_mismatch"),
+        "{}",
+        r.body
+    );
     assert_eq!(hub.footprint(), before);
 }
 
@@ -175,7 +210,12 @@ fn every_refusal_has_its_status_and_stores_nothing() {
     // Forged: signed by another key in this kiosk's name.
     let forger = Kiosk::new("county-hall-01");
     let r = forger.send(&hub, UPLOAD_PATH, &body);
-    assert_eq!((r.status, r.error().as_str()), (401, "bad_signature"), "{}", r.body);
+    assert_eq!(
+        (r.status, r.error().as_str()),
+        (401, "bad_signature"),
+        "{}",
+        r.body
+    );
     // A valid signature over another body.
     let mut h = k.headers(UPLOAD_PATH, unix_now(), &nonce(), &body);
     let other = batch(&[(2, rating(1, &[]))]);
@@ -192,7 +232,12 @@ fn every_refusal_has_its_status_and_stores_nothing() {
 
     // Unknown kiosk.
     let r = Kiosk::new("stranger").send(&hub, UPLOAD_PATH, &body);
-    assert_eq!((r.status, r.error().as_str()), (403, "unknown_kiosk"), "{}", r.body);
+    assert_eq!(
+        (r.status, r.error().as_str()),
+        (403, "unknown_kiosk"),
+        "{}",
+        r.body
+    );
 
     // Stale, either way; the reply carries the hub's time.
     for skew in [-1000, 1000] {
@@ -217,7 +262,12 @@ fn every_refusal_has_its_status_and_stores_nothing() {
             .collect::<String>()
     );
     let r = raw(hub.addr, &head, b"");
-    assert_eq!((r.status, r.error().as_str()), (413, "too_large"), "{}", r.body);
+    assert_eq!(
+        (r.status, r.error().as_str()),
+        (413, "too_large"),
+        "{}",
+        r.body
+    );
     // Oversize without a length (chunked): refused once the limit is passed; the client sends
     // one byte past the limit and waits (so nothing unread is left to reset the connection).
     let big = vec![b' '; wire::MAX_BODY + 10];
@@ -231,24 +281,39 @@ fn every_refusal_has_its_status_and_stores_nothing() {
             .collect::<String>()
     );
     let r = raw(hub.addr, &head, &chunked);
-    assert_eq!((r.status, r.error().as_str()), (413, "too_large"), "{}", r.body);
+    assert_eq!(
+        (r.status, r.error().as_str()),
+        (413, "too_large"),
+        "{}",
+        r.body
+    );
 
     // Garbage JSON, correctly signed.
     let r = k.send(&hub, UPLOAD_PATH, b"{\"records\": [1, 2");
-    assert_eq!((r.status, r.error().as_str()), (400, "malformed"), "{}", r.body);
+    assert_eq!(
+        (r.status, r.error().as_str()),
+        (400, "malformed"),
+        "{}",
+        r.body
+    );
     let r = k.send(&hub, UPLOAD_PATH, br#"{"records": [], "extra": 1}"#);
     assert_eq!((r.status, r.error().as_str()), (400, "malformed"));
     let r = k.send(&hub, ENROL_PATH, b"not json");
     assert_eq!((r.status, r.error().as_str()), (400, "malformed"));
     // Too many records in one batch.
-    let many: Vec<(i64, Value)> = (1..=wire::MAX_BATCH as i64 + 1).map(|s| (s, rating(1, &[]))).collect();
+    let many: Vec<(i64, Value)> = (1..=wire::MAX_BATCH as i64 + 1)
+        .map(|s| (s, rating(1, &[])))
+        .collect();
     let r = k.upload(&hub, &many);
     assert_eq!((r.status, r.error().as_str()), (400, "malformed"));
     // Malformed headers: missing, not a number, not hex.
     h.retain(|(n, _)| n != wire::H_SIGNATURE);
     let r = post(hub.addr, UPLOAD_PATH, &h, &body);
     assert_eq!((r.status, r.error().as_str()), (400, "malformed"));
-    assert!(r.json()["message"].as_str().unwrap().contains(wire::H_SIGNATURE));
+    assert!(r.json()["message"]
+        .as_str()
+        .unwrap()
+        .contains(wire::H_SIGNATURE));
     let mut h = k.headers(UPLOAD_PATH, unix_now(), &nonce(), &body);
     h[1].1 = "soon".into();
     assert_eq!(post(hub.addr, UPLOAD_PATH, &h, &body).status, 400);
@@ -264,7 +329,12 @@ fn every_refusal_has_its_status_and_stores_nothing() {
     assert_eq!(r.status, 200, "{}", r.body);
     let after_first = hub.footprint();
     let r = post(hub.addr, UPLOAD_PATH, &h, &body);
-    assert_eq!((r.status, r.error().as_str()), (409, "replayed"), "{}", r.body);
+    assert_eq!(
+        (r.status, r.error().as_str()),
+        (409, "replayed"),
+        "{}",
+        r.body
+    );
     // The same nonce over a new body (re-signed): still a replay.
     let other = batch(&[(7, rating(1, &[]))]);
     let nonce = h[2].1.clone();
@@ -279,9 +349,17 @@ fn every_refusal_has_its_status_and_stores_nothing() {
     assert_eq!(hub.count("rating"), 1);
 
     // Wrong method and unknown paths.
-    let r = raw(hub.addr, &format!("GET {UPLOAD_PATH} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"), b"");
+    let r = raw(
+        hub.addr,
+        &format!("GET {UPLOAD_PATH} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+        b"",
+    );
     assert_eq!(r.status, 405);
-    let r = raw(hub.addr, "GET /metadata/timestamp.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", b"");
+    let r = raw(
+        hub.addr,
+        "GET /metadata/timestamp.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        b"",
+    );
     assert_eq!(r.status, 404);
 }
 
@@ -319,10 +397,19 @@ fn a_batch_sent_twice_is_stored_once_and_bad_records_are_kept_aside() {
     let records = vec![
         (10, rating(1, &[])),
         (11, rating(5, &[])), // a 差评 without a reason: rejected
-        (12, json!({"kind": "suggestion", "topic": "大厅服务", "about": null, "phone": "13800138000"})),
-        (13, json!({"kind": "miss", "query": "养老", "step": null, "found": false})),
+        (
+            12,
+            json!({"kind": "suggestion", "topic": "大厅服务", "about": null, "phone": "13800138000"}),
+        ),
+        (
+            13,
+            json!({"kind": "miss", "query": "养老", "step": null, "found": false}),
+        ),
         (14, json!({"kind": "teleport", "to": "mars"})), // an unknown kind: rejected
-        (15, json!({"kind": "usage", "day": "2026-12-03", "guide": "439021-001", "opened": 4})),
+        (
+            15,
+            json!({"kind": "usage", "day": "2026-12-03", "guide": "439021-001", "opened": 4}),
+        ),
     ];
     let first = k.upload(&hub, &records);
     assert_eq!(first.status, 200, "{}", first.body);
@@ -345,9 +432,7 @@ fn a_batch_sent_twice_is_stored_once_and_bad_records_are_kept_aside() {
     assert_eq!(hub.count("miss"), 1);
     assert_eq!(hub.count("usage_count"), 1);
     assert_eq!(hub.count("rejected"), 2);
-    assert!(hub
-        .scalar("SELECT COUNT(*) FROM rejected WHERE seq = 11 AND why LIKE '%原因%'")
-        == 1);
+    assert!(hub.scalar("SELECT COUNT(*) FROM rejected WHERE seq = 11 AND why LIKE '%原因%'") == 1);
     // Part of it again, with new records: only the new ones are added.
     let r = k.upload(&hub, &[(12, records[2].1.clone()), (16, rating(2, &[]))]);
     assert_eq!(r.json()["ack"], json!([12, 16]));
@@ -379,8 +464,14 @@ fn reports_show_what_was_stored() {
     let r = b.upload(
         &hub,
         &[
-            (1, json!({"kind": "miss", "query": "养老金", "step": "forgiving", "found": true})),
-            (2, json!({"kind": "miss", "query": "户口", "step": null, "found": false})),
+            (
+                1,
+                json!({"kind": "miss", "query": "养老金", "step": "forgiving", "found": true}),
+            ),
+            (
+                2,
+                json!({"kind": "miss", "query": "户口", "step": null, "found": false}),
+            ),
         ],
     );
     assert_eq!(r.status, 200, "{}", r.body);
@@ -388,7 +479,9 @@ fn reports_show_what_was_stored() {
     // The ratings as CSV, in the documented columns.
     let csv_out = hub.cli(&["report", "ratings", "--csv"]);
     let text = stdout(&csv_out);
-    let text = text.strip_prefix('\u{feff}').expect("a byte-order mark for Excel/WPS");
+    let text = text
+        .strip_prefix('\u{feff}')
+        .expect("a byte-order mark for Excel/WPS");
     let mut rd = csv::Reader::from_reader(text.as_bytes());
     let header: Vec<String> = rd.headers().unwrap().iter().map(String::from).collect();
     assert_eq!(header, banshi::hub::report::RATING_CSV_COLUMNS);
@@ -407,7 +500,10 @@ fn reports_show_what_was_stored() {
     assert_eq!(&bad[12], "等太久；找不到窗口");
     assert_eq!(&bad[14], "13800138000");
     let good = rows.iter().find(|r| &r[0] == "hall-a-1").unwrap();
-    assert_eq!((&good[6], &good[7], &good[10], &good[11]), ("办事指南", "439021-001", "非常满意", "否"));
+    assert_eq!(
+        (&good[6], &good[7], &good[10], &good[11]),
+        ("办事指南", "439021-001", "非常满意", "否")
+    );
 
     let ratings: Value =
         serde_json::from_str(&stdout(&hub.cli(&["report", "ratings", "--json"]))).unwrap();
@@ -415,9 +511,17 @@ fn reports_show_what_was_stored() {
 
     let fleet: Value =
         serde_json::from_str(&stdout(&hub.cli(&["report", "fleet", "--json"]))).unwrap();
-    let hall = fleet.as_array().unwrap().iter().find(|k| k["id"] == "hall-a").unwrap();
+    let hall = fleet
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["id"] == "hall-a")
+        .unwrap();
     assert_eq!(hall["state"], "approved");
-    assert_eq!(hall["heartbeat"]["app_version"], "0.2.0", "the newest heartbeat");
+    assert_eq!(
+        hall["heartbeat"]["app_version"], "0.2.0",
+        "the newest heartbeat"
+    );
     assert_eq!(hall["received"]["rating"], 2);
     assert_eq!(hall["received"]["heartbeat"], 2);
     assert!(hall["last_seen"].as_i64().is_some());
@@ -444,7 +548,11 @@ fn reports_show_what_was_stored() {
 fn the_hub_also_serves_a_published_repository() {
     let repo = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(repo.path().join("metadata")).unwrap();
-    std::fs::write(repo.path().join("metadata/timestamp.json"), "{\"signed\":1}").unwrap();
+    std::fs::write(
+        repo.path().join("metadata/timestamp.json"),
+        "{\"signed\":1}",
+    )
+    .unwrap();
     let hub = Hub::start(&["--repo", repo.path().to_str().unwrap()]);
     let r = raw(
         hub.addr,

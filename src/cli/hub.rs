@@ -105,7 +105,9 @@ pub fn hub(args: HubArgs) -> anyhow::Result<()> {
             let s = args.serve;
             hub::server::run(hub::server::Options {
                 listen: s.listen,
-                db: s.db.ok_or_else(|| anyhow!("要用 --db 指定数据库，例如 --db sqlite:/var/lib/banshi-hub/hub.db"))?,
+                db: s.db.ok_or_else(|| {
+                    anyhow!("要用 --db 指定数据库，例如 --db sqlite:/var/lib/banshi-hub/hub.db")
+                })?,
                 repo: s.repo,
                 rate: s.kiosk_rate,
                 burst: s.kiosk_burst,
@@ -252,7 +254,11 @@ fn report_cmd(
                     r.kiosk.id,
                     r.state_name,
                     r.last_seen_time.as_deref().unwrap_or("—"),
-                    if received.is_empty() { "无".into() } else { received.join("，") },
+                    if received.is_empty() {
+                        "无".into()
+                    } else {
+                        received.join("，")
+                    },
                     r.rejected
                 )?;
             }
@@ -293,7 +299,11 @@ fn report_cmd(
                     r.seq,
                     r.topic,
                     r.about.as_deref().unwrap_or("—"),
-                    if r.phone.is_some() { "留了电话" } else { "" }
+                    if r.phone.is_some() {
+                        "留了电话"
+                    } else {
+                        ""
+                    }
                 )?;
             }
         }

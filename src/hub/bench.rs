@@ -53,7 +53,11 @@ fn heartbeat() -> serde_json::Value {
 
 fn rating(n: i64) -> serde_json::Value {
     let level = n % 5 + 1;
-    let reasons: Vec<&str> = if level >= 4 { vec!["等太久"] } else { vec![] };
+    let reasons: Vec<&str> = if level >= 4 {
+        vec!["等太久"]
+    } else {
+        vec![]
+    };
     serde_json::json!({"kind": "rating", "subject": {"of": "guide", "id": format!("439021-{:03}", n % 300)},
         "level": level, "reasons": reasons, "indicator_set": "2019-v1", "case_no": null, "phone": null})
 }
@@ -105,7 +109,13 @@ impl Tally {
 }
 
 /// Sends one batch, retrying after `Retry-After` on 503/429; counts into `t`.
-async fn send(client: &reqwest::Client, url: &str, k: &Sim, records: Vec<WireRecord>, t: &mut Tally) {
+async fn send(
+    client: &reqwest::Client,
+    url: &str,
+    k: &Sim,
+    records: Vec<WireRecord>,
+    t: &mut Tally,
+) {
     let n = records.len() as u64;
     let body = serde_json::to_vec(&UploadRequest { records }).expect("serialises");
     for _ in 0..50 {
@@ -171,7 +181,12 @@ fn wire_record(seq: i64, record: serde_json::Value) -> WireRecord {
     }
 }
 
-pub fn run(kiosks: usize, concurrency: usize, seconds: u64, backlog: usize) -> anyhow::Result<Report> {
+pub fn run(
+    kiosks: usize,
+    concurrency: usize,
+    seconds: u64,
+    backlog: usize,
+) -> anyhow::Result<Report> {
     let dir = tempfile::tempdir()?;
     let db_path = dir.path().join("hub.db");
     let db_url = format!("sqlite:{}", db_path.display());
@@ -181,8 +196,10 @@ pub fn run(kiosks: usize, concurrency: usize, seconds: u64, backlog: usize) -> a
         let mut db = super::db::open(&db_url)?;
         db.begin()?;
         for i in 0..kiosks {
-            let pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng).map_err(|_| anyhow::anyhow!("keygen"))?;
-            let pair = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).map_err(|_| anyhow::anyhow!("key"))?;
+            let pkcs8 =
+                Ed25519KeyPair::generate_pkcs8(&rng).map_err(|_| anyhow::anyhow!("keygen"))?;
+            let pair =
+                Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).map_err(|_| anyhow::anyhow!("key"))?;
             let id = format!("bench-{i:05}");
             db.exec(
                 "INSERT INTO kiosk (id, public_key, state, enrolled_at, approved_at) VALUES ($1, $2, 'approved', 0, 0)",
@@ -204,7 +221,9 @@ pub fn run(kiosks: usize, concurrency: usize, seconds: u64, backlog: usize) -> a
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(concurrency)
         .build()?;
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     let concurrency = concurrency.clamp(1, kiosks.max(1));
     // Kiosks dealt out to the tasks, so no two tasks share one.
     let mut groups: Vec<Vec<Sim>> = (0..concurrency).map(|_| Vec::new()).collect();
@@ -225,7 +244,12 @@ pub fn run(kiosks: usize, concurrency: usize, seconds: u64, backlog: usize) -> a
                         let len = group.len();
                         let k = &mut group[n % len];
                         let records: Vec<WireRecord> = if n % 10 == 9 {
-                            (0..20).map(|_| { k.seq += 1; wire_record(k.seq, rating(k.seq)) }).collect()
+                            (0..20)
+                                .map(|_| {
+                                    k.seq += 1;
+                                    wire_record(k.seq, rating(k.seq))
+                                })
+                                .collect()
                         } else {
                             k.seq += 1;
                             vec![wire_record(k.seq, heartbeat())]
@@ -259,7 +283,10 @@ pub fn run(kiosks: usize, concurrency: usize, seconds: u64, backlog: usize) -> a
                         while left > 0 {
                             let n = left.min(MAX_BATCH);
                             let records = (0..n)
-                                .map(|_| { k.seq += 1; wire_record(k.seq, rating(k.seq)) })
+                                .map(|_| {
+                                    k.seq += 1;
+                                    wire_record(k.seq, rating(k.seq))
+                                })
                                 .collect();
                             send(&client, &url, k, records, &mut t).await;
                             left -= n;

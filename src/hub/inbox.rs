@@ -5,7 +5,7 @@
 use crate::outbox::record::{Record, Subject};
 
 use super::sql::{Db, DbResult, Value};
-use super::wire::{Rejected, UploadRequest, UploadReply, MAX_BATCH};
+use super::wire::{Rejected, UploadReply, UploadRequest, MAX_BATCH};
 
 /// A record that passed the checks.
 #[derive(Debug, Clone)]
@@ -162,7 +162,13 @@ pub fn store(
                 db.exec(
                     "INSERT INTO usage_count (kiosk_id, seq, day, guide, opened)
                      VALUES ($1, $2, $3, $4, $5)",
-                    &[k, seq, u.day.as_str().into(), u.guide.as_str().into(), u.opened.into()],
+                    &[
+                        k,
+                        seq,
+                        u.day.as_str().into(),
+                        u.guide.as_str().into(),
+                        u.opened.into(),
+                    ],
                 )?;
             }
             Record::Heartbeat(h) => {

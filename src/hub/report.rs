@@ -30,15 +30,22 @@ pub struct FleetRow {
 }
 
 pub fn fleet(db: &mut dyn Db) -> DbResult<Vec<FleetRow>> {
-    let mut counts = std::collections::HashMap::<String, std::collections::BTreeMap<String, i64>>::new();
+    let mut counts =
+        std::collections::HashMap::<String, std::collections::BTreeMap<String, i64>>::new();
     for r in db.query(
         "SELECT kiosk_id, kind, COUNT(*) FROM inbox GROUP BY kiosk_id, kind",
         &[],
     )? {
-        counts.entry(r.text(0)).or_default().insert(r.text(1), r.int(2));
+        counts
+            .entry(r.text(0))
+            .or_default()
+            .insert(r.text(1), r.int(2));
     }
     let mut rejected = std::collections::HashMap::<String, i64>::new();
-    for r in db.query("SELECT kiosk_id, COUNT(*) FROM rejected GROUP BY kiosk_id", &[])? {
+    for r in db.query(
+        "SELECT kiosk_id, COUNT(*) FROM rejected GROUP BY kiosk_id",
+        &[],
+    )? {
         rejected.insert(r.text(0), r.int(1));
     }
     Ok(kiosks::list(db)?
@@ -145,7 +152,12 @@ pub fn ratings_csv(rows: &[RatingRow]) -> anyhow::Result<Vec<u8>> {
                 r.kiosk.clone(),
                 r.hall.clone().unwrap_or_default(),
                 r.region.clone().unwrap_or_default(),
-                if r.subject == "hall" { "大厅" } else { "办事指南" }.to_string(),
+                if r.subject == "hall" {
+                    "大厅"
+                } else {
+                    "办事指南"
+                }
+                .to_string(),
                 r.guide.clone().unwrap_or_default(),
                 r.case_no.clone().unwrap_or_default(),
                 r.level.to_string(),

@@ -20,8 +20,8 @@ use super::kiosks::{self, KioskState};
 use super::limit::Limiter;
 use super::sql::Db;
 use super::wire::{
-    self, EnrolRequest, Refusal, UploadRequest, ENROL_PATH, H_KIOSK, H_NONCE, H_SIGNATURE,
-    H_TIME, MAX_BODY, MAX_SKEW_SECS, UPLOAD_PATH,
+    self, EnrolRequest, Refusal, UploadRequest, ENROL_PATH, H_KIOSK, H_NONCE, H_SIGNATURE, H_TIME,
+    MAX_BODY, MAX_SKEW_SECS, UPLOAD_PATH,
 };
 use super::writer::{Answer, Job, Writer};
 use super::{enrol, inbox, now, Refused};
@@ -60,7 +60,8 @@ fn json<T: Serialize>(status: u16, body: &T) -> Reply {
 fn refused(r: &Refused) -> Reply {
     let mut resp = json(r.refusal.status(), &r.reply());
     if let Some(secs) = r.retry_after {
-        resp.headers_mut().insert(RETRY_AFTER, HeaderValue::from(secs));
+        resp.headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from(secs));
     }
     resp
 }

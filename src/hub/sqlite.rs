@@ -23,7 +23,8 @@ impl SqliteDb {
                 .map_err(|e| DbError(format!("无法建立文件夹 {}：{e}", dir.display())))?;
         }
         let conn = Connection::open(path).map_err(err)?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(err)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(err)?;
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(err)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))
@@ -110,7 +111,10 @@ mod tests {
         assert_eq!(row.text(1), "a");
         assert_eq!(row.text(2), "ba");
         assert_eq!(
-            db.row("SELECT $1", &[Value::Null]).unwrap().unwrap().opt_text(0),
+            db.row("SELECT $1", &[Value::Null])
+                .unwrap()
+                .unwrap()
+                .opt_text(0),
             None
         );
     }

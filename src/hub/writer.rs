@@ -64,7 +64,8 @@ impl Writer {
             Err(TrySendError::Full(_)) => return Answer::Refused(Refused::busy()),
             Err(TrySendError::Disconnected(_)) => return Answer::Refused(Refused::failed()),
         }
-        rx.await.unwrap_or_else(|_| Answer::Refused(Refused::failed()))
+        rx.await
+            .unwrap_or_else(|_| Answer::Refused(Refused::failed()))
     }
 }
 
@@ -81,8 +82,14 @@ fn run(mut db: Box<dyn Db>, rx: Receiver<Waiting>) {
         let answers = match commit(db.as_mut(), &group) {
             Ok(a) => a,
             Err(e) => {
-                log::error!("汇总数据库写入失败，本组 {} 个请求请终端重试：{e}", group.len());
-                group.iter().map(|_| Answer::Refused(Refused::failed())).collect()
+                log::error!(
+                    "汇总数据库写入失败，本组 {} 个请求请终端重试：{e}",
+                    group.len()
+                );
+                group
+                    .iter()
+                    .map(|_| Answer::Refused(Refused::failed()))
+                    .collect()
             }
         };
         for ((_, reply), answer) in group.into_iter().zip(answers) {

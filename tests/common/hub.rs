@@ -86,9 +86,7 @@ impl Hub {
         .map(|t| self.count(t))
         .collect::<Vec<_>>()
         .into_iter()
-        .chain([self.scalar(
-            "SELECT COUNT(*) FROM enrol_code WHERE used_by IS NOT NULL",
-        )])
+        .chain([self.scalar("SELECT COUNT(*) FROM enrol_code WHERE used_by IS NOT NULL")])
         .collect()
     }
 
@@ -125,7 +123,10 @@ impl Resp {
     }
 
     pub fn error(&self) -> String {
-        self.json()["error"].as_str().unwrap_or_default().to_string()
+        self.json()["error"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -146,9 +147,18 @@ pub fn raw(addr: SocketAddr, head: &str, body: &[u8]) -> Resp {
     let mut buf = Vec::new();
     let _ = s.read_to_end(&mut buf);
     let text = String::from_utf8_lossy(&buf).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or_else(|| panic!("reply {text:?}"));
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .unwrap_or_else(|| panic!("reply {text:?}"));
     let mut lines = head.lines();
-    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
     let headers = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
@@ -206,7 +216,13 @@ impl Kiosk {
     }
 
     /// The four signed headers for `body` at `time` with `nonce`.
-    pub fn headers(&self, path: &str, time: i64, nonce: &str, body: &[u8]) -> Vec<(String, String)> {
+    pub fn headers(
+        &self,
+        path: &str,
+        time: i64,
+        nonce: &str,
+        body: &[u8],
+    ) -> Vec<(String, String)> {
         let input = wire::signing_input("POST", path, &self.id, time, nonce, body);
         vec![
             (wire::H_KIOSK.into(), self.id.clone()),
@@ -220,7 +236,12 @@ impl Kiosk {
     }
 
     pub fn send(&self, hub: &Hub, path: &str, body: &[u8]) -> Resp {
-        post(hub.addr, path, &self.headers(path, unix_now(), &nonce(), body), body)
+        post(
+            hub.addr,
+            path,
+            &self.headers(path, unix_now(), &nonce(), body),
+            body,
+        )
     }
 
     pub fn enrol(&self, hub: &Hub, code: Option<&str>, region: Option<&str>) -> Resp {
