@@ -110,6 +110,9 @@ pub struct BenchArgs {
     hub_seconds: u64,
     #[arg(long, default_value_t = 300)]
     hub_backlog: usize,
+    /// Hub benchmark: requests per second in the sustained phase (0: as fast as answered).
+    #[arg(long, default_value_t = 0.0)]
+    hub_rate: f64,
     /// Items in the generated workbook for the convert benchmark (0 skips it).
     #[arg(long, default_value_t = 2_000)]
     convert_items: usize,
@@ -274,6 +277,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             args.hub_concurrency,
             args.hub_seconds,
             args.hub_backlog,
+            args.hub_rate,
         )?)
     } else {
         None

@@ -28,6 +28,8 @@ pub struct Phase {
 #[derive(Debug, Serialize)]
 pub struct Report {
     pub backend: &'static str,
+    /// Requests per second asked for in the sustained phase (0: as fast as answered).
+    pub rate: f64,
     pub kiosks: usize,
     pub concurrency: usize,
     /// Nine of ten requests carry one heartbeat, the tenth 20 ratings.
@@ -181,11 +183,14 @@ fn wire_record(seq: i64, record: serde_json::Value) -> WireRecord {
     }
 }
 
+/// `rate`: requests per second in the sustained phase, spread over the tasks (0: as fast as
+/// the hub answers).
 pub fn run(
     kiosks: usize,
     concurrency: usize,
     seconds: u64,
     backlog: usize,
+    rate: f64,
 ) -> anyhow::Result<Report> {
     let dir = tempfile::tempdir()?;
     let db_path = dir.path().join("hub.db");
@@ -240,7 +245,17 @@ pub fn run(
                 tokio::spawn(async move {
                     let mut t = Tally::default();
                     let mut n = 0usize;
+                    let mut pace = (rate > 0.0).then(|| {
+                        let mut i = tokio::time::interval(Duration::from_secs_f64(
+                            concurrency as f64 / rate,
+                        ));
+                        i.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                        i
+                    });
                     while Instant::now() < deadline {
+                        if let Some(p) = pace.as_mut() {
+                            p.tick().await;
+                        }
                         let len = group.len();
                         let k = &mut group[n % len];
                         let records: Vec<WireRecord> = if n % 10 == 9 {
@@ -306,6 +321,7 @@ pub fn run(
     let db_mb = std::fs::metadata(&db_path).map(|m| m.len()).unwrap_or(0) as f64 / 1_048_576.0;
     Ok(Report {
         backend: "sqlite",
+        rate,
         kiosks,
         concurrency,
         sustained,
