@@ -8,6 +8,7 @@
 pub mod content;
 pub mod county;
 pub mod kiosk;
+pub mod outbox;
 pub mod print;
 pub mod speak;
 pub mod spreadsheet;
