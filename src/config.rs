@@ -27,6 +27,9 @@ pub const KEYS: &[&str] = &[
     "paper_width_mm",
     "handwriting_model",
     "speech",
+    "hub",
+    "enrol_code",
+    "hub_interval_secs",
 ];
 
 /// Keys of the `[speech]` table.
@@ -79,6 +82,15 @@ pub struct Config {
     pub handwriting_model: Option<PathBuf>,
     /// Read-aloud (朗读): voice, volume, speed.
     pub speech: SpeechConfig,
+    /// The county hub that receives ratings, suggestions, unanswered searches, usage counts and
+    /// heartbeats (`https://…`; plain `http://` only to this machine). None: nothing is sent,
+    /// the outbox keeps everything.
+    pub hub: Option<String>,
+    /// A one-time enrolment code from `banshi hub code`: the hub approves this kiosk on first
+    /// contact. Without it the county approves the kiosk by hand (`banshi hub kiosks approve`).
+    pub enrol_code: Option<String>,
+    /// Seconds between heartbeats (and uploads) when all is well.
+    pub hub_interval_secs: u64,
 }
 
 /// `[speech]`: the 朗读 button's voice and sound.
@@ -158,6 +170,9 @@ impl Default for Config {
             paper_width_mm: 80,
             handwriting_model: None,
             speech: SpeechConfig::default(),
+            hub: None,
+            enrol_code: None,
+            hub_interval_secs: 300,
         }
     }
 }
@@ -266,6 +281,7 @@ impl Config {
             return Err("printer 要写打印机设备文件的完整路径，例如 \"/dev/usb/lp0\"。".into());
         }
         config.speech.check()?;
+        config.check_hub()?;
         if config.sync_interval_secs < 60 {
             return Err(format!(
                 "sync_interval_secs = {} 太短：至少 60 秒，建议 900（15 分钟）。",
@@ -305,6 +321,44 @@ impl Config {
             }
         }
         Ok((Config::default(), None))
+    }
+
+    /// The hub keys: a real address, a kiosk id the county can tell apart, a sane interval.
+    fn check_hub(&self) -> Result<(), String> {
+        let Some(hub) = &self.hub else {
+            if self.enrol_code.is_some() {
+                return Err(
+                    "写了 enrol_code 但没有 hub：请同时写 hub = \"https://县里的汇总服务地址/\"。"
+                        .into(),
+                );
+            }
+            return Ok(());
+        };
+        crate::uplink::hub_url(hub).map_err(|e| format!("hub = \"{hub}\" 不对：{e}"))?;
+        if !crate::hub::wire::is_kiosk_id(&self.kiosk_id) {
+            return Err(format!("kiosk_id = \"{}\" 不对：要上报到县里，终端编号只能用字母、数字和 - _ .（最多 64 个），例如 \"qinghe-hall-01\"。", self.kiosk_id));
+        }
+        if self.kiosk_id == Config::default().kiosk_id {
+            return Err(format!("配置了 hub，但 kiosk_id 还是默认的 \"{}\"：县里靠它区分每台终端，请改成本机自己的编号，例如 \"qinghe-hall-01\"。", self.kiosk_id));
+        }
+        if let Some(code) = &self.enrol_code {
+            if code.is_empty() || code.len() > 128 || !code.bytes().all(|b| b.is_ascii_graphic()) {
+                return Err(
+                    "enrol_code 不对：照抄 banshi hub code 打印的那一串（不含空格）。".into(),
+                );
+            }
+        }
+        if self.hub_interval_secs < 60 {
+            return Err(format!(
+                "hub_interval_secs = {} 太短：至少 60 秒，建议 300（5 分钟）。",
+                self.hub_interval_secs
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn hub_interval(&self) -> Duration {
+        Duration::from_secs(self.hub_interval_secs)
     }
 
     pub fn idle_timeout(&self) -> Duration {

@@ -207,6 +207,7 @@ pub fn run(
         )),
         None => out.push(failed("磁盘空间", "无法读取", "检查数据目录是否存在。")),
     }
+    out.push(uplink(&config));
 
     let db = data.join(DB_FILE);
     let store = match Store::open(&db) {
@@ -355,6 +356,25 @@ pub fn run(
         )),
     }
     out
+}
+
+/// The county hub: the kiosk id and device key fingerprint the county compares when approving,
+/// and whether the last upload went through.
+pub fn uplink(config: &Config) -> Check {
+    let facts = crate::kiosk::technician::uplink_facts(config);
+    let detail = std::iter::once(format!("终端编号 {}", config.kiosk_id))
+        .chain(facts.iter().map(|f| format!("{} {}", f.label, f.value)))
+        .collect::<Vec<_>>()
+        .join("；");
+    let last = facts.iter().find(|f| f.label == "上次上报");
+    match last {
+        Some(f) if f.value.contains("拒收") || f.value.contains("等县里批准") => failed(
+            "县里汇总",
+            detail,
+            "把终端编号和设备指纹告诉县里，请他们在汇总服务上批准（banshi hub kiosks approve 终端编号），或在 kiosk.toml 写上县里发的 enrol_code；然后运行 banshi outbox flush。",
+        ),
+        _ => pass("县里汇总", detail),
+    }
 }
 
 #[cfg(test)]

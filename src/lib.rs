@@ -30,3 +30,4 @@ pub mod speech;
 pub mod store;
 pub mod sync;
 pub mod ui;
+pub mod uplink;

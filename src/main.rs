@@ -7,7 +7,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use banshi::bench;
-use banshi::cli::{content, county, hub, kiosk, print, speak, spreadsheet, technician};
+use banshi::cli::{
+    content, county, hub, kiosk, outbox, print, speak, spreadsheet, technician,
+};
 
 #[derive(Parser)]
 #[command(
@@ -63,6 +65,11 @@ enum Command {
     TouchRotation(technician::TouchRotationArgs),
     /// Technicians: check this kiosk (config, data, content, trust, server, sync, expiry, disk).
     Doctor(technician::DoctorArgs),
+    /// Technicians: what this kiosk has not yet sent to the county hub, and sending it now.
+    Outbox {
+        #[command(subcommand)]
+        what: outbox::OutboxCommand,
+    },
     /// Write the bytes a receipt printer gets for a guide's one-time notice (一次性告知单).
     Print(print::PrintArgs),
     /// Read a guide or notice aloud as the kiosk's 朗读 button does, or write it to a WAV file.
@@ -102,6 +109,7 @@ fn main() -> ExitCode {
         Command::Doctor(args) => return technician::doctor(&args),
         Command::PinHash => technician::pin_hash(),
         Command::TouchRotation(args) => technician::touch_rotation(&args),
+        Command::Outbox { what } => return outbox::run(what),
         Command::Print(args) => print::print(&args),
         Command::Speak(args) => speak::speak(&args),
         Command::Bench(args) => bench::run(args),

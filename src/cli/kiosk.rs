@@ -62,6 +62,8 @@ pub fn run_kiosk(args: KioskArgs) -> anyhow::Result<()> {
         None
     };
     let interval = config.sync_interval();
+    let uplink_config =
+        (args.content.content.is_none() && config.hub.is_some()).then(|| config.clone());
     let ui = crate::ui::KioskUi::new(store, config)?;
     ui.set_config_path(config_path);
     // Sync in the background; the UI picks up each report on its next tick.
@@ -87,6 +89,35 @@ pub fn run_kiosk(args: KioskArgs) -> anyhow::Result<()> {
     if let Some((w, h)) = args.size {
         ui.window.window().set_size(slint::PhysicalSize::new(w, h));
     }
+    // Ratings, suggestions, misses, usage and heartbeats go to the county hub in the background.
+    let screen = std::sync::Arc::new(std::sync::Mutex::new(
+        crate::uplink::heartbeat::Screen::default(),
+    ));
+    let _uplink = match uplink_config {
+        Some(c) => Some(
+            crate::uplink::worker::Worker::spawn(c, screen.clone(), |outcome| match outcome {
+                crate::uplink::Outcome::Refused { .. } => {
+                    crate::kiosk::events::warn(outcome.describe())
+                }
+                _ => log::info!("上报：{}", outcome.describe()),
+            })
+            .context("无法启动上报线程")?,
+        ),
+        None => None,
+    };
+    // The heartbeat says the screen's size; the UI thread looks now and then.
+    let size_timer = slint::Timer::default();
+    let window = ui.window.as_weak();
+    size_timer.start(
+        slint::TimerMode::Repeated,
+        std::time::Duration::from_secs(30),
+        move || {
+            if let (Some(w), Ok(mut s)) = (window.upgrade(), screen.lock()) {
+                let size = w.window().size();
+                s.size = format!("{}x{}", size.width, size.height);
+            }
+        },
+    );
     if args.fullscreen {
         ui.window.window().set_fullscreen(true);
     }

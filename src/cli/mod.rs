@@ -9,6 +9,7 @@ pub mod content;
 pub mod county;
 pub mod hub;
 pub mod kiosk;
+pub mod outbox;
 pub mod print;
 pub mod speak;
 pub mod spreadsheet;

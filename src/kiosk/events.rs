@@ -38,6 +38,13 @@ impl Ring {
 }
 
 static RECENT: Mutex<Ring> = Mutex::new(Ring::new(KEPT));
+/// Warnings and errors since the last [`take_count`] (the heartbeat reports it).
+static COUNT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+/// How many warnings and errors were recorded since the last call; starts counting afresh.
+pub fn take_count() -> u32 {
+    COUNT.swap(0, std::sync::atomic::Ordering::Relaxed)
+}
 
 /// Reports a warning: through the `log` facade (so to the journal at priority warning, see
 /// [`crate::logging`]), whose logger also keeps it here with the time. Without Banshi's logger
@@ -55,6 +62,7 @@ pub fn warn(message: impl AsRef<str>) {
 /// Keeps `message` in the list with the current time (the logger calls this for every warning
 /// and error, Banshi's own and the libraries').
 pub fn record(message: String) {
+    COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let line = format!(
         "{} {message}",
         chrono::Local::now().format("%m-%d %H:%M:%S")

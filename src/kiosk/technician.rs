@@ -126,6 +126,36 @@ pub fn facts(config: &Config, store: &Store, hall: &str) -> Vec<Fact> {
             .map_or("无签名信息".into(), local_time),
     ));
     out.push(fact("数据目录", config.data_dir().display().to_string()));
+    out.extend(uplink_facts(config));
+    out
+}
+
+/// The county hub lines: address, this kiosk's device key, what is waiting, the last upload.
+/// Reads only (the key is made by the uploader, not here).
+pub fn uplink_facts(config: &Config) -> Vec<Fact> {
+    let fact = |label, value: String| Fact { label, value };
+    let Some(hub) = &config.hub else {
+        return vec![fact("县里汇总", "未配置（评价和建议只存在本机）".into())];
+    };
+    let data = config.data_dir();
+    let key = match crate::uplink::device::DeviceKey::load(&data) {
+        Ok(Some(k)) => k.fingerprint(),
+        Ok(None) => "还没有（第一次上报时生成）".into(),
+        Err(e) => e.to_string(),
+    };
+    let mut out = vec![fact("县里汇总", hub.clone()), fact("设备指纹", key)];
+    if let Ok(outbox) = crate::outbox::Outbox::open(&data, &config.kiosk_id) {
+        if let Ok(status) = outbox.status() {
+            let waiting: i64 = status.pending.iter().map(|(_, n)| n).sum();
+            out.push(fact("待上报", format!("{waiting} 条")));
+            if let Some(last) = status.last_upload.filter(|l| !l.is_empty()) {
+                out.push(fact("上次上报", last));
+            }
+            for (kind, n) in status.dropped {
+                out.push(fact("发件箱满丢弃", format!("{kind} {n} 条")));
+            }
+        }
+    }
     out
 }
 

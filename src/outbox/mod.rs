@@ -243,6 +243,20 @@ impl Outbox {
     }
 }
 
+impl Outbox {
+    /// A value the uploader keeps beside the records (enrolment, clock correction).
+    pub fn meta(&self, key: &str) -> Result<Option<String>, OutboxError> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub fn set_meta(&mut self, key: &str, value: &str) -> Result<(), OutboxError> {
+        Ok(set_meta(&self.conn, key, value)?)
+    }
+}
+
 fn set_meta(conn: &Connection, key: &str, value: &str) -> rusqlite::Result<()> {
     conn.execute(
         "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",

@@ -24,7 +24,7 @@ pub struct Worker {
 }
 
 /// A random factor in [1 - spread, 1 + spread].
-fn jitter(d: Duration, spread: f64) -> Duration {
+pub fn jitter(d: Duration, spread: f64) -> Duration {
     let mut b = [0u8; 4];
     let r = if aws_lc_rs::rand::fill(&mut b).is_ok() {
         u32::from_le_bytes(b) as f64 / u32::MAX as f64
