@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use banshi::bench;
-use banshi::cli::{content, county, kiosk, print, speak, spreadsheet, technician};
+use banshi::cli::{content, county, kiosk, preview, print, speak, spreadsheet, technician};
 
 #[derive(Parser)]
 #[command(
@@ -28,6 +28,9 @@ enum Command {
     Screenshot(kiosk::ScreenshotArgs),
     /// Print what content is in use.
     Status(content::StatusArgs),
+    /// County staff: show a content folder in a kiosk window, reloading it when a file changes
+    /// (problems are shown with file and line instead of the content).
+    Preview(preview::PreviewArgs),
     /// Check an authored content folder and list every problem.
     Validate(content::ValidateArgs),
     /// Validate a content folder and make it the kiosk's content.
@@ -85,6 +88,7 @@ fn main() -> ExitCode {
         Command::Kiosk(args) => kiosk::run_kiosk(args),
         Command::Screenshot(args) => kiosk::screenshot(args),
         Command::Status(args) => content::status(&args),
+        Command::Preview(args) => preview::preview(&args),
         Command::Validate(args) => content::validate(&args),
         Command::Import(args) => content::import(&args),
         Command::Convert(args) => spreadsheet::convert(&args),

@@ -8,6 +8,7 @@
 pub mod content;
 pub mod county;
 pub mod kiosk;
+pub mod preview;
 pub mod print;
 pub mod speak;
 pub mod spreadsheet;

@@ -97,7 +97,7 @@ pub fn guide_segments(g: &GuideView) -> Vec<Segment> {
     if let Some(v) = &g.village {
         s.add(
             VILLAGE,
-            format!("{}。{}", w::village_meaning(&v.meaning), v.note),
+            format!("{}。{}", w::village_meaning(&v.meaning, v.town), v.note),
         );
         s.add(
             VILLAGE,
