@@ -595,13 +595,43 @@ fn offline_items_places_hours_months_and_no_statutory_limit_are_accepted() {
 fn empty_names_are_refused_in_every_file() {
     let cases: &[(&str, &str, &str, &str)] = &[
         ("county.toml", "name = \"青禾县\"", "name = \"\"", "name"),
-        ("regions.toml", "name = \"城关街道\"", "name = \" \"", "town[0].name"),
-        ("departments.toml", "name = \"青禾县公安局\"", "name = \"\"", "department[0].name"),
-        ("windows.toml", "name = \"户籍业务\"", "name = \"\"", "window[0].name"),
-        ("categories.toml", "name = \"生育出生\"", "name = \"\"", "life_event[0].name"),
-        ("categories.toml", "name = \"通知公告\"", "name = \"　\"", "notice_category[0].name"),
+        (
+            "regions.toml",
+            "name = \"城关街道\"",
+            "name = \" \"",
+            "town[0].name",
+        ),
+        (
+            "departments.toml",
+            "name = \"青禾县公安局\"",
+            "name = \"\"",
+            "department[0].name",
+        ),
+        (
+            "windows.toml",
+            "name = \"户籍业务\"",
+            "name = \"\"",
+            "window[0].name",
+        ),
+        (
+            "categories.toml",
+            "name = \"生育出生\"",
+            "name = \"\"",
+            "life_event[0].name",
+        ),
+        (
+            "categories.toml",
+            "name = \"通知公告\"",
+            "name = \"　\"",
+            "notice_category[0].name",
+        ),
         (ITEM, "name = \"居民身份证换领\"", "name = \"\"", "name"),
-        (ITEM, "name = \"居民身份证工本费\"", "name = \"\"", "fee[0].name"),
+        (
+            ITEM,
+            "name = \"居民身份证工本费\"",
+            "name = \"\"",
+            "fee[0].name",
+        ),
     ];
     for (file, from, to, field) in cases {
         let d = sample_copy();

@@ -132,7 +132,11 @@ fn doctor_repo_warns_from_seven_days_before_expiry() {
     assert!(!o.status.success());
     assert!(text(&o).contains("已于"), "{}", text(&o));
 
-    let o = banshi(&["doctor", "--repo", &fresh.dir.path().join("none").display().to_string()]);
+    let o = banshi(&[
+        "doctor",
+        "--repo",
+        &fresh.dir.path().join("none").display().to_string(),
+    ]);
     assert!(!o.status.success());
     assert!(text(&o).contains("banshi publish"), "{}", text(&o));
 }
@@ -146,8 +150,16 @@ fn the_refresh_unit_re_signs_without_the_root_key_and_its_check_passes() {
     let o = run(&host.command(&unit_value("banshi-refresh.service", "ExecStart")));
     assert!(o.status.success(), "ExecStart as written: {}", text(&o));
     let o = run(&host.command(&unit_value("banshi-refresh.service", "ExecStartPost")));
-    assert!(o.status.success(), "ExecStartPost (doctor) after it: {}", text(&o));
-    assert!(text(&o).contains("还有 29 天") || text(&o).contains("还有 30 天"), "{}", text(&o));
+    assert!(
+        o.status.success(),
+        "ExecStartPost (doctor) after it: {}",
+        text(&o)
+    );
+    assert!(
+        text(&o).contains("还有 29 天") || text(&o).contains("还有 30 天"),
+        "{}",
+        text(&o)
+    );
     let after = std::fs::read(Path::new(&host.repo()).join("metadata/timestamp.json")).unwrap();
     assert_ne!(before, after, "timestamp.json re-signed");
 
@@ -238,11 +250,22 @@ fn the_serve_unit_serves_the_repository_as_written() {
 /// binary (verify checks that ExecStart is executable).
 fn verify_root() -> tempfile::TempDir {
     let root = tempfile::tempdir().unwrap();
-    let units = root.path().join("usr/lib/systemd/system");
-    common::copy_dir(Path::new("/usr/lib/systemd/system"), &units);
+    // `cp -a`: the folder holds symlinks (aliases, masked units) that must stay symlinks.
+    let lib = root.path().join("usr/lib/systemd");
+    std::fs::create_dir_all(&lib).unwrap();
+    let o = Command::new("cp")
+        .args(["-a", "/usr/lib/systemd/system"])
+        .arg(&lib)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
     let etc = root.path().join("etc/systemd/system");
     std::fs::create_dir_all(&etc).unwrap();
-    for unit in ["banshi-refresh.service", "banshi-refresh.timer", "banshi-serve.service"] {
+    for unit in [
+        "banshi-refresh.service",
+        "banshi-refresh.timer",
+        "banshi-serve.service",
+    ] {
         std::fs::copy(Path::new(UNIT_DIR).join(unit), etc.join(unit)).unwrap();
     }
     let bin = root.path().join("usr/bin/banshi");
@@ -256,7 +279,10 @@ fn verify_root() -> tempfile::TempDir {
 #[test]
 fn the_county_units_pass_systemd_analyze_verify() {
     if !Path::new("/usr/lib/systemd/system").is_dir()
-        || Command::new("systemd-analyze").arg("--version").output().is_err()
+        || Command::new("systemd-analyze")
+            .arg("--version")
+            .output()
+            .is_err()
     {
         assert!(
             std::env::var("CI").as_deref() != Ok("true"),
@@ -266,7 +292,11 @@ fn the_county_units_pass_systemd_analyze_verify() {
         return;
     }
     let root = verify_root();
-    for unit in ["banshi-refresh.service", "banshi-refresh.timer", "banshi-serve.service"] {
+    for unit in [
+        "banshi-refresh.service",
+        "banshi-refresh.timer",
+        "banshi-serve.service",
+    ] {
         let o = Command::new("systemd-analyze")
             .args(["verify", &format!("--root={}", root.path().display()), unit])
             .output()
@@ -279,7 +309,11 @@ fn the_county_units_pass_systemd_analyze_verify() {
     let unit = std::fs::read_to_string(&etc).unwrap();
     std::fs::write(&etc, unit.replace("RestartSec=", "RestartSecs=")).unwrap();
     let o = Command::new("systemd-analyze")
-        .args(["verify", &format!("--root={}", root.path().display()), "banshi-serve.service"])
+        .args([
+            "verify",
+            &format!("--root={}", root.path().display()),
+            "banshi-serve.service",
+        ])
         .output()
         .unwrap();
     assert!(text(&o).contains("RestartSecs"), "{}", text(&o));
@@ -364,16 +398,31 @@ fn the_nginx_example_serves_ranges_and_the_right_cache_headers() {
     assert!(head.contains("immutable"), "{head}");
     let whole = std::fs::read(Path::new(&host.repo()).join(&pack)).unwrap();
     assert_eq!(body, whole[10..20]);
-    for hidden in ["/", "/metadata/", "/packs/", "/.publish/secret", "/../keys/publish.key"] {
+    for hidden in [
+        "/",
+        "/metadata/",
+        "/packs/",
+        "/.publish/secret",
+        "/../keys/publish.key",
+    ] {
         let (head, _) = get(&addr, hidden, "");
-        assert!(head.starts_with("http/1.1 404") || head.starts_with("http/1.1 403") || head.starts_with("http/1.1 400"), "{hidden}: {head}");
+        assert!(
+            head.starts_with("http/1.1 404")
+                || head.starts_with("http/1.1 403")
+                || head.starts_with("http/1.1 400"),
+            "{hidden}: {head}"
+        );
     }
     child.kill().unwrap();
     child.wait().unwrap();
 }
 
 fn first_file(dir: &Path) -> Option<PathBuf> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir).ok()?.flatten().map(|e| e.path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     entries.sort();
     entries.into_iter().find_map(|p| {
         if p.is_dir() {

@@ -1,13 +1,15 @@
 //! `banshi preview DIR` on the real UI, headless (Slint's testing backend with mocked time): the
 //! folder shown, a change shown within one poll, problems (file, line, the validator's Chinese
-//! message) covering the screen instead of the content, and the content back once fixed.
+//! message) covering the screen instead of the content, and the content back once fixed. And
+//! what authors check in it: life-event icons on the home tiles, a town's own kiosk showing its
+//! town's handling.
 
 mod common;
 
 use std::path::Path;
 use std::time::Duration;
 
-use i_slint_backend_testing::mock_elapsed_time;
+use i_slint_backend_testing::{mock_elapsed_time, ElementHandle};
 use slint::{ComponentHandle, Model};
 
 use banshi::config::Config;
@@ -28,12 +30,17 @@ struct Previewing {
 /// The preview as `banshi preview` sets it up: a database of its own in a scratch folder, the
 /// kiosk window, the folder watched.
 fn preview(dir: &Path) -> Previewing {
+    preview_at(dir, None)
+}
+
+fn preview_at(dir: &Path, region: Option<&str>) -> Previewing {
     i_slint_backend_testing::init_no_event_loop();
     let data = tempfile::tempdir().unwrap();
     let db = data.path().join(banshi::store::DB_FILE);
     Store::create(&db, &banshi::sample::sample()).unwrap();
     let config = Config {
         data_dir: Some(data.path().to_path_buf()),
+        region: region.map(str::to_string),
         ..Config::default()
     };
     let ui = KioskUi::new(Store::open(&db).unwrap(), config).unwrap();
@@ -85,7 +92,11 @@ fn a_changed_file_shows_within_one_poll_problems_cover_it_until_fixed() {
     );
 
     // A change: on screen after one poll, on the page being read.
-    edit(dir.path(), "name = \"居民身份证换领\"", "name = \"居民身份证到期换领\"");
+    edit(
+        dir.path(),
+        "name = \"居民身份证换领\"",
+        "name = \"居民身份证到期换领\"",
+    );
     one_poll();
     assert_eq!(
         ui.window.global::<GuidePage>().get_guide().name,
@@ -132,13 +143,7 @@ fn a_changed_file_shows_within_one_poll_problems_cover_it_until_fixed() {
         "居民身份证换领"
     );
     ui.open(Route::Home);
-    assert!(
-        ui.window
-            .global::<HomePage>()
-            .get_life_events()
-            .row_count()
-            > 0
-    );
+    assert!(ui.window.global::<HomePage>().get_life_events().row_count() > 0);
 }
 
 #[test]
@@ -158,4 +163,59 @@ fn a_folder_broken_from_the_start_shows_its_problems_then_its_content() {
     common::copy_dir(&common::sample_dir(), dir.path());
     one_poll();
     assert!(!g.get_shown());
+}
+
+#[test]
+fn a_life_event_icon_written_in_the_folder_shows_on_its_home_tile() {
+    let dir = common::sample_copy();
+    let p = preview(dir.path());
+    let home = p.ui.window.global::<HomePage>();
+    assert!(home.get_life_events().iter().all(|t| t.icon.is_empty()));
+    let categories = dir.path().join("categories.toml");
+    let text = std::fs::read_to_string(&categories).unwrap();
+    std::fs::write(
+        &categories,
+        text.replacen(
+            "name = \"生育出生\"",
+            "name = \"生育出生\"\nicon = \"婴\"",
+            1,
+        ),
+    )
+    .unwrap();
+    one_poll();
+    let first = home.get_life_events().row_data(0).unwrap();
+    assert_eq!(
+        (first.name.as_str(), first.icon.as_str()),
+        ("生育出生", "婴")
+    );
+    let badge = ElementHandle::find_by_accessible_label(&p.ui.window, "icon 生育出生")
+        .next()
+        .expect("the badge is drawn on the tile");
+    assert_eq!(badge.accessible_value().unwrap_or_default(), "婴");
+    assert!(
+        ElementHandle::find_by_accessible_label(&p.ui.window, "icon 上学教育")
+            .next()
+            .is_none(),
+        "no icon, no badge"
+    );
+}
+
+#[test]
+fn a_towns_own_kiosk_shows_its_towns_override_worded_for_a_town() {
+    let dir = common::sample_copy();
+    // 城关街道: 社保卡申领 is 直办 there (a town-level override without a note of its own).
+    let p = preview_at(dir.path(), Some("439021001000"));
+    p.ui.open(Route::Guide("renshe-sbk-shenling".into()));
+    let g = p.ui.window.global::<GuidePage>().get_guide();
+    assert!(g.has_village, "a town's kiosk shows what its centre does");
+    assert_eq!(g.village_mode, "直办");
+    assert!(
+        g.village_meaning.starts_with("在本乡镇："),
+        "{}",
+        g.village_meaning
+    );
+    assert_eq!(
+        g.village_note, "",
+        "the item's 代办 note is not shown under 直办"
+    );
 }

@@ -801,7 +801,12 @@ fn a_messy_county_workbook_converts_publishes_syncs_and_shows_on_the_kiosk() {
     assert_eq!(c.online_url, "", "cannot be done online");
     assert!(c.windows.is_empty());
     assert_eq!(c.place.as_deref(), Some("各乡镇（街道）便民服务中心"));
-    assert_eq!(c.conditions.len(), 2, "1. 2. on one line: {:?}", c.conditions);
+    assert_eq!(
+        c.conditions.len(),
+        2,
+        "1. 2. on one line: {:?}",
+        c.conditions
+    );
     let n = &content.notices[0];
     assert_eq!(n.written.to_string(), "2026-03-02");
     assert_eq!(n.published.to_string(), "2026-03-05");

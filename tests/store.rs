@@ -318,9 +318,15 @@ fn an_override_without_its_own_note_never_shows_a_note_of_another_mode() {
     assert_eq!(v.note, "", "the item's 代办 note would contradict 直办");
     assert!(v.meaning.contains("就能办理"), "{}", v.meaning);
     let v = at("439021101201");
-    assert_eq!((v.mode.as_str(), v.note.as_str()), ("代办", item_note.as_str()));
+    assert_eq!(
+        (v.mode.as_str(), v.note.as_str()),
+        ("代办", item_note.as_str())
+    );
     let v = at("439021102201"); // 杏花村: no override
-    assert_eq!((v.mode.as_str(), v.note.as_str()), ("代办", item_note.as_str()));
+    assert_eq!(
+        (v.mode.as_str(), v.note.as_str()),
+        ("代办", item_note.as_str())
+    );
 }
 
 #[test]
@@ -338,19 +344,29 @@ fn a_town_override_shows_at_that_towns_own_kiosk_and_a_village_one_does_not() {
         .expect("a town's kiosk shows what its service centre does");
     assert_eq!(v.mode, "直办");
     assert!(v.town);
-    assert_eq!(v.place.code, TOWN, "the town's own centre, its assistant and phone");
+    assert_eq!(
+        v.place.code, TOWN,
+        "the town's own centre, its assistant and phone"
+    );
     assert!(v.meaning.contains("乡镇"), "{}", v.meaning);
 
     // 耕地地力保护补贴: 直办 by default, 告知 at 东街社区 only (a village override): the town
     // above it keeps the item's handling.
-    let g = store.guide(&town, "nongye-gengdi-dili-butie").unwrap().unwrap();
+    let g = store
+        .guide(&town, "nongye-gengdi-dili-butie")
+        .unwrap()
+        .unwrap();
     assert_eq!(g.village.unwrap().mode, "直办");
     let village = store.scope(Some(ITS_VILLAGE)).unwrap();
     let g = store
         .guide(&village, "nongye-gengdi-dili-butie")
         .unwrap()
         .unwrap();
-    assert_eq!(g.village.unwrap().mode, "告知", "the village's own override wins there");
+    assert_eq!(
+        g.village.unwrap().mode,
+        "告知",
+        "the village's own override wins there"
+    );
 
     // Another town: the item's handling; the county hall: none.
     let other = store.scope(Some(OTHER_TOWN)).unwrap();

@@ -111,13 +111,7 @@ fn stamps(dir: &Path) -> Vec<Stamp> {
 pub fn load(dir: &Path) -> Reload {
     match source::load_dir(dir) {
         Ok(content) => Reload::Content(Box::new(content)),
-        Err(problems) => Reload::Problems(
-            problems
-                .0
-                .into_iter()
-                .map(|p| place(dir, p))
-                .collect(),
-        ),
+        Err(problems) => Reload::Problems(problems.0.into_iter().map(|p| place(dir, p)).collect()),
     }
 }
 
@@ -196,7 +190,9 @@ mod tests {
         let c = content(p.poll());
         assert!(c.items.iter().any(|i| i.name == "居民身份证换领"));
         assert!(p.poll().is_none(), "nothing changed");
-        edit(d.path(), |t| t.replacen("居民身份证换领", "居民身份证换领（新）", 1));
+        edit(d.path(), |t| {
+            t.replacen("居民身份证换领", "居民身份证换领（新）", 1)
+        });
         let c = content(p.poll());
         assert!(c.items.iter().any(|i| i.name == "居民身份证换领（新）"));
         assert!(p.poll().is_none());
@@ -228,10 +224,7 @@ mod tests {
         });
         let found = problems(p.poll());
         let text = std::fs::read_to_string(d.path().join(ITEM)).unwrap();
-        let want = text
-            .lines()
-            .position(|l| l == "name = \"\"")
-            .map(|i| i + 1);
+        let want = text.lines().position(|l| l == "name = \"\"").map(|i| i + 1);
         let name = found
             .iter()
             .find(|x| x.file == ITEM && x.field == "name")

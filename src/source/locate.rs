@@ -65,7 +65,9 @@ pub fn line_of(text: &str, field: &str) -> Option<usize> {
             None => {
                 // `inner = …` inside an inline table on the line found so far stays that line.
                 if found.is_some_and(|l| {
-                    lines.get(l - 1).is_some_and(|line| contains_key(line, name))
+                    lines
+                        .get(l - 1)
+                        .is_some_and(|line| contains_key(line, name))
                 }) {
                     continue;
                 }
@@ -161,7 +163,10 @@ amount_fen = 2000
         assert_eq!(line_of(ITEM, "village.mode"), Some(9));
         assert_eq!(line_of(ITEM, "village.override[0].mode"), Some(13));
         assert_eq!(line_of(ITEM, "material_group[1].situation"), Some(22));
-        assert_eq!(line_of(ITEM, "material_group[1].material[1].name"), Some(28));
+        assert_eq!(
+            line_of(ITEM, "material_group[1].material[1].name"),
+            Some(28)
+        );
         assert_eq!(line_of(ITEM, "fee[0].amount_fen"), Some(33));
         assert_eq!(line_of(ITEM, "fee[0]"), Some(31));
     }
@@ -175,7 +180,10 @@ amount_fen = 2000
     #[test]
     fn a_missing_key_gives_the_deepest_part_found_or_nothing() {
         // `copies` missing in the first material: its header's line.
-        assert_eq!(line_of(ITEM, "material_group[0].material[0].copies"), Some(18));
+        assert_eq!(
+            line_of(ITEM, "material_group[0].material[0].copies"),
+            Some(18)
+        );
         assert_eq!(line_of(ITEM, "summary"), None);
         assert_eq!(line_of(ITEM, ""), None);
     }
