@@ -44,22 +44,29 @@ pub fn date(iso: &str) -> String {
 }
 
 /// What a village handling mode means, in one sentence for the resident.
-pub fn village_mode_meaning(mode: &str) -> &'static str {
-    match mode {
-        "直办" => "在本村（社区）便民服务室就能办理",
-        "代办" => "把材料交给本村代办员，由代办员帮您送到县里办理",
-        "协办" => "代办员帮您准备材料、预约，您本人再到办理地点办理",
-        _ => "本村只提供咨询，请到办理地点办理",
+pub fn village_mode_meaning(mode: &str, town: bool) -> &'static str {
+    match (mode, town) {
+        ("直办", false) => "在本村（社区）便民服务室就能办理",
+        ("直办", true) => "在本乡镇（街道）便民服务中心就能办理",
+        ("代办", false) => "把材料交给本村代办员，由代办员帮您送到县里办理",
+        ("代办", true) => "把材料交给乡镇便民服务中心的代办员，由代办员帮您送到县里办理",
+        ("协办", _) => "代办员帮您准备材料、预约，您本人再到办理地点办理",
+        (_, false) => "本村只提供咨询，请到办理地点办理",
+        (_, true) => "本乡镇只提供咨询，请到办理地点办理",
     }
 }
 
-/// Short label for a list row: "可在村里办" etc.
-pub fn village_mode_tag(mode: &str) -> &'static str {
-    match mode {
-        "直办" => "村里直接办",
-        "代办" => "村里可代办",
-        "协办" => "村里帮您办",
-        _ => "村里可咨询",
+/// Short label for a list row: "村里可代办" etc. (`town`: the kiosk stands in a town's centre).
+pub fn village_mode_tag(mode: &str, town: bool) -> &'static str {
+    match (mode, town) {
+        ("直办", false) => "村里直接办",
+        ("代办", false) => "村里可代办",
+        ("协办", false) => "村里帮您办",
+        (_, false) => "村里可咨询",
+        ("直办", true) => "乡镇直接办",
+        ("代办", true) => "乡镇可代办",
+        ("协办", true) => "乡镇帮您办",
+        (_, true) => "乡镇可咨询",
     }
 }
 

@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 
 use banshi::bench;
 use banshi::cli::{
-    content, county, hub, kiosk, outbox, print, speak, spreadsheet, technician,
+    content, county, hub, kiosk, outbox, preview, print, speak, spreadsheet, technician,
 };
 
 #[derive(Parser)]
@@ -30,6 +30,9 @@ enum Command {
     Screenshot(kiosk::ScreenshotArgs),
     /// Print what content is in use.
     Status(content::StatusArgs),
+    /// County staff: show a content folder in a kiosk window, reloading it when a file changes
+    /// (problems are shown with file and line instead of the content).
+    Preview(preview::PreviewArgs),
     /// Check an authored content folder and list every problem.
     Validate(content::ValidateArgs),
     /// Validate a content folder and make it the kiosk's content.
@@ -95,6 +98,7 @@ fn main() -> ExitCode {
         Command::Kiosk(args) => kiosk::run_kiosk(args),
         Command::Screenshot(args) => kiosk::screenshot(args),
         Command::Status(args) => content::status(&args),
+        Command::Preview(args) => preview::preview(&args),
         Command::Validate(args) => content::validate(&args),
         Command::Import(args) => content::import(&args),
         Command::Convert(args) => spreadsheet::convert(&args),

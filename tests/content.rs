@@ -590,3 +590,79 @@ fn offline_items_places_hours_months_and_no_statutory_limit_are_accepted() {
     let p = problems(d.path());
     assert!(p.to_string().contains("法律没有规定时限时写"), "{p}");
 }
+
+#[test]
+fn empty_names_are_refused_in_every_file() {
+    let cases: &[(&str, &str, &str, &str)] = &[
+        ("county.toml", "name = \"青禾县\"", "name = \"\"", "name"),
+        (
+            "regions.toml",
+            "name = \"城关街道\"",
+            "name = \" \"",
+            "town[0].name",
+        ),
+        (
+            "departments.toml",
+            "name = \"青禾县公安局\"",
+            "name = \"\"",
+            "department[0].name",
+        ),
+        (
+            "windows.toml",
+            "name = \"户籍业务\"",
+            "name = \"\"",
+            "window[0].name",
+        ),
+        (
+            "categories.toml",
+            "name = \"生育出生\"",
+            "name = \"\"",
+            "life_event[0].name",
+        ),
+        (
+            "categories.toml",
+            "name = \"通知公告\"",
+            "name = \"　\"",
+            "notice_category[0].name",
+        ),
+        (ITEM, "name = \"居民身份证换领\"", "name = \"\"", "name"),
+        (
+            ITEM,
+            "name = \"居民身份证工本费\"",
+            "name = \"\"",
+            "fee[0].name",
+        ),
+    ];
+    for (file, from, to, field) in cases {
+        let d = sample_copy();
+        edit(d.path(), file, |t| {
+            assert!(t.contains(from), "{from} not in {file}");
+            t.replacen(from, to, 1)
+        });
+        assert_problem(&problems(d.path()), file, field, "不能为空");
+    }
+}
+
+#[test]
+fn a_life_event_icon_is_one_or_two_characters_and_never_an_emoji() {
+    let with_icon = |icon: &str| {
+        let d = sample_copy();
+        edit(d.path(), "categories.toml", |t| {
+            t.replacen(
+                "name = \"生育出生\"",
+                &format!("name = \"生育出生\"\nicon = \"{icon}\""),
+                1,
+            )
+        });
+        d
+    };
+    assert!(
+        banshi::source::load_dir(with_icon("婴").path()).is_ok(),
+        "one character is an icon"
+    );
+    let p = problems(with_icon("👶").path());
+    assert_problem(&p, "categories.toml", "life_event[0].icon", "表情符号");
+    assert_problem(&p, "categories.toml", "life_event[0].icon", "icon = \"婴\"");
+    let p = problems(with_icon("生育出生").path());
+    assert_problem(&p, "categories.toml", "life_event[0].icon", "一到两个字");
+}

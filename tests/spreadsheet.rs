@@ -485,7 +485,40 @@ fn messy_workbook(path: &Path) {
         "",
         "",
     ];
-    for (r, row) in [row1, row2].iter().enumerate() {
+    // Item 3 (what the model widened for): no statutory limit, a promise in hours, no online
+    // address, handled at the towns instead of a hall window.
+    let row3: [&str; 29] = [
+        "3",
+        "农村危房改造补助申请",
+        "11439021MB1A2B3C4D-900003-01",
+        "",
+        "农业农村局",
+        "行政给付",
+        "自然人",
+        "承诺件",
+        "无",
+        "",
+        "48小时",
+        "",
+        "1",
+        "1.本县农村户籍 2.住房经鉴定为C级或D级危房",
+        "《农村危房改造补助资金管理办法》",
+        "",
+        "0739-6810301",
+        "12345",
+        "否",
+        "",
+        "补助资金",
+        "其他",
+        "住房经鉴定为危房的农村低收入群体，可申请改造补助。",
+        "农业生产",
+        "①居民身份证（原件1份）\n②危房鉴定报告（原件1份）",
+        "1.申请：到乡镇便民服务中心提交材料\n2.审核：乡镇审核后报县农业农村局",
+        "危房改造",
+        "各乡镇（街道）便民服务中心",
+        "",
+    ];
+    for (r, row) in [row1, row2, row3].iter().enumerate() {
         for (c, v) in row.iter().enumerate() {
             if !v.is_empty() {
                 ws.write_string(3 + r as u32, c as u16, *v).unwrap();
@@ -495,7 +528,8 @@ fn messy_workbook(path: &Path) {
     // 基本编码 stored as numbers: leading zeros lost.
     ws.write_number(3, 3, 102900001.0).unwrap();
     ws.write_number(4, 3, 102900002.0).unwrap();
-    ws.write_string(5, 0, "").unwrap(); // a blank row at the end
+    ws.write_number(5, 3, 102900003.0).unwrap();
+    ws.write_string(6, 0, "").unwrap(); // a blank row at the end
 
     let ws = wb.add_worksheet();
     ws.set_name("申请材料").unwrap();
@@ -647,7 +681,7 @@ fn a_messy_county_workbook_converts_publishes_syncs_and_shows_on_the_kiosk() {
     let out = dir.path().join("content");
     folder::write(&out, &c.files, false).unwrap();
     let content = banshi::source::load_dir(&out).unwrap();
-    assert_eq!(content.items.len(), 2);
+    assert_eq!(content.items.len(), 3);
     assert_eq!(content.notices.len(), 1);
 
     let a = content
@@ -754,24 +788,76 @@ fn a_messy_county_workbook_converts_publishes_syncs_and_shows_on_the_kiosk() {
     );
     let steps: Vec<&str> = b.step.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(steps, ["申报", "公示", "发放"]);
+    let c = content
+        .items
+        .iter()
+        .find(|i| i.name == "农村危房改造补助申请")
+        .unwrap();
+    assert!(c.legal_limit.is_none(), "法定时限 无");
+    assert_eq!(
+        (c.promised_limit.value, c.promised_limit.unit.as_str()),
+        (48, "小时")
+    );
+    assert_eq!(c.online_url, "", "cannot be done online");
+    assert!(c.windows.is_empty());
+    assert_eq!(c.place.as_deref(), Some("各乡镇（街道）便民服务中心"));
+    assert_eq!(
+        c.conditions.len(),
+        2,
+        "1. 2. on one line: {:?}",
+        c.conditions
+    );
     let n = &content.notices[0];
     assert_eq!(n.written.to_string(), "2026-03-02");
     assert_eq!(n.published.to_string(), "2026-03-05");
     assert_eq!(n.doc_no, None);
 
-    // Published, synced by a kiosk, shown on its screen.
+    // Published, served by a real `banshi serve` on 127.0.0.1, synced by a kiosk over HTTP,
+    // shown on its screen.
     let county = common::sync::TestCounty::new();
     county.publish(&content);
-    let kiosk = county.synced_kiosk();
+    let kiosk = tempfile::tempdir().unwrap();
+    let (mut server, url) = banshi_serve(&county.repo);
+    let r = banshi::sync::run_once(&banshi::sync::Options::new(
+        banshi::sync::Source::parse(&url).unwrap(),
+        kiosk.path().to_path_buf(),
+        Some(county.trust()),
+    ));
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert_eq!(r.status, banshi::sync::Status::Updated, "{:?}", r.error);
     let store = banshi::store::Store::open(&kiosk.path().join(banshi::store::DB_FILE)).unwrap();
     assert_eq!(
         common::sync::fingerprint_db(&store),
         common::sync::fingerprint(&content)
     );
-    show_on_kiosk(store, &a.id);
+    show_on_kiosk(store, &a.id, &c.id);
 }
 
-fn show_on_kiosk(store: banshi::store::Store, id: &str) {
+/// `banshi serve` as a process on 127.0.0.1 (a free port): the child and its URL.
+fn banshi_serve(repo: &Path) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_banshi"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--repo"])
+        .arg(repo)
+        .env_remove("BANSHI_CONFIG")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stderr.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("serve prints its address: {line}"))
+        .trim_end_matches('/')
+        .to_string();
+    (child, format!("{url}/"))
+}
+
+fn show_on_kiosk(store: banshi::store::Store, id: &str, offline_id: &str) {
     use banshi::kiosk::nav::Route;
     use banshi::ui::{GuidePage, KioskUi};
     use slint::{ComponentHandle, Model};
@@ -791,6 +877,17 @@ fn show_on_kiosk(store: banshi::store::Store, id: &str) {
     assert!(fees.iter().any(|f| f.contains("0.5")), "{fees:?}");
     assert!(fees.iter().any(|f| f.contains("20")), "{fees:?}");
     assert_eq!(g.steps.row_count(), 3);
+
+    // Not online, at the towns: no online QR code, the place instead of a window.
+    ui.open(Route::Guide(offline_id.to_string()));
+    let g = ui.window.global::<GuidePage>().get_guide();
+    assert_eq!(g.name, "农村危房改造补助申请");
+    assert_eq!(g.online_url, "", "no online address: no online QR code");
+    assert!(
+        g.place.contains("各乡镇（街道）便民服务中心"),
+        "{}",
+        g.place
+    );
 }
 
 #[test]

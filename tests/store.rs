@@ -273,3 +273,137 @@ fn generated_county_is_valid_and_large() {
     let store = Store::in_memory(&c).unwrap();
     assert_eq!(store.counts().unwrap().items, 1000);
 }
+
+// Issue 13: overrides as a second county's authors wrote them.
+
+const TOWN: &str = "439021001000"; // 城关街道
+const ITS_VILLAGE: &str = "439021001001"; // 东街社区
+const OTHER_TOWN: &str = "439021101000"; // 清溪镇
+
+#[test]
+fn an_override_without_its_own_note_never_shows_a_note_of_another_mode() {
+    let mut c = sample();
+    let item = c
+        .items
+        .iter_mut()
+        .find(|i| i.id == "renshe-sbk-shenling")
+        .unwrap();
+    // The item: 代办 with a note about the assistant; its town: 直办 without a note.
+    assert_eq!(item.village.mode, "代办");
+    let item_note = item.village.note.clone().unwrap();
+    assert!(item
+        .village
+        .overrides
+        .iter()
+        .any(|o| o.region == TOWN && o.mode == "直办" && o.note.is_none()));
+    // A village override of the same mode as the item, without a note, keeps the item's note.
+    item.village.overrides.push(banshi::model::VillageOverride {
+        region: "439021101201".into(), // 柳塘村
+        mode: "代办".into(),
+        note: None,
+    });
+    let store = Store::in_memory(&c).unwrap();
+
+    let at = |region: &str| {
+        let scope = store.scope(Some(region)).unwrap();
+        store
+            .guide(&scope, "renshe-sbk-shenling")
+            .unwrap()
+            .unwrap()
+            .village
+            .unwrap()
+    };
+    let v = at(ITS_VILLAGE);
+    assert_eq!(v.mode, "直办", "the town's override reaches its village");
+    assert_eq!(v.note, "", "the item's 代办 note would contradict 直办");
+    assert!(v.meaning.contains("就能办理"), "{}", v.meaning);
+    let v = at("439021101201");
+    assert_eq!(
+        (v.mode.as_str(), v.note.as_str()),
+        ("代办", item_note.as_str())
+    );
+    let v = at("439021102201"); // 杏花村: no override
+    assert_eq!(
+        (v.mode.as_str(), v.note.as_str()),
+        ("代办", item_note.as_str())
+    );
+}
+
+#[test]
+fn a_town_override_shows_at_that_towns_own_kiosk_and_a_village_one_does_not() {
+    let (_dir, store) = sample_store();
+    let town = store.scope(Some(TOWN)).unwrap();
+    assert!(town.village.is_none() && town.town.is_some());
+
+    // 社保卡申领: 代办 by default, 直办 at 城关街道 (a town-level override).
+    let v = store
+        .guide(&town, "renshe-sbk-shenling")
+        .unwrap()
+        .unwrap()
+        .village
+        .expect("a town's kiosk shows what its service centre does");
+    assert_eq!(v.mode, "直办");
+    assert!(v.town);
+    assert_eq!(
+        v.place.code, TOWN,
+        "the town's own centre, its assistant and phone"
+    );
+    assert!(v.meaning.contains("乡镇"), "{}", v.meaning);
+
+    // 耕地地力保护补贴: 直办 by default, 告知 at 东街社区 only (a village override): the town
+    // above it keeps the item's handling.
+    let g = store
+        .guide(&town, "nongye-gengdi-dili-butie")
+        .unwrap()
+        .unwrap();
+    assert_eq!(g.village.unwrap().mode, "直办");
+    let village = store.scope(Some(ITS_VILLAGE)).unwrap();
+    let g = store
+        .guide(&village, "nongye-gengdi-dili-butie")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        g.village.unwrap().mode,
+        "告知",
+        "the village's own override wins there"
+    );
+
+    // Another town: the item's handling; the county hall: none.
+    let other = store.scope(Some(OTHER_TOWN)).unwrap();
+    let v = store
+        .guide(&other, "renshe-sbk-shenling")
+        .unwrap()
+        .unwrap()
+        .village
+        .unwrap();
+    assert_eq!(v.mode, "代办");
+    let county = store.scope(None).unwrap();
+    assert!(store
+        .guide(&county, "renshe-sbk-shenling")
+        .unwrap()
+        .unwrap()
+        .village
+        .is_none());
+
+    // List rows at the town's kiosk say what the town does.
+    let list = store
+        .item_list(&town, &ItemFilter::Department("renshe".into()))
+        .unwrap()
+        .unwrap();
+    let row = list
+        .items
+        .iter()
+        .find(|r| r.id == "renshe-sbk-shenling")
+        .unwrap();
+    assert_eq!(row.village_tag, "乡镇直接办");
+}
+
+#[test]
+fn life_event_icons_reach_the_home_screen_rows() {
+    let mut c = sample();
+    c.categories.life_event[0].icon = Some("婴".into());
+    let store = Store::in_memory(&c).unwrap();
+    let home = store.home(&store.scope(None).unwrap()).unwrap();
+    assert_eq!(home.life_events[0].icon, "婴");
+    assert_eq!(home.life_events[1].icon, "", "no icon: no badge");
+}

@@ -31,7 +31,8 @@ pub struct ScreenshotArgs {
     #[command(flatten)]
     pub content: ContentArgs,
     /// home, category:<id>, department:<id>, audience:<个人|法人>, guide:<id>, notices,
-    /// notices:<category>, notice:<id>, search, search:<keys typed>, guide-print, idle-warning, setup, pin,
+    /// notices:<category>, notice:<id>, search, search:<keys typed>, guide-print, idle-warning, setup,
+    /// preview-problems, pin,
     /// technician, touch-test, search-handwriting, long-names
     #[arg(long, default_value = "home")]
     pub page: String,

@@ -10,6 +10,7 @@ pub mod county;
 pub mod hub;
 pub mod kiosk;
 pub mod outbox;
+pub mod preview;
 pub mod print;
 pub mod speak;
 pub mod spreadsheet;

@@ -8,6 +8,7 @@ pub mod idle;
 pub mod lockdown;
 pub mod nav;
 pub mod pin_lock;
+pub mod preview;
 pub mod print_desk;
 pub mod read_aloud;
 pub mod rotation;

@@ -97,7 +97,7 @@ pub fn guide_segments(g: &GuideView) -> Vec<Segment> {
     if let Some(v) = &g.village {
         s.add(
             VILLAGE,
-            format!("{}。{}", w::village_meaning(&v.meaning), v.note),
+            format!("{}。{}", w::village_meaning(&v.meaning, v.town), v.note),
         );
         s.add(
             VILLAGE,
@@ -149,8 +149,11 @@ pub fn guide_segments(g: &GuideView) -> Vec<Segment> {
         s.add(PLACE, format!("窗口：{win}。"));
     }
     s.add(PLACE, format!("时间：{}。", g.hours));
-    // The address itself is for the phone: read what it is for, not its letters.
-    s.add(PLACE, "网上办：扫二维码在手机上办理。");
+    // The address itself is for the phone: read what it is for, not its letters. An item that
+    // cannot be done online has no QR code to scan.
+    if !g.online_url.is_empty() {
+        s.add(PLACE, "网上办：扫二维码在手机上办理。");
+    }
     if g.express {
         s.add(PLACE, "快递：办好的证件可以寄到家。");
     }

@@ -155,8 +155,10 @@ pub fn code_line(code: &str) -> String {
     format!("事项编码：{code}")
 }
 
-pub fn village_meaning(meaning: &str) -> String {
-    format!("在本村：{meaning}")
+/// "在本村：…", or "在本乡镇：…" at a town's kiosk.
+pub fn village_meaning(meaning: &str, town: bool) -> String {
+    let here = if town { "本乡镇" } else { "本村" };
+    format!("在{here}：{meaning}")
 }
 
 /// Whom to ask in the village: "李春梅（代办员）  电话 138…".

@@ -4,6 +4,7 @@
 //! collected, and a [`Content`] is returned only when there are none. Each problem names the file,
 //! the field and what to do, in words county staff understand.
 
+pub mod locate;
 pub mod validate;
 
 pub mod glyphs;

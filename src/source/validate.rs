@@ -36,6 +36,30 @@ impl Checker<'_> {
             );
         }
     }
+    /// A life event's icon: one or two characters drawn in the tile's badge. Emoji are refused:
+    /// no kiosk font draws them (they would show as a blank badge).
+    fn icon(&mut self, field: &str, value: &str) {
+        let n = value.chars().count();
+        let emoji = value.chars().find(|&c| {
+            let u = c as u32;
+            u >= 0x1F000 || (0x2600..=0x27BF).contains(&u) || matches!(u, 0xFE0F | 0x200D)
+        });
+        if let Some(c) = emoji {
+            self.fail(
+                field,
+                format!(
+                    "“{c}”是表情符号，终端的字体画不出来（图标会是空白）。请改用一个汉字，例如 icon = \"婴\"；不要图标就删掉这一行。"
+                ),
+            );
+        } else if n == 0 || n > 2 || value.trim() != value {
+            self.fail(
+                field,
+                format!("图标“{value}”要写一到两个字，例如 icon = \"婴\"；不要图标就删掉这一行。"),
+            );
+        } else {
+            self.text(field, value);
+        }
+    }
     fn one_of(&mut self, field: &str, value: &str, allowed: &[&str]) {
         if !allowed.contains(&value) {
             self.fail(
@@ -348,6 +372,7 @@ fn check_windows(
     let mut numbers = HashSet::new();
     for (i, w) in content.windows.iter().enumerate() {
         c.text(&format!("window[{i}].number"), &w.number);
+        c.text(&format!("window[{i}].name"), &w.name);
         if !numbers.insert(w.number.clone()) {
             c.fail(
                 format!("window[{i}].number"),
@@ -383,6 +408,9 @@ fn check_categories<'a>(
             &e.audience,
             allowed::AUDIENCES,
         );
+        if let Some(icon) = &e.icon {
+            c.icon(&format!("life_event[{i}].icon"), icon);
+        }
         if !events.insert(e.id.as_str()) {
             c.fail(
                 format!("life_event[{i}].id"),
@@ -393,6 +421,7 @@ fn check_categories<'a>(
     let mut notices = HashSet::new();
     for (i, n) in content.categories.notice_category.iter().enumerate() {
         c.id(&format!("notice_category[{i}].id"), &n.id);
+        c.text(&format!("notice_category[{i}].name"), &n.name);
         if !notices.insert(n.id.as_str()) {
             c.fail(
                 format!("notice_category[{i}].id"),

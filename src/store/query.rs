@@ -124,7 +124,10 @@ pub struct VillageView {
     pub mode: String,
     pub meaning: String,
     pub note: String,
+    /// The village's service room, or the town's when the kiosk stands in a town.
     pub place: Place,
+    /// The kiosk stands in a town (乡镇便民服务中心), not a village.
+    pub town: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -273,10 +276,10 @@ impl Store {
                 name: r.get(1)?,
                 department: r.get(2)?,
                 facts: format!("{promise} · {}", format::visits(r.get(5)?)),
-                village_tag: if scope.village.is_some() {
-                    format::village_mode_tag(&mode).to_string()
-                } else {
-                    String::new()
+                village_tag: match (&scope.village, &scope.town) {
+                    (Some(_), _) => format::village_mode_tag(&mode, false).to_string(),
+                    (None, Some(_)) => format::village_mode_tag(&mode, true).to_string(),
+                    (None, None) => String::new(),
                 },
             })
         })?;
@@ -592,27 +595,39 @@ impl Store {
             .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
 
-        if let Some(village) = &scope.village {
-            let town = scope.town.as_ref().map(|t| t.code.as_str()).unwrap_or("");
+        // The service room of the village or town the kiosk stands in: its own override, then
+        // (in a village) its town's, then the item's handling. An override without a note of
+        // its own keeps the item's note only when the mode is the same; another mode's note
+        // would contradict it, so then only the mode's meaning is shown.
+        let room = match (&scope.village, &scope.town) {
+            (Some(v), town) => Some((v, town.as_ref().map(|t| t.code.as_str()), false)),
+            (None, Some(t)) => Some((t, None, true)),
+            (None, None) => None,
+        };
+        if let Some((place, town, is_town)) = room {
             let mut ovr = conn.prepare_cached(
                 "SELECT mode, note FROM village_override WHERE item = ?1 AND region IN (?2, ?3)
-                  ORDER BY length(region) DESC, region = ?2 DESC LIMIT 1",
+                  ORDER BY region = ?2 DESC LIMIT 1",
             )?;
             let found: Option<(String, String)> = ovr
-                .query_row(params![id, village.code, town], |r| {
+                .query_row(params![id, place.code, town.unwrap_or("")], |r| {
                     Ok((r.get(0)?, r.get(1)?))
                 })
                 .optional()?;
             let (mode, note) = match found {
-                Some((m, n)) if n.is_empty() => (m, note),
+                Some((m, n)) if n.is_empty() => {
+                    let note = if m == mode { note } else { String::new() };
+                    (m, note)
+                }
                 Some(found) => found,
                 None => (mode, note),
             };
             g.village = Some(VillageView {
-                meaning: format::village_mode_meaning(&mode).to_string(),
+                meaning: format::village_mode_meaning(&mode, is_town).to_string(),
                 mode,
                 note,
-                place: village.clone(),
+                place: place.clone(),
+                town: is_town,
             });
         }
         Ok(Some(g))

@@ -30,6 +30,7 @@ pub fn tiles(rows: &[CategoryRow]) -> ModelRc<Tile> {
                 id: r.id.as_str().into(),
                 name: r.name.as_str().into(),
                 note: w::tile_note(r.count).into(),
+                icon: r.icon.as_str().into(),
             })
             .collect(),
     )
@@ -152,7 +153,7 @@ pub fn guide(g: &GuideView) -> GuideData {
         code_line: w::code_line(&g.code).into(),
         has_village: g.village.is_some(),
         village_mode: v.mode.as_str().into(),
-        village_meaning: w::village_meaning(&v.meaning).into(),
+        village_meaning: w::village_meaning(&v.meaning, v.town).into(),
         village_note: v.note.as_str().into(),
         village_who: w::village_who(&v.place.assistant, &v.place.phone).into(),
         village_where: w::village_where(&v.place.service_room, &v.place.hours).into(),

@@ -149,6 +149,7 @@ fn shoot(
     ui.open(Route::Home);
     ui.set_large_text(large);
     ui.show_setup("");
+    ui.show_preview_problems("", &[]);
     let tech = ui.window.global::<Tech>();
     let search = ui.window.global::<SearchPage>();
     search.invoke_show_handwriting(false);
@@ -179,6 +180,11 @@ fn shoot(
         "setup" => ui.show_setup(
             "配置文件 /etc/banshi/kiosk.toml 有误：第 3 行：不认识的配置项 servr，可能拼错了。可用的配置项：kiosk_id, hall_name, region, …",
         ),
+        // `banshi preview` of a folder with three mistakes an author makes.
+        "preview-problems" => {
+            let (folder, problems) = preview_problems()?;
+            ui.show_preview_problems(&folder, &problems);
+        }
         "waiting" => {
             let state = SyncState {
                 syncing: true,
@@ -227,7 +233,7 @@ fn shoot(
             }
         }
         _ => {
-            let route = Route::parse(page).ok_or_else(|| anyhow!("不认识的页面 “{page}”。可用：home, category:<id>, department:<id>, audience:个人, guide:<id>, reading:<guide id>, notices, notice:<id>, search, search:<按键>, idle-warning, setup, waiting, pin, technician, touch-test, search-handwriting, guide-print, long-names"))?;
+            let route = Route::parse(page).ok_or_else(|| anyhow!("不认识的页面 “{page}”。可用：home, category:<id>, department:<id>, audience:个人, guide:<id>, reading:<guide id>, notices, notice:<id>, search, search:<按键>, idle-warning, setup, waiting, preview-problems, pin, technician, touch-test, search-handwriting, guide-print, long-names"))?;
             ui.open(route.clone());
             if ui.route() != route {
                 bail!("页面 “{page}” 打不开：没有这个编号的内容。");
@@ -245,6 +251,33 @@ fn shoot(
         .save(out)
         .with_context(|| format!("无法写入 {}", out.display()))?;
     Ok(())
+}
+
+/// The sample county written to a scratch folder with three mistakes (an empty name, a fee in
+/// yuan with a decimal point, an unknown department), loaded as `banshi preview` loads it.
+fn preview_problems() -> anyhow::Result<(String, Vec<crate::kiosk::preview::PreviewProblem>)> {
+    let dir = tempfile::tempdir()?;
+    let folder = dir.path().join("青禾县内容");
+    for f in crate::sample::sample_files() {
+        let mut text = String::from_utf8_lossy(&f.bytes).into_owned();
+        if f.path == "items/gongan/gongan-sfz-huanling.toml" {
+            text = text.replacen("amount_fen = 2000", "amount_fen = 20.5", 1);
+        }
+        if f.path == "items/minzheng/minzheng-jiehun-dengji.toml" {
+            text = text
+                .replacen("name = \"内地居民结婚登记\"", "name = \"\"", 1)
+                .replacen("department = \"minzheng\"", "department = \"mingzheng\"", 1);
+        }
+        let path = folder.join(&f.path);
+        std::fs::create_dir_all(path.parent().unwrap_or(&folder))?;
+        std::fs::write(path, text)?;
+    }
+    match crate::kiosk::preview::load(&folder) {
+        crate::kiosk::preview::Reload::Problems(p) => {
+            Ok(("/home/county/青禾县内容".to_string(), p))
+        }
+        crate::kiosk::preview::Reload::Content(_) => bail!("the broken sample loaded"),
+    }
 }
 
 /// The maintenance screen the way a technician reaches it: the PIN pad, the gallery's PIN,

@@ -83,7 +83,7 @@ impl KioskUi {
 
     /// Runs `f` with the store and the kiosk's scope (benchmarks, gallery).
     pub fn with_store<T>(&self, f: impl FnOnce(&Store, &Scope) -> T) -> T {
-        f(&self.session.store, &self.session.scope)
+        f(&self.session.store, &self.session.scope())
     }
 
     /// Opens a screen as if the resident had navigated there (screenshots, tests).
@@ -148,6 +148,27 @@ impl KioskUi {
         technician::close(&self.window, &self.session);
     }
 
+    /// `banshi preview`: shows `preview`'s folder, reloading it whenever a file in it changes
+    /// (looked at every `kiosk::preview::POLL`; the first look is now). The store must be a
+    /// file the preview may replace. Dropping the returned timer stops watching.
+    pub fn watch_folder(&self, preview: crate::kiosk::preview::Preview) -> Timer {
+        super::preview::watch(&self.window, &self.session, preview)
+    }
+
+    /// Covers the screen with an authored folder's problems, as `banshi preview` does (the
+    /// gallery); none removes the cover.
+    pub fn show_preview_problems(
+        &self,
+        folder: &str,
+        problems: &[crate::kiosk::preview::PreviewProblem],
+    ) {
+        use slint::ComponentHandle;
+        self.window
+            .global::<super::PreviewProblems>()
+            .set_folder(folder.into());
+        super::preview::show_problems(&self.window, problems);
+    }
+
     /// Waits for the PIN check and the doctor's checks now running and shows their results.
     pub fn finish_background_work(&self) {
         technician::collect(&self.window, &self.session, true);
@@ -186,18 +207,25 @@ fn tick(w: &AppWindow, s: &Session) {
     }
 }
 
+/// New content is in the store (a sync, or `banshi preview` reloading its folder): it replaces
+/// the old on screen in one step (home, the page being read, search), without a restart.
+pub(super) fn content_changed(w: &AppWindow, s: &Session) {
+    s.rescope();
+    let searching = s.route() == Route::Search;
+    s.search.borrow_mut().content_changed(&s.store, searching);
+    if let Err(e) = pages::home::load(w, s) {
+        events::warn(format!("无法重新载入首页：{e:#}"));
+    }
+    if !searching {
+        s.show();
+    }
+}
+
 /// A sync finished: show its outcome; new content replaces the old on screen in one step
 /// (home, the page being read, search), without a restart.
 fn sync_report(w: &AppWindow, s: &Session, report: Report) {
     if report.status == Status::Updated {
-        let searching = s.route() == Route::Search;
-        s.search.borrow_mut().content_changed(&s.store, searching);
-        if let Err(e) = pages::home::load(w, s) {
-            events::warn(format!("无法重新载入首页：{e:#}"));
-        }
-        if !searching {
-            s.show();
-        }
+        content_changed(w, s);
     }
     shell::update_status(w, s);
     if s.tech.borrow().is_open() {

@@ -17,6 +17,7 @@ pub mod headless;
 mod kiosk;
 mod overlays;
 mod pages;
+mod preview;
 mod read_aloud;
 mod session;
 mod shell;

@@ -55,7 +55,7 @@ fn start(w: &AppWindow, s: &Session) {
         Ok(match s.route() {
             Route::Guide(id) => s
                 .store
-                .guide(&s.scope, &id)?
+                .guide(&s.scope(), &id)?
                 .map(|g| guide_segments(&g))
                 .unwrap_or_default(),
             Route::Notice(id) => s

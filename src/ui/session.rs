@@ -33,7 +33,9 @@ pub(super) struct Session {
     me: Weak<Session>,
     pub window: slint::Weak<AppWindow>,
     pub store: Store,
-    pub scope: Scope,
+    /// Where the kiosk stands; worked out again when new content arrives (its regions may
+    /// have changed).
+    scope: RefCell<Scope>,
     pub config: Config,
     pub nav: RefCell<Navigator>,
     /// The resident's quiet time (warning, reset).
@@ -71,7 +73,7 @@ impl Session {
             me: me.clone(),
             window: slint::ComponentHandle::as_weak(window),
             store,
-            scope,
+            scope: RefCell::new(scope),
             config,
             nav: RefCell::new(Navigator::default()),
             idle: RefCell::new(idle),
@@ -87,6 +89,19 @@ impl Session {
             read_aloud: RefCell::new(ReadAloud::new(speech)),
             read_timer: slint::Timer::default(),
         })
+    }
+
+    /// Where the kiosk stands (county, town, village).
+    pub fn scope(&self) -> Scope {
+        self.scope.borrow().clone()
+    }
+
+    /// Works out the scope again from the config's region (new content may change regions).
+    pub fn rescope(&self) {
+        match self.store.scope(self.config.region.as_deref()) {
+            Ok(scope) => *self.scope.borrow_mut() = scope,
+            Err(e) => events::warn(format!("无法读取本机所在地区：{e}")),
+        }
     }
 
     /// For timers and threads' callbacks: they must not keep the session alive.

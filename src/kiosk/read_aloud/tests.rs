@@ -112,6 +112,16 @@ fn a_guide_reads_in_display_order_and_leaves_nothing_shown_out() {
 }
 
 #[test]
+fn an_item_that_cannot_be_done_online_is_not_read_as_online() {
+    let mut g = sample_guide();
+    assert!(!g.online_url.is_empty());
+    let all = |g: &GuideView| -> String { guide_segments(g).into_iter().map(|s| s.text).collect() };
+    assert!(all(&g).contains("扫二维码在手机上办理"));
+    g.online_url.clear();
+    assert!(!all(&g).contains("扫二维码"), "no QR code to scan");
+}
+
+#[test]
 fn a_notice_reads_title_facts_summary_then_paragraphs_in_order() {
     let n = NoticeView {
         title: "关于集中缴费的通知".into(),

@@ -30,7 +30,7 @@ pub(in crate::ui) fn bind(w: &AppWindow, s: &Rc<Session>) {
 
 /// Fills the guide `id`; `false` when there is no such guide (any more).
 pub(in crate::ui) fn show(w: &AppWindow, s: &Session, id: &str) -> anyhow::Result<bool> {
-    let Some(g) = s.store.guide(&s.scope, id)? else {
+    let Some(g) = s.store.guide(&s.scope(), id)? else {
         return Ok(false);
     };
     // Items that cannot be done online have no address: no online QR code.
@@ -78,7 +78,7 @@ fn start_print(s: &Session, w: &AppWindow, situation: Option<usize>) {
         Ask::Start => {
             let read = s.store.read(|st| -> anyhow::Result<_> {
                 let guide = st
-                    .guide(&s.scope, &id)?
+                    .guide(&s.scope(), &id)?
                     .ok_or_else(|| anyhow::anyhow!("没有编号为 {id} 的事项"))?;
                 Ok((guide, st.meta("content_version")?.unwrap_or_default()))
             });

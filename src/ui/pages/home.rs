@@ -37,7 +37,7 @@ pub(in crate::ui) fn bind(w: &AppWindow, s: &Rc<Session>) {
 /// come from the same place), at start and after a sync.
 pub(in crate::ui) fn load(w: &AppWindow, s: &Session) -> anyhow::Result<()> {
     s.store.read(|store| {
-        let home = store.home(&s.scope)?;
+        let home = store.home(&s.scope())?;
         shell::show_header(w, s, &home)?;
         let g = w.global::<HomePage>();
         g.set_life_events(convert::tiles(&home.life_events));

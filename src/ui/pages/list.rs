@@ -18,7 +18,7 @@ pub(in crate::ui) fn bind(w: &AppWindow, s: &Rc<Session>) {
 
 /// Fills the list for `filter`; `false` when there is no such list (any more).
 pub(in crate::ui) fn show(w: &AppWindow, s: &Session, filter: &ItemFilter) -> anyhow::Result<bool> {
-    let Some(list) = s.store.item_list(&s.scope, filter)? else {
+    let Some(list) = s.store.item_list(&s.scope(), filter)? else {
         return Ok(false);
     };
     let g = w.global::<ListPage>();

@@ -28,7 +28,7 @@ pub(in crate::ui) fn set_categories(w: &AppWindow, categories: &[CategoryRow]) {
 pub(in crate::ui) fn show(w: &AppWindow, s: &Session, category: &str) -> anyhow::Result<bool> {
     let cat = (!category.is_empty()).then_some(category);
     let g = w.global::<NoticesPage>();
-    g.set_notices(convert::notice_rows(&s.store.notices(&s.scope, cat)?));
+    g.set_notices(convert::notice_rows(&s.store.notices(&s.scope(), cat)?));
     g.set_category(category.into());
     shell::set_page(w, Page::Notices);
     Ok(true)
