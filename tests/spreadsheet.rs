@@ -16,7 +16,10 @@ use banshi::sheet::read::{self, Book};
 use banshi::sheet::{convert, export, folder};
 
 /// Content in a comparable order (the folder's file order sorts items by department and id).
+/// The 好差评 set (`ratings.toml`) is not part of the spreadsheet (`--base` keeps it), so it
+/// is left out of the comparison.
 fn sorted(mut c: Content) -> Content {
+    c.ratings = None;
     c.items.sort_by(|a, b| a.id.cmp(&b.id));
     c.notices.sort_by(|a, b| a.id.cmp(&b.id));
     c
