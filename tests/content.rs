@@ -649,7 +649,11 @@ fn the_rating_set_reaches_the_store_and_survives_packing() {
     let base = &packed.objects[&packed.manifest.base.hash];
     let base = banshi::pack::parse_base(base).unwrap();
     assert_eq!(base.ratings, None);
-    let mut store = Store::in_memory(&sample).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("content.db");
+    Store::create(&path, &sample).unwrap();
+    let mut store = Store::open(&path).unwrap();
+    assert_eq!(store.rating_set().unwrap().version, "青禾县-2026-1");
     store.replace_content(&without).unwrap();
     assert_eq!(store.rating_set().unwrap(), RatingSet::builtin());
 }
