@@ -596,15 +596,23 @@ fn offline_items_places_hours_months_and_no_statutory_limit_are_accepted() {
 #[test]
 fn the_rating_set_is_checked_and_optional() {
     let c = load_dir(&sample_dir()).unwrap();
-    let set = c.ratings.expect("the sample county publishes its 好差评 set");
+    let set = c
+        .ratings
+        .expect("the sample county publishes its 好差评 set");
     assert_eq!(set.version, "青禾县-2026-1");
     assert_eq!(set.levels, banshi::model::RatingSet::LEVELS);
     assert!(set.reasons.iter().any(|r| r == "指南和实际要求不一样"));
 
     let dir = sample_copy();
     edit(dir.path(), "ratings.toml", |t| {
-        t.replace("version = \"青禾县-2026-1\"", "version = \" \"\nlevels = [\"满意\", \"不满意\"]")
-            .replace("\"等太久\",", "\"等太久\", \"等太久\", \"窗口工作人员在办理过程中态度很不好\",")
+        t.replace(
+            "version = \"青禾县-2026-1\"",
+            "version = \" \"\nlevels = [\"满意\", \"不满意\"]",
+        )
+        .replace(
+            "\"等太久\",",
+            "\"等太久\", \"等太久\", \"窗口工作人员在办理过程中态度很不好\",",
+        )
     });
     let p = problems(dir.path());
     assert_problem(&p, "ratings.toml", "version", "不能为空");
@@ -612,12 +620,21 @@ fn the_rating_set_is_checked_and_optional() {
     assert_problem(&p, "ratings.toml", "reasons[4]", "写了两次");
     assert_problem(&p, "ratings.toml", "reasons[5]", "太长");
 
-    edit(dir.path(), "ratings.toml", |_| "version = \"x\"\nreasons = []\nreason = 1\n".into());
+    edit(dir.path(), "ratings.toml", |_| {
+        "version = \"x\"\nreasons = []\nreason = 1\n".into()
+    });
     let p = problems(dir.path());
     assert_problem(&p, "ratings.toml", "reason", "拼写错误");
 
-    edit(dir.path(), "ratings.toml", |_| "version = \"x\"\nreasons = []\n".into());
-    assert_problem(&problems(dir.path()), "ratings.toml", "reasons", "至少写一个原因");
+    edit(dir.path(), "ratings.toml", |_| {
+        "version = \"x\"\nreasons = []\n".into()
+    });
+    assert_problem(
+        &problems(dir.path()),
+        "ratings.toml",
+        "reasons",
+        "至少写一个原因",
+    );
 
     fs::remove_file(dir.path().join("ratings.toml")).unwrap();
     let c = load_dir(dir.path()).unwrap_or_else(|e| panic!("{e}"));
@@ -635,10 +652,8 @@ fn the_rating_set_reaches_the_store_and_survives_packing() {
     assert_eq!(store.rating_set().unwrap().version, "青禾县-2026-1");
 
     let packed = banshi::pack::pack(&sample);
-    let back = banshi::pack::unpack(&packed.manifest, |r| {
-        Ok(packed.objects[&r.hash].clone())
-    })
-    .unwrap();
+    let back =
+        banshi::pack::unpack(&packed.manifest, |r| Ok(packed.objects[&r.hash].clone())).unwrap();
     assert_eq!(back.ratings, sample.ratings);
 
     // A county without the file: the base object is what it was before the file existed (no

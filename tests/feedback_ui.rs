@@ -100,7 +100,10 @@ fn open_guide(ui: &KioskUi) -> String {
 
 /// Every record in the kiosk's outbox file, oldest first (after the outbox thread caught up).
 fn records(k: &TestKiosk) -> Vec<Stored> {
-    assert!(k.flush_outbox(Duration::from_secs(10)), "outbox thread stuck");
+    assert!(
+        k.flush_outbox(Duration::from_secs(10)),
+        "outbox thread stuck"
+    );
     Outbox::open(k.data.path(), "reader")
         .unwrap()
         .batch(1000)
@@ -217,7 +220,10 @@ fn idle_reset_mid_rating_clears_it_and_writes_nothing() {
     assert_eq!(page(&k), Page::Home);
     assert_eq!(feedback(&k).get_step(), FeedbackStep::Closed);
     assert_eq!(feedback(&k).get_phone(), "");
-    assert!(of_kind(&records(&k), "rating").is_empty(), "nothing written");
+    assert!(
+        of_kind(&records(&k), "rating").is_empty(),
+        "nothing written"
+    );
 
     // A new resident starts from nothing.
     tap(&k, "评价本大厅服务");
@@ -331,7 +337,10 @@ fn an_outbox_that_cannot_be_opened_is_told_plainly_and_reading_goes_on() {
     assert_eq!(feedback(&k).get_step(), FeedbackStep::Failed);
     assert_eq!(feedback(&k).get_done_title(), "没能存下您的评价");
     let text = feedback(&k).get_done_text();
-    assert!(text.contains("服务窗口") && text.contains("12345"), "{text}");
+    assert!(
+        text.contains("服务窗口") && text.contains("12345"),
+        "{text}"
+    );
     tap(&k, "返回");
     assert_eq!(page(&k), Page::Guide);
     assert_eq!(k.window.global::<GuidePage>().get_guide().name, GUIDE);
@@ -384,8 +393,10 @@ fn a_failed_search_and_one_left_unopened_become_misses() {
     tap(&k, "首页");
 
     let all = records(&k);
-    let misses: Vec<&serde_json::Value> =
-        of_kind(&all, "miss").into_iter().map(|r| &r.record).collect();
+    let misses: Vec<&serde_json::Value> = of_kind(&all, "miss")
+        .into_iter()
+        .map(|r| &r.record)
+        .collect();
     assert_eq!(
         misses,
         vec![

@@ -57,7 +57,10 @@ pub fn verify(public_key_hex: &str, input: &[u8], signature_hex: &str) -> bool {
     let (Ok(key), Ok(sig)) = (hex::decode(public_key_hex), hex::decode(signature_hex)) else {
         return false;
     };
-    key.len() == 32 && UnparsedPublicKey::new(&ED25519, key).verify(input, &sig).is_ok()
+    key.len() == 32
+        && UnparsedPublicKey::new(&ED25519, key)
+            .verify(input, &sig)
+            .is_ok()
 }
 
 /// A public key's fingerprint as people compare it (technician screen, doctor, hub list):

@@ -198,7 +198,7 @@ impl Flow {
     }
 
     /// 下一步 from Rate: to the details, when nothing is missing.
-    pub fn next(&mut self) -> bool {
+    pub fn go_on(&mut self) -> bool {
         if self.step == Step::Rate && self.rate_missing().is_none() {
             self.step = Step::Details;
             self.field = Field::CaseNo;
@@ -322,7 +322,9 @@ impl Flow {
             _ => return Some(""),
         }
         if !self.phone.is_empty() && !is_phone(&self.phone) {
-            return Some("电话号码还不完整：手机号 11 位，座机号要带区号。不想留电话就按“不留电话”。");
+            return Some(
+                "电话号码还不完整：手机号 11 位，座机号要带区号。不想留电话就按“不留电话”。",
+            );
         }
         None
     }
@@ -415,13 +417,13 @@ mod tests {
     fn a_bad_rating_needs_a_reason_before_it_goes_on() {
         let mut f = rating();
         assert_eq!(f.rate_missing(), Some("请先选一个评价。"));
-        assert!(!f.next());
+        assert!(!f.go_on());
         f.choose_level(3); // 不满意
         assert!(f.is_bad());
         assert!(f.rate_missing().unwrap().contains("至少选一个原因"));
-        assert!(!f.next(), "no reason yet");
+        assert!(!f.go_on(), "no reason yet");
         f.toggle_reason(3); // 等太久
-        assert!(f.next());
+        assert!(f.go_on());
         assert_eq!(f.step(), Step::Details);
         let Some(Record::Rating(r)) = f.submit() else {
             panic!("a rating")
@@ -446,7 +448,7 @@ mod tests {
         f.toggle_reason(6); // off again
         f.choose_level(0); // changed to 非常满意: reasons go
         assert!(!f.reasons_chosen().contains(&true));
-        assert!(f.next());
+        assert!(f.go_on());
         let Some(Record::Rating(r)) = f.submit() else {
             panic!()
         };
@@ -458,7 +460,7 @@ mod tests {
     fn the_phone_pad_opens_only_after_consent_and_shows_the_number_masked() {
         let mut f = rating();
         f.choose_level(1);
-        f.next();
+        f.go_on();
         assert_eq!(f.field(), Field::CaseNo, "the case number box first");
         for d in "2026001".chars() {
             f.digit(d);
@@ -479,7 +481,11 @@ mod tests {
         assert!(f.submit_missing().is_some());
         f.delete();
         assert_eq!(f.phone_shown(), "138****5678");
-        assert_eq!(f.case_no(), "2026001", "the pad typed into the phone box only");
+        assert_eq!(
+            f.case_no(),
+            "2026001",
+            "the pad typed into the phone box only"
+        );
         let Some(Record::Rating(r)) = f.submit() else {
             panic!()
         };
@@ -534,7 +540,7 @@ mod tests {
     fn back_walks_the_steps_then_closes() {
         let mut f = rating();
         f.choose_level(2);
-        f.next();
+        f.go_on();
         assert!(f.back());
         assert_eq!(f.step(), Step::Rate);
         assert_eq!(f.level(), Some(2), "the choice is kept");
@@ -553,7 +559,7 @@ mod tests {
         assert_eq!(f.reasons_chosen().len(), 2);
         f.choose_level(4);
         f.toggle_reason(0);
-        f.next();
+        f.go_on();
         let Some(Record::Rating(r)) = f.submit() else {
             panic!()
         };

@@ -22,7 +22,10 @@ enum Job {
     /// A resident's rating or suggestion: answered.
     Submit(Record, Sender<Result<i64, NotTaken>>),
     Miss(Miss),
-    Opened { guide: String, day: String },
+    Opened {
+        guide: String,
+        day: String,
+    },
     /// Answers once every job sent before it is done (tests, the gallery, shutdown).
     Flush(Sender<()>),
 }
@@ -43,7 +46,9 @@ impl Feed {
             .name("outbox".into())
             .spawn(move || run(&dir, &kiosk, &rx));
         if let Err(e) = spawned {
-            events::warn(format!("无法启动发件箱线程：{e}；评价、建议和使用统计不会记录。"));
+            events::warn(format!(
+                "无法启动发件箱线程：{e}；评价、建议和使用统计不会记录。"
+            ));
         }
         Feed { jobs }
     }
@@ -206,7 +211,10 @@ mod tests {
             found: false,
         });
         let answer = feed.submit(rating(None));
-        let seq = answer.recv_timeout(Duration::from_secs(10)).unwrap().unwrap();
+        let seq = answer
+            .recv_timeout(Duration::from_secs(10))
+            .unwrap()
+            .unwrap();
         assert!(seq >= 1);
         assert!(feed.flush(Duration::from_secs(10)));
         let o = Outbox::open(dir.path(), "k1").unwrap();
@@ -222,7 +230,9 @@ mod tests {
         // A folder where the database file should be: SQLite cannot open it.
         std::fs::create_dir(dir.path().join(crate::outbox::FILE)).unwrap();
         let feed = Feed::start(dir.path().to_path_buf(), "k1".into());
-        let answer = feed.submit(rating(None)).recv_timeout(Duration::from_secs(10));
+        let answer = feed
+            .submit(rating(None))
+            .recv_timeout(Duration::from_secs(10));
         assert_eq!(answer.unwrap(), Err(NotTaken::Broken));
         feed.opened("a"); // logged, not fatal
         assert!(feed.flush(Duration::from_secs(10)), "the thread goes on");

@@ -192,15 +192,18 @@ pub fn feedback_not_taken(
     use crate::kiosk::feedback::NotTaken;
     let what = if rating { "评价" } else { "意见建议" };
     let why = match not_taken {
-        NotTaken::Full => format!(
-            "这台终端很久没有联网，存着的评价和建议太多，暂时收不下新的{what}。"
-        ),
+        NotTaken::Full => {
+            format!("这台终端很久没有联网，存着的评价和建议太多，暂时收不下新的{what}。")
+        }
         NotTaken::Broken => {
             format!("这台终端暂时存不了{what}（已经记录下来，技术员会检查）。")
         }
     };
     let instead = if complaint_phone.trim().is_empty() {
-        format!("您可以到服务窗口{}。", if rating { "评价" } else { "提意见" })
+        format!(
+            "您可以到服务窗口{}。",
+            if rating { "评价" } else { "提意见" }
+        )
     } else {
         format!(
             "您可以到服务窗口{}，或拨打电话 {complaint_phone}。",

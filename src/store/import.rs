@@ -253,7 +253,10 @@ fn write_base(tx: &Transaction, content: &Content) -> rusqlite::Result<()> {
     match &content.ratings {
         Some(set) => tx.execute(
             "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
-            params![RATINGS_META, serde_json::to_string(set).expect("serialises")],
+            params![
+                RATINGS_META,
+                serde_json::to_string(set).expect("serialises")
+            ],
         )?,
         None => tx.execute("DELETE FROM meta WHERE key = ?1", [RATINGS_META])?,
     };

@@ -242,7 +242,7 @@ fn shoot(
             }
         }
         _ => {
-            let route = Route::parse(page).ok_or_else(|| anyhow!("不认识的页面 “{page}”。可用：home, category:<id>, department:<id>, audience:个人, guide:<id>, reading:<guide id>, notices, notice:<id>, search, search:<按键>, idle-warning, setup, waiting, pin, technician, touch-test, search-handwriting, guide-print, long-names"))?;
+            let route = Route::parse(page).ok_or_else(|| anyhow!("不认识的页面 “{page}”。可用：home, category:<id>, department:<id>, audience:个人, guide:<id>, reading:<guide id>, notices, notice:<id>, search, search:<按键>, idle-warning, setup, waiting, pin, technician, touch-test, search-handwriting, guide-print, long-names, rate:<guide id>, rate-details:<guide id>, rate-thanks:<guide id>, rate-failed:<guide id>, suggest:<guide id>"))?;
             ui.open(route.clone());
             if ui.route() != route {
                 bail!("页面 “{page}” 打不开：没有这个编号的内容。");

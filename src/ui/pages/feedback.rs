@@ -43,7 +43,10 @@ pub(in crate::ui) fn bind(w: &AppWindow, s: &Rc<Session>) {
 
     let home = w.global::<HomePage>();
     let rate_hall = handler(s, |s, w, ()| {
-        let hall = w.global::<super::super::Shell>().get_hall_name().to_string();
+        let hall = w
+            .global::<super::super::Shell>()
+            .get_hall_name()
+            .to_string();
         open_rating(w, s, Subject::Hall, "评价本大厅服务", hall);
     });
     home.on_rate_hall(move || rate_hall(()));
@@ -75,7 +78,7 @@ pub(in crate::ui) fn bind(w: &AppWindow, s: &Rc<Session>) {
     let clear_about = edit(s, |f, ()| f.clear_about());
     g.on_clear_about(move || clear_about(()));
     let next = edit(s, |f, ()| {
-        f.next();
+        f.go_on();
     });
     g.on_next(move || next(()));
     let back = handler(s, |s, w, ()| back(w, s));
@@ -126,7 +129,10 @@ fn open(w: &AppWindow, s: &Session, flow: Flow) {
         flow.set().reasons.iter().map(SharedString::from).collect(),
     ));
     g.set_topics(convert::model(
-        SUGGESTION_TOPICS.iter().map(|t| SharedString::from(*t)).collect(),
+        SUGGESTION_TOPICS
+            .iter()
+            .map(|t| SharedString::from(*t))
+            .collect(),
     ));
     g.set_consent_text(CONSENT.into());
     *s.feedback.borrow_mut() = Some(flow);
