@@ -652,6 +652,11 @@ fn a_messy_county_workbook_converts_publishes_syncs_and_shows_on_the_kiosk() {
     let content = banshi::source::load_dir(&out).unwrap();
     assert_eq!(content.items.len(), 2);
     assert_eq!(content.notices.len(), 1);
+    assert!(base.ratings.is_some());
+    assert_eq!(
+        content.ratings, base.ratings,
+        "the 好差评 set (not in the workbook) comes with --base, as ratings.toml"
+    );
 
     let a = content
         .items
