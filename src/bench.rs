@@ -724,6 +724,11 @@ pub fn gallery_pages(ui: &KioskUi) -> Vec<(String, String)> {
         ("pin".into(), "pin".into()),
         ("technician".into(), "technician".into()),
         ("touch-test".into(), "touch-test".into()),
+        ("rate".into(), format!("rate:{guide}")),
+        ("rate-details".into(), format!("rate-details:{guide}")),
+        ("rate-thanks".into(), format!("rate-thanks:{guide}")),
+        ("rate-failed".into(), format!("rate-failed:{guide}")),
+        ("suggest".into(), format!("suggest:{guide}")),
     ]
 }
 

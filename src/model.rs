@@ -329,4 +329,56 @@ pub struct Content {
     pub categories: Categories,
     pub items: Vec<ServiceItem>,
     pub notices: Vec<Notice>,
+    /// The county's 好差评 indicator set (`ratings.toml`); `None`: the kiosk uses
+    /// [`RatingSet::builtin`].
+    pub ratings: Option<RatingSet>,
+}
+
+/// The 好差评 indicator set residents rate with (`ratings.toml`, optional): a version, the five
+/// levels (fixed by the national rules: a file may repeat them, never change them) and the
+/// reasons a 差评 chooses from. Versioned data, so a province's set replaces the built-in one
+/// without a new program.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RatingSet {
+    /// Sent with every rating, so the county knows which reasons it was given.
+    pub version: String,
+    /// Best first; only the national names (see [`RatingSet::LEVELS`]).
+    #[serde(default = "national_levels")]
+    pub levels: Vec<String>,
+    /// What a 差评 (不满意, 非常不满意) picks at least one of.
+    pub reasons: Vec<String>,
+}
+
+fn national_levels() -> Vec<String> {
+    RatingSet::LEVELS.iter().map(|l| l.to_string()).collect()
+}
+
+impl RatingSet {
+    /// The five levels of the national 好差评 rules (国办发〔2019〕51号), best first.
+    pub const LEVELS: [&'static str; 5] = ["非常满意", "满意", "基本满意", "不满意", "非常不满意"];
+    /// Reasons a set may list at most (a rating carries at most 10, and they must fit a screen).
+    pub const MAX_REASONS: usize = 10;
+    /// Characters per reason at most (a big button each).
+    pub const MAX_REASON_CHARS: usize = 16;
+
+    /// The set a kiosk uses when its county publishes none.
+    pub fn builtin() -> RatingSet {
+        RatingSet {
+            version: "banshi-builtin-1".into(),
+            levels: national_levels(),
+            reasons: [
+                "指南和实际要求不一样",
+                "材料没说清楚",
+                "找不到窗口",
+                "等太久",
+                "办理太慢",
+                "态度不好",
+                "其他",
+            ]
+            .iter()
+            .map(|r| r.to_string())
+            .collect(),
+        }
+    }
 }

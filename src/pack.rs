@@ -29,7 +29,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
-    Categories, Content, County, Department, HallWindow, Notice, Regions, ServiceItem,
+    Categories, Content, County, Department, HallWindow, Notice, RatingSet, Regions, ServiceItem,
 };
 
 /// Manifest format written by this build; formats `1..=FORMAT` are read.
@@ -80,6 +80,10 @@ pub struct Base {
     pub departments: Vec<Department>,
     pub windows: Vec<HallWindow>,
     pub categories: Categories,
+    /// The county's 好差评 indicator set (`ratings.toml`). Left out when there is none, so a
+    /// county without one keeps the same base object (and digest) as before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ratings: Option<RatingSet>,
 }
 
 /// One entry of a bucket: a document's key and its object.
@@ -232,6 +236,7 @@ pub fn pack_format(content: &Content, format: u32) -> Packed {
         departments: content.departments.clone(),
         windows: content.windows.clone(),
         categories: content.categories.clone(),
+        ratings: content.ratings.clone(),
     };
     let mut objects = BTreeMap::new();
     let base_bytes = to_object(&base, format);
@@ -449,6 +454,7 @@ pub fn unpack(
         categories: base.categories,
         items,
         notices,
+        ratings: base.ratings,
     })
 }
 

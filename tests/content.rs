@@ -665,4 +665,84 @@ fn a_life_event_icon_is_one_or_two_characters_and_never_an_emoji() {
     assert_problem(&p, "categories.toml", "life_event[0].icon", "icon = \"婴\"");
     let p = problems(with_icon("生育出生").path());
     assert_problem(&p, "categories.toml", "life_event[0].icon", "一到两个字");
+/// `ratings.toml`: the sample county's set loads; a broken one is refused field by field with
+/// what to do; the file is optional.
+#[test]
+fn the_rating_set_is_checked_and_optional() {
+    let c = load_dir(&sample_dir()).unwrap();
+    let set = c
+        .ratings
+        .expect("the sample county publishes its 好差评 set");
+    assert_eq!(set.version, "青禾县-2026-1");
+    assert_eq!(set.levels, banshi::model::RatingSet::LEVELS);
+    assert!(set.reasons.iter().any(|r| r == "指南和实际要求不一样"));
+
+    let dir = sample_copy();
+    edit(dir.path(), "ratings.toml", |t| {
+        t.replace(
+            "version = \"青禾县-2026-1\"",
+            "version = \" \"\nlevels = [\"满意\", \"不满意\"]",
+        )
+        .replace(
+            "\"等太久\",",
+            "\"等太久\", \"等太久\", \"窗口工作人员在办理过程中态度很不好\",",
+        )
+    });
+    let p = problems(dir.path());
+    assert_problem(&p, "ratings.toml", "version", "不能为空");
+    assert_problem(&p, "ratings.toml", "levels", "全国统一的，不能增减或改名");
+    assert_problem(&p, "ratings.toml", "reasons[4]", "写了两次");
+    assert_problem(&p, "ratings.toml", "reasons[5]", "太长");
+
+    edit(dir.path(), "ratings.toml", |_| {
+        "version = \"x\"\nreasons = []\nreason = 1\n".into()
+    });
+    let p = problems(dir.path());
+    assert_problem(&p, "ratings.toml", "reason", "拼写错误");
+
+    edit(dir.path(), "ratings.toml", |_| {
+        "version = \"x\"\nreasons = []\n".into()
+    });
+    assert_problem(
+        &problems(dir.path()),
+        "ratings.toml",
+        "reasons",
+        "至少写一个原因",
+    );
+
+    fs::remove_file(dir.path().join("ratings.toml")).unwrap();
+    let c = load_dir(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(c.ratings, None, "optional");
+}
+
+/// The set travels with the content: into content.db by the import (and out as the kiosk's
+/// set), through pack/unpack (sync), and without it the kiosk uses the built-in set.
+#[test]
+fn the_rating_set_reaches_the_store_and_survives_packing() {
+    use banshi::model::RatingSet;
+    use banshi::store::Store;
+    let sample = banshi::sample::sample();
+    let store = Store::in_memory(&sample).unwrap();
+    assert_eq!(store.rating_set().unwrap().version, "青禾县-2026-1");
+
+    let packed = banshi::pack::pack(&sample);
+    let back =
+        banshi::pack::unpack(&packed.manifest, |r| Ok(packed.objects[&r.hash].clone())).unwrap();
+    assert_eq!(back.ratings, sample.ratings);
+
+    // A county without the file: the base object is what it was before the file existed (no
+    // `ratings` key), and the kiosk falls back to the built-in set.
+    let mut without = sample.clone();
+    without.ratings = None;
+    let packed = banshi::pack::pack(&without);
+    let base = &packed.objects[&packed.manifest.base.hash];
+    let base = banshi::pack::parse_base(base).unwrap();
+    assert_eq!(base.ratings, None);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("content.db");
+    Store::create(&path, &sample).unwrap();
+    let mut store = Store::open(&path).unwrap();
+    assert_eq!(store.rating_set().unwrap().version, "青禾县-2026-1");
+    store.replace_content(&without).unwrap();
+    assert_eq!(store.rating_set().unwrap(), RatingSet::builtin());
 }

@@ -32,8 +32,8 @@ pub struct ScreenshotArgs {
     pub content: ContentArgs,
     /// home, category:<id>, department:<id>, audience:<个人|法人>, guide:<id>, notices,
     /// notices:<category>, notice:<id>, search, search:<keys typed>, guide-print, idle-warning, setup,
-    /// preview-problems, pin,
-    /// technician, touch-test, search-handwriting, long-names
+    /// preview-problems, pin, technician, touch-test, search-handwriting, long-names, rate:<guide id>,
+    /// rate-details:<guide id>, rate-thanks:<guide id>, rate-failed:<guide id>, suggest:<guide id>
     #[arg(long, default_value = "home")]
     pub page: String,
     #[arg(long, value_parser = parse_size, default_value = "1920x1080")]

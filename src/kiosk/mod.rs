@@ -3,10 +3,12 @@
 //! reach the UI (lockdown), and the technician's hidden entry, PIN lock and touch test.
 
 pub mod events;
+pub mod feedback;
 pub mod handwriting_pad;
 pub mod idle;
 pub mod lockdown;
 pub mod nav;
+pub mod outbox_feed;
 pub mod pin_lock;
 pub mod preview;
 pub mod print_desk;

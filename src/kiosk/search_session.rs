@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use crate::kiosk::events;
 use crate::kiosk::handwriting_pad::Pad;
+use crate::kiosk::outbox_feed::Feed;
+use crate::outbox::Miss;
 use crate::search::log::SearchLog;
 use crate::search::{Results, SearchIndex, Typing};
 use crate::store::Store;
@@ -33,6 +35,10 @@ pub struct SearchSession {
     written_answer: Option<Results>,
     /// The 手写 pad (strokes and candidates of the character being written).
     pub pad: Pad,
+    /// Where unanswered searches go up to the county (issue 11); none in tests and the CLI.
+    feed: Option<Feed>,
+    /// A result of the current query was opened.
+    opened: bool,
 }
 
 impl SearchSession {
@@ -47,7 +53,19 @@ impl SearchSession {
             written: String::new(),
             written_answer: None,
             pad: Pad::default(),
+            feed: None,
+            opened: false,
         }
+    }
+
+    /// Sends searches that found nothing, or after which no result was opened, to the outbox.
+    pub fn set_feed(&mut self, feed: Feed) {
+        self.feed = Some(feed);
+    }
+
+    /// The resident opened one of the results shown.
+    pub fn hit_opened(&mut self) {
+        self.opened = true;
     }
 
     /// Starts building the index from `store` on a background thread (once).
@@ -77,6 +95,8 @@ impl SearchSession {
     /// Types `key` (`None`: backspace), starting the index and waiting for it if needed.
     pub fn key(&mut self, store: &Store, key: Option<u8>) {
         self.start(store);
+        // A changed query is a new question: its results have not been opened yet.
+        self.opened = false;
         if !self.written.is_empty() {
             match key {
                 // A key typed after written characters starts a typed query.
@@ -105,6 +125,7 @@ impl SearchSession {
     /// keys typed before are dropped (a query is typed or written, not both).
     pub fn write(&mut self, store: &Store, text: &str) {
         self.start(store);
+        self.opened = false;
         if self.written.is_empty() {
             self.typing.clear();
         }
@@ -167,12 +188,37 @@ impl SearchSession {
                 }
             }
         }
+        if let Some(miss) = self.unanswered(&query, missed, forgiven) {
+            if let Some(feed) = &self.feed {
+                feed.miss(miss);
+            }
+        }
+        self.opened = false;
         self.typing.clear();
         self.clear_written();
         self.pad.clear();
         if self.stale {
             self.rebuild(store);
         }
+    }
+
+    /// What goes up to the county when a search ends: a query that found nothing, or one after
+    /// which no result was opened (text, step and time only; the outbox stamps the time).
+    fn unanswered(
+        &self,
+        query: &str,
+        missed: bool,
+        forgiven: Option<crate::search::index::Step>,
+    ) -> Option<Miss> {
+        let query: String = query.trim().chars().take(64).collect();
+        if query.is_empty() || (!missed && self.opened) {
+            return None;
+        }
+        Some(Miss {
+            query,
+            step: forgiven.map(|s| s.as_str().to_string()),
+            found: !missed,
+        })
     }
 
     /// Whether a key typed now is answered at once or after a short wait ("正在准备…" shows
@@ -290,6 +336,45 @@ mod tests {
             steps,
             vec![("shenfenzhneg", Some("slip")), ("qqqqqq", None)],
             "{report:?}"
+        );
+    }
+
+    #[test]
+    fn unanswered_searches_go_to_the_outbox_and_opened_ones_do_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store();
+        let mut s = SearchSession::new(None);
+        s.set_feed(Feed::start(dir.path().to_path_buf(), "k".into()));
+        for k in b"qqqqqq" {
+            s.key(&store, Some(*k));
+        }
+        s.end(&store); // found nothing
+        for k in b"sfz" {
+            s.key(&store, Some(*k));
+        }
+        s.end(&store); // found, nothing opened
+        for k in b"sfz" {
+            s.key(&store, Some(*k));
+        }
+        s.hit_opened();
+        s.end(&store); // found and opened: not a miss
+        s.end(&store); // nothing typed: nothing
+        assert!(s.feed.as_ref().unwrap().flush(Duration::from_secs(10)));
+        let o = crate::outbox::Outbox::open(dir.path(), "k").unwrap();
+        let misses: Vec<(String, bool)> = o
+            .batch(10)
+            .unwrap()
+            .into_iter()
+            .map(|r| {
+                (
+                    r.record["query"].as_str().unwrap().to_string(),
+                    r.record["found"].as_bool().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            misses,
+            vec![("qqqqqq".to_string(), false), ("sfz".to_string(), true)]
         );
     }
 

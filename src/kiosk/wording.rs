@@ -171,6 +171,50 @@ pub fn village_where(room: &str, hours: &str) -> String {
     format!("{room}，{hours}")
 }
 
+/// The thank-you card after a rating or suggestion was written: title and line. The phone
+/// number itself is never repeated here.
+pub fn feedback_thanks(rating: bool, bad: bool, phone_left: bool) -> (String, String) {
+    let what = if rating { "评价" } else { "意见建议" };
+    let mut line = format!("您的{what}已经记下，会送到县政务服务中心。");
+    if phone_left {
+        line.push_str("您留了电话，工作人员会打电话回访您。");
+    } else if bad {
+        line.push_str("我们会按您选的原因改进。");
+    }
+    (format!("谢谢您的{what}！"), line)
+}
+
+/// When the outbox could not take a rating or suggestion: title and what the resident can do
+/// instead (a window, or the county's complaint phone when it has one).
+pub fn feedback_not_taken(
+    rating: bool,
+    not_taken: &crate::kiosk::feedback::NotTaken,
+    complaint_phone: &str,
+) -> (String, String) {
+    use crate::kiosk::feedback::NotTaken;
+    let what = if rating { "评价" } else { "意见建议" };
+    let why = match not_taken {
+        NotTaken::Full => {
+            format!("这台终端很久没有联网，存着的评价和建议太多，暂时收不下新的{what}。")
+        }
+        NotTaken::Broken => {
+            format!("这台终端暂时存不了{what}（已经记录下来，技术员会检查）。")
+        }
+    };
+    let instead = if complaint_phone.trim().is_empty() {
+        format!(
+            "您可以到服务窗口{}。",
+            if rating { "评价" } else { "提意见" }
+        )
+    } else {
+        format!(
+            "您可以到服务窗口{}，或拨打电话 {complaint_phone}。",
+            if rating { "评价" } else { "提意见" }
+        )
+    };
+    (format!("没能存下您的{what}"), format!("{why}{instead}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -252,5 +296,20 @@ mod tests {
         assert_eq!(fee_summary(&g), "收费 20.00 元、5.00 元");
         assert_eq!(village_who("李春梅", "138"), "李春梅（代办员）  电话 138");
         assert_eq!(notice_scope(""), "全县");
+    }
+
+    #[test]
+    fn feedback_lines_never_repeat_the_phone_and_offer_another_way() {
+        use crate::kiosk::feedback::NotTaken;
+        let (title, line) = feedback_thanks(true, true, true);
+        assert_eq!(title, "谢谢您的评价！");
+        assert!(line.contains("回访") && !line.contains("138"));
+        let (_, line) = feedback_thanks(false, false, false);
+        assert_eq!(line, "您的意见建议已经记下，会送到县政务服务中心。");
+        let (title, line) = feedback_not_taken(true, &NotTaken::Full, "12345");
+        assert_eq!(title, "没能存下您的评价");
+        assert!(line.contains("很久没有联网") && line.ends_with("或拨打电话 12345。"));
+        let (_, line) = feedback_not_taken(false, &NotTaken::Broken, "");
+        assert!(line.ends_with("您可以到服务窗口提意见。"), "{line}");
     }
 }

@@ -349,6 +349,8 @@ pub fn convert(
         },
         items,
         notices,
+        // Not in the spreadsheet: the 好差评 set comes with `--base` when that folder has one.
+        ratings: base.and_then(|b| b.ratings.clone()),
     };
     let files = folder::files(&content).map_err(|m| {
         SheetProblems(vec![SheetProblem {

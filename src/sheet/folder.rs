@@ -51,6 +51,9 @@ pub fn files(content: &Content) -> Result<Vec<SourceFile>, String> {
         "categories.toml".into(),
         toml_text::<Categories>(&content.categories)?,
     );
+    if let Some(set) = &content.ratings {
+        push(crate::source::RATINGS_FILE.into(), toml_text(set)?);
+    }
     for item in &content.items {
         push(item_path(&item.department, &item.id), toml_text(item)?);
     }

@@ -14,7 +14,7 @@ use std::path::Path;
 use serde::de::DeserializeOwned;
 
 use crate::model::{
-    Categories, Content, County, Department, HallWindow, Notice, Regions, ServiceItem,
+    Categories, Content, County, Department, HallWindow, Notice, RatingSet, Regions, ServiceItem,
 };
 
 /// One authored file: its path relative to the content folder (with `/`) and its text.
@@ -72,6 +72,9 @@ const REQUIRED: &[&str] = &[
     "windows.toml",
     "categories.toml",
 ];
+
+/// The county's 好差评 indicator set: optional (the kiosk has a built-in one).
+pub const RATINGS_FILE: &str = "ratings.toml";
 
 /// Reads every file below `dir` (recursively) and loads it.
 pub fn load_dir(dir: &Path) -> Result<Content, Problems> {
@@ -158,13 +161,15 @@ pub fn load_files(mut files: Vec<SourceFile>) -> Result<Content, Problems> {
         find("departments.toml").and_then(|f| parse.parse(f));
     let windows: Option<WindowsFile> = find("windows.toml").and_then(|f| parse.parse(f));
     let categories: Option<Categories> = find("categories.toml").and_then(|f| parse.parse(f));
+    // A ratings.toml that does not parse is a problem of its own (collected by `parse`).
+    let ratings: Option<RatingSet> = find(RATINGS_FILE).and_then(|f| parse.parse(f));
 
     let mut items = Vec::new();
     let mut item_files = Vec::new();
     let mut notices = Vec::new();
     let mut notice_files = Vec::new();
     for f in &files {
-        if REQUIRED.contains(&f.path.as_str()) {
+        if REQUIRED.contains(&f.path.as_str()) || f.path == RATINGS_FILE {
             continue;
         }
         if f.path.starts_with("items/") {
@@ -181,7 +186,7 @@ pub fn load_files(mut files: Vec<SourceFile>) -> Result<Content, Problems> {
             parse.problems.push(Problem {
                 file: f.path.clone(),
                 field: String::new(),
-                message: "不认识这个文件：办事指南请放在 items/ 下，公开信息请放在 notices/ 下。"
+                message: "不认识这个文件：办事指南请放在 items/ 下，公开信息请放在 notices/ 下，好差评的评价原因写在 ratings.toml。"
                     .into(),
             });
         }
@@ -200,6 +205,7 @@ pub fn load_files(mut files: Vec<SourceFile>) -> Result<Content, Problems> {
         categories,
         items,
         notices,
+        ratings,
     };
     validate::check(&content, &item_files, &notice_files, &mut problems);
     if problems.is_empty() {

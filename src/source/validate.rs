@@ -167,6 +167,65 @@ fn is_plain_date(d: &toml::value::Datetime) -> bool {
     d.date.is_some() && d.time.is_none() && d.offset.is_none()
 }
 
+/// `ratings.toml`: a version, the national levels unchanged, 1–10 distinct short reasons.
+fn check_ratings(set: &crate::model::RatingSet, problems: &mut Vec<Problem>) {
+    use crate::model::RatingSet;
+    let mut c = Checker {
+        file: super::RATINGS_FILE,
+        problems,
+    };
+    c.text("version", &set.version);
+    if set.version.chars().count() > 40 {
+        c.fail(
+            "version",
+            "版本太长（最多 40 个字），例如写 \"湖南省2024版\" 或 \"2026-1\"。",
+        );
+    }
+    if set.levels != RatingSet::LEVELS {
+        c.fail(
+            "levels",
+            format!(
+                "评价等级是全国统一的，不能增减或改名，只能是：{}（也可以不写这一项）。",
+                RatingSet::LEVELS.join("、")
+            ),
+        );
+    }
+    if set.reasons.is_empty() {
+        c.fail(
+            "reasons",
+            "差评（不满意、非常不满意）要选原因，至少写一个原因，例如 \"等太久\"。",
+        );
+    }
+    if set.reasons.len() > RatingSet::MAX_REASONS {
+        c.fail(
+            "reasons",
+            format!(
+                "原因最多 {} 个（现在 {} 个），多了终端上一屏放不下；请合并相近的原因。",
+                RatingSet::MAX_REASONS,
+                set.reasons.len()
+            ),
+        );
+    }
+    let mut seen = HashSet::new();
+    for (i, r) in set.reasons.iter().enumerate() {
+        let field = format!("reasons[{i}]");
+        c.text(&field, r);
+        let n = r.chars().count();
+        if n > RatingSet::MAX_REASON_CHARS {
+            c.fail(
+                &field,
+                format!(
+                    "“{r}”太长（{n} 个字，最多 {} 个字）：原因是终端上的一个按钮，请写短一些。",
+                    RatingSet::MAX_REASON_CHARS
+                ),
+            );
+        }
+        if !seen.insert(r.trim()) {
+            c.fail(&field, format!("“{r}”写了两次，请删掉一个。"));
+        }
+    }
+}
+
 /// Checks `content` and appends every problem. `item_files[i]` is where `content.items[i]` came from.
 pub fn check(
     content: &Content,
@@ -179,6 +238,9 @@ pub fn check(
     let departments = check_departments(content, problems);
     let windows = check_windows(content, &departments, problems);
     let (life_events, notice_categories) = check_categories(content, problems);
+    if let Some(set) = &content.ratings {
+        check_ratings(set, problems);
+    }
 
     let mut ids = HashMap::new();
     let mut codes = HashMap::new();

@@ -7,6 +7,9 @@ use crate::model::{Content, County, Notice, ServiceItem};
 use crate::pack::Packed;
 use crate::search::Kind;
 
+/// The `meta` key holding the county's 好差评 indicator set as JSON (absent: none published).
+pub const RATINGS_META: &str = "rating_set";
+
 const CONTENT_TABLES: &[&str] = &[
     "region",
     "department",
@@ -246,6 +249,17 @@ fn write_base(tx: &Transaction, content: &Content) -> rusqlite::Result<()> {
     for (i, n) in content.categories.notice_category.iter().enumerate() {
         nc.execute(params![n.id, i as i64, n.name])?;
     }
+    // The 好差评 set is base content: it changes only with the base, so only here.
+    match &content.ratings {
+        Some(set) => tx.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+            params![
+                RATINGS_META,
+                serde_json::to_string(set).expect("serialises")
+            ],
+        )?,
+        None => tx.execute("DELETE FROM meta WHERE key = ?1", [RATINGS_META])?,
+    };
 
     Ok(())
 }

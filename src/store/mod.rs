@@ -344,6 +344,20 @@ impl Store {
             .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
             .optional()?)
     }
+
+    /// The 好差评 indicator set residents rate with: the county's (`ratings.toml`, carried in
+    /// by the import), else the built-in one. A stored set that no longer parses (written by a
+    /// newer program) falls back to the built-in one with a warning.
+    pub fn rating_set(&self) -> Result<crate::model::RatingSet, StoreError> {
+        let builtin = crate::model::RatingSet::builtin;
+        Ok(match self.meta(import::RATINGS_META)? {
+            None => builtin(),
+            Some(json) => serde_json::from_str(&json).unwrap_or_else(|e| {
+                log::warn!("内容库里的好差评指标读不出来（{e}），改用内置的指标。");
+                builtin()
+            }),
+        })
+    }
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use anyhow::{anyhow, bail, Context};
 use slint::ComponentHandle;
 
 use super::headless::Screen;
-use super::{GuidePage, KioskUi, SearchPage, Tech};
+use super::{Feedback, GuidePage, KioskUi, SearchPage, Tech};
 use crate::config::Config;
 use crate::kiosk::nav::Route;
 use crate::kiosk::status::{self, SyncState};
@@ -51,6 +51,8 @@ pub fn run(
         config.printer = Some(PathBuf::from("/dev/usb/lp0"));
     }
     let mut screen = Screen::install(request.size.0, request.size.1)?;
+    // Ratings and suggestions the gallery submits go here, never into a kiosk's outbox.
+    let outbox = tempfile::tempdir()?;
     let Some(dir) = &request.gallery else {
         let store = if request.page == LONG_NAMES {
             long_names_store()?
@@ -63,6 +65,7 @@ pub fn run(
             config
         };
         let ui = start(store, config, config_path)?;
+        ui.redirect_outbox(outbox.path().to_path_buf());
         let page = if request.page == LONG_NAMES {
             "home"
         } else {
@@ -80,12 +83,14 @@ pub fn run(
     std::fs::create_dir_all(dir)?;
     {
         let ui = start(store, config.clone(), config_path.clone())?;
+        ui.redirect_outbox(outbox.path().to_path_buf());
         for (name, page) in crate::bench::gallery_pages(&ui) {
             shoot_variants(&ui, &mut screen, &name, &page, dir)?;
         }
     }
     // A second kiosk, the first one gone: the headless screen draws the newest window.
     let ui = start(long_names_store()?, long_names_config(config), config_path)?;
+    ui.redirect_outbox(outbox.path().to_path_buf());
     shoot_variants(&ui, &mut screen, LONG_NAMES, "home", dir)
 }
 
@@ -211,6 +216,16 @@ fn shoot(
             }
         }
         "technician" => open_technician(ui)?,
+        // 评价这项服务 on a guide: a 差评 with two reasons; its details (办件编号, the phone
+        // after consent, shown masked); submitted (thanks); not taken (the outbox file cannot
+        // be opened); 意见建议 with the guide pre-filled and a topic chosen.
+        p if p.contains(':')
+            && ["rate", "rate-details", "rate-thanks", "rate-failed", "suggest"]
+                .contains(&p.split(':').next().unwrap_or_default()) =>
+        {
+            let (kind, guide) = p.split_once(':').unwrap_or_default();
+            feedback_page(ui, kind, guide)?;
+        }
         // 朗读 pressed, then 暂停: the first block highlighted, 继续 and 停止 shown.
         p if p.starts_with("reading:") => {
             ui.open(Route::Guide(p["reading:".len()..].into()));
@@ -233,7 +248,7 @@ fn shoot(
             }
         }
         _ => {
-            let route = Route::parse(page).ok_or_else(|| anyhow!("不认识的页面 “{page}”。可用：home, category:<id>, department:<id>, audience:个人, guide:<id>, reading:<guide id>, notices, notice:<id>, search, search:<按键>, idle-warning, setup, waiting, preview-problems, pin, technician, touch-test, search-handwriting, guide-print, long-names"))?;
+            let route = Route::parse(page).ok_or_else(|| anyhow!("不认识的页面 “{page}”。可用：home, category:<id>, department:<id>, audience:个人, guide:<id>, reading:<guide id>, notices, notice:<id>, search, search:<按键>, idle-warning, setup, waiting, preview-problems, pin, technician, touch-test, search-handwriting, guide-print, long-names, rate:<guide id>, rate-details:<guide id>, rate-thanks:<guide id>, rate-failed:<guide id>, suggest:<guide id>"))?;
             ui.open(route.clone());
             if ui.route() != route {
                 bail!("页面 “{page}” 打不开：没有这个编号的内容。");
@@ -278,6 +293,50 @@ fn preview_problems() -> anyhow::Result<(String, Vec<crate::kiosk::preview::Prev
         }
         crate::kiosk::preview::Reload::Content(_) => bail!("the broken sample loaded"),
     }
+fn feedback_page(ui: &KioskUi, kind: &str, guide: &str) -> anyhow::Result<()> {
+    ui.open(Route::Guide(guide.into()));
+    if ui.route() != Route::Guide(guide.into()) {
+        bail!("页面 “{kind}:{guide}” 打不开：没有这个编号的事项。");
+    }
+    let g = ui.window.global::<Feedback>();
+    let digits = |text: &str| {
+        for d in text.chars() {
+            g.invoke_digit(d.to_string().into());
+        }
+    };
+    if kind == "suggest" {
+        ui.window.global::<GuidePage>().invoke_suggest();
+        g.invoke_choose_topic(0);
+        return Ok(());
+    }
+    ui.window.global::<GuidePage>().invoke_rate();
+    g.invoke_choose_level(3);
+    g.invoke_toggle_reason(0);
+    g.invoke_toggle_reason(3);
+    if kind == "rate" {
+        return Ok(());
+    }
+    g.invoke_next();
+    digits("2026112300158");
+    g.invoke_give_consent();
+    digits("13812345678");
+    if kind == "rate-details" {
+        return Ok(());
+    }
+    if kind == "rate-failed" {
+        // An outbox that cannot be opened: a folder where its file should be.
+        let broken = tempfile::tempdir()?;
+        std::fs::create_dir(broken.path().join(crate::outbox::FILE))?;
+        let feed = crate::kiosk::outbox_feed::Feed::start(broken.path().into(), "gallery".into());
+        let before = ui.swap_outbox(feed);
+        g.invoke_submit();
+        ui.finish_feedback();
+        ui.swap_outbox(before);
+        return Ok(());
+    }
+    g.invoke_submit();
+    ui.finish_feedback();
+    Ok(())
 }
 
 /// The maintenance screen the way a technician reaches it: the PIN pad, the gallery's PIN,

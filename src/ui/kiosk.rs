@@ -14,6 +14,7 @@ use crate::config::Config;
 use crate::kiosk::events;
 use crate::kiosk::idle::IdleState;
 use crate::kiosk::nav::Route;
+use crate::kiosk::outbox_feed::Feed;
 use crate::kiosk::search_session::BUILD_DELAY;
 use crate::store::{Scope, Store};
 use crate::sync::{Report, Status};
@@ -167,6 +168,30 @@ impl KioskUi {
             .global::<super::PreviewProblems>()
             .set_folder(folder.into());
         super::preview::show_problems(&self.window, problems);
+    /// Writes ratings, suggestions, unanswered searches and guide openings into `dir/outbox.db`
+    /// instead of the data folder's (the gallery, so drawing never adds to a kiosk's outbox).
+    pub fn redirect_outbox(&self, dir: PathBuf) {
+        let feed = Feed::start(dir, self.session.config.kiosk_id.clone());
+        self.swap_outbox(feed);
+    }
+
+    /// Puts `feed` in place of the outbox thread in use, and returns that one.
+    pub fn swap_outbox(&self, feed: Feed) -> Feed {
+        self.session.search.borrow_mut().set_feed(feed.clone());
+        self.session.outbox.replace(feed)
+    }
+
+    /// Waits (at most `timeout`) until everything handed to the outbox thread so far is
+    /// written; `false` if it was not (tests, shutdown).
+    pub fn flush_outbox(&self, timeout: Duration) -> bool {
+        self.session.outbox.borrow().flush(timeout)
+    }
+
+    /// Waits for a rating or suggestion being written and shows the outcome (thanks, or why
+    /// not), as the screen's poll timer would (tests, the gallery).
+    pub fn finish_feedback(&self) {
+        self.flush_outbox(Duration::from_secs(10));
+        super::pages::feedback::poll(&self.window, &self.session);
     }
 
     /// Waits for the PIN check and the doctor's checks now running and shows their results.

@@ -13,8 +13,10 @@ use super::technician::TechState;
 use super::{overlays, pages, read_aloud, shell, AppWindow, Page};
 use crate::config::Config;
 use crate::kiosk::events;
+use crate::kiosk::feedback::{Flow, NotTaken};
 use crate::kiosk::idle::IdleTracker;
 use crate::kiosk::nav::{Navigator, Route};
+use crate::kiosk::outbox_feed::Feed;
 use crate::kiosk::print_desk::PrintDesk;
 use crate::kiosk::read_aloud::ReadAloud;
 use crate::kiosk::search_session::SearchSession;
@@ -58,6 +60,14 @@ pub(super) struct Session {
     pub read_aloud: RefCell<ReadAloud>,
     /// Follows the reading while there is one (`ui::read_aloud`).
     pub read_timer: slint::Timer,
+    /// The outbox thread: ratings, suggestions, unanswered searches, guide openings.
+    pub outbox: RefCell<Feed>,
+    /// 评价 / 意见建议 under way over the page (`pages::feedback`).
+    pub feedback: RefCell<Option<Flow>>,
+    /// The outbox's answer to the submission being written.
+    pub feedback_answer: RefCell<Option<std::sync::mpsc::Receiver<Result<i64, NotTaken>>>>,
+    /// Waits for that answer, then closes the thank-you card.
+    pub feedback_timer: slint::Timer,
 }
 
 pub type PrintInbox = Arc<Mutex<Option<(String, Result<(), DeviceError>)>>>;
@@ -69,6 +79,9 @@ impl Session {
         let log = std::fs::create_dir_all(config.data_dir())
             .ok()
             .and_then(|_| crate::search::log::SearchLog::open(&config.data_dir()).ok());
+        let outbox = Feed::start(config.data_dir(), config.kiosk_id.clone());
+        let mut search = SearchSession::new(log);
+        search.set_feed(outbox.clone());
         Rc::new_cyclic(|me| Session {
             me: me.clone(),
             window: slint::ComponentHandle::as_weak(window),
@@ -80,7 +93,7 @@ impl Session {
             now: Cell::new(Duration::ZERO),
             message_until: Cell::new(None),
             clock_frozen: Cell::new(false),
-            search: RefCell::new(SearchSession::new(log)),
+            search: RefCell::new(search),
             sync_inbox: Arc::new(Mutex::new(None)),
             watchdog: RefCell::new(Watchdog::default()),
             tech: RefCell::new(TechState::new()),
@@ -88,6 +101,10 @@ impl Session {
             print_inbox: Arc::new(Mutex::new(None)),
             read_aloud: RefCell::new(ReadAloud::new(speech)),
             read_timer: slint::Timer::default(),
+            outbox: RefCell::new(outbox),
+            feedback: RefCell::new(None),
+            feedback_answer: RefCell::new(None),
+            feedback_timer: slint::Timer::default(),
         })
     }
 
@@ -120,13 +137,27 @@ impl Session {
         self.nav.borrow().current().clone()
     }
 
-    /// Opens `route` as if the resident had navigated there.
+    /// Opens `route` as if the resident had navigated there. A guide that opens is counted
+    /// (per guide and day, in the outbox).
     pub fn open(&self, route: Route) {
-        self.nav.borrow_mut().open(route);
+        self.close_feedback();
+        self.nav.borrow_mut().open(route.clone());
         self.show();
+        if let Route::Guide(id) = &route {
+            if self.route() == route {
+                self.outbox.borrow().opened(id);
+            }
+        }
     }
 
+    /// Back: one step of a rating or suggestion when one is open, else the previous page.
     pub fn back(&self) {
+        if pages::feedback::is_open(self) {
+            if let Some(w) = self.window.upgrade() {
+                pages::feedback::back(&w, self);
+            }
+            return;
+        }
         let moved = self.nav.borrow_mut().back();
         if moved {
             self.show();
@@ -134,8 +165,18 @@ impl Session {
     }
 
     pub fn home(&self) {
+        self.close_feedback();
         self.nav.borrow_mut().home();
         self.show();
+    }
+
+    /// Leaving the page for another closes a rating or suggestion over it (nothing written).
+    fn close_feedback(&self) {
+        if pages::feedback::is_open(self) {
+            if let Some(w) = self.window.upgrade() {
+                pages::feedback::close(&w, self);
+            }
+        }
     }
 
     /// Any touch or scroll: the quiet periods start again.
@@ -211,6 +252,7 @@ impl Session {
         self.message_until.set(None);
         shell::reset(w, self.config.large_text);
         overlays::hide_idle_warning(w);
+        pages::feedback::drop_flow(self);
         pages::clear(w);
         self.show();
     }
@@ -218,6 +260,7 @@ impl Session {
     /// Whether there is nothing a reset would clear.
     pub fn at_rest(&self, w: &AppWindow) -> bool {
         self.route() == Route::Home
+            && !pages::feedback::is_open(self)
             && shell::large_text(w) == self.config.large_text
             && pages::home::tab(w) == 0
     }

@@ -7,6 +7,7 @@ use std::rc::Rc;
 use super::session::Session;
 use super::AppWindow;
 
+pub(super) mod feedback;
 pub(super) mod guide;
 pub(super) mod home;
 pub(super) mod list;
@@ -20,6 +21,7 @@ pub(super) fn bind(w: &AppWindow, s: &Rc<Session>) {
     list::bind(w, s);
     notices::bind(w, s);
     search::bind(w, s);
+    feedback::bind(w, s);
 }
 
 /// Empties every page's data (an idle reset, and at start: the preview data never shows).
@@ -30,4 +32,5 @@ pub(super) fn clear(w: &AppWindow) {
     notices::clear(w);
     notice::clear(w);
     search::clear(w);
+    feedback::clear(w);
 }

@@ -27,6 +27,7 @@ pub(in crate::ui) fn bind(w: &AppWindow, s: &Rc<Session>) {
     });
     g.on_clear(move || clear(()));
     let open = handler(s, |s, _, (kind, id): (SharedString, SharedString)| {
+        s.search.borrow_mut().hit_opened();
         s.open(match Kind::parse(&kind) {
             Some(Kind::Notice) => Route::Notice(id.into()),
             _ => Route::Guide(id.into()),
