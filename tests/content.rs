@@ -665,6 +665,8 @@ fn a_life_event_icon_is_one_or_two_characters_and_never_an_emoji() {
     assert_problem(&p, "categories.toml", "life_event[0].icon", "icon = \"婴\"");
     let p = problems(with_icon("生育出生").path());
     assert_problem(&p, "categories.toml", "life_event[0].icon", "一到两个字");
+}
+
 /// `ratings.toml`: the sample county's set loads; a broken one is refused field by field with
 /// what to do; the file is optional.
 #[test]

@@ -293,6 +293,8 @@ fn preview_problems() -> anyhow::Result<(String, Vec<crate::kiosk::preview::Prev
         }
         crate::kiosk::preview::Reload::Content(_) => bail!("the broken sample loaded"),
     }
+}
+
 fn feedback_page(ui: &KioskUi, kind: &str, guide: &str) -> anyhow::Result<()> {
     ui.open(Route::Guide(guide.into()));
     if ui.route() != Route::Guide(guide.into()) {

@@ -168,6 +168,8 @@ impl KioskUi {
             .global::<super::PreviewProblems>()
             .set_folder(folder.into());
         super::preview::show_problems(&self.window, problems);
+    }
+
     /// Writes ratings, suggestions, unanswered searches and guide openings into `dir/outbox.db`
     /// instead of the data folder's (the gallery, so drawing never adds to a kiosk's outbox).
     pub fn redirect_outbox(&self, dir: PathBuf) {
