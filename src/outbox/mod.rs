@@ -16,7 +16,7 @@
 //!   [`CAP_FEEDBACK`] ratings and suggestions waiting, new ones are refused (the resident is
 //!   told), never silently lost.
 //!
-//! No sending here: the uploader (a later step of issue 11) takes [`Outbox::batch`] and calls
+//! No sending here: the uploader (`crate::uplink`) takes [`Outbox::batch`] and calls
 //! [`Outbox::acknowledge`] with what the hub confirmed.
 
 pub mod record;
