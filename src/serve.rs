@@ -139,8 +139,8 @@ pub fn answer<B>(root: &Path, req: &Request<B>) -> Reply {
 /// A running server on its own thread; dropping it stops it.
 pub struct Serving {
     pub addr: std::net::SocketAddr,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    pub(crate) stop: Option<tokio::sync::oneshot::Sender<()>>,
+    pub(crate) thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Serving {

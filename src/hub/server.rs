@@ -251,29 +251,9 @@ impl Hub {
     }
 }
 
-/// A running hub on its own thread; dropping it stops accepting connections.
-pub struct Running {
-    pub addr: std::net::SocketAddr,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Running {
-    /// Blocks until the hub stops (never, for `banshi hub`).
-    pub fn join(mut self) {
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
-    }
-}
+/// A running hub on its own thread (the same handle as `banshi serve`'s); dropping it stops
+/// accepting connections, `join` blocks until it stops.
+pub type Running = crate::serve::Serving;
 
 /// Opens the database, binds and serves on a thread of its own.
 pub fn start(opts: Options) -> anyhow::Result<Running> {
