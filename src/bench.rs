@@ -97,7 +97,8 @@ pub struct BenchArgs {
     json: bool,
     /// Measure only this part: `kiosk` (start-up, redraw, memory per county), `search`,
     /// `sync`, `print` (the 一次性告知单), `convert` (the spreadsheet route), `speech` (朗读:
-    /// first sound, real-time factor) or `hub` (the county hub on SQLite: records/s, ack time).
+    /// first sound, real-time factor) or `hub` (the county hub on SQLite or, with `--hub-db`,
+    /// PostgreSQL: records/s, ack time, the kiosk outbox's cost per record).
     #[arg(long, value_enum)]
     only: Option<Part>,
     /// Hub benchmark: simulated kiosks, requests in flight, seconds of sustained load, and
@@ -113,6 +114,10 @@ pub struct BenchArgs {
     /// Hub benchmark: requests per second in the sustained phase (0: as fast as answered).
     #[arg(long, default_value_t = 0.0)]
     hub_rate: f64,
+    /// Hub benchmark on PostgreSQL: the URL of an empty database made for it
+    /// (default: a SQLite file in a temporary folder).
+    #[arg(long)]
+    hub_db: Option<String>,
     /// Items in the generated workbook for the convert benchmark (0 skips it).
     #[arg(long, default_value_t = 2_000)]
     convert_items: usize,
@@ -278,6 +283,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             args.hub_seconds,
             args.hub_backlog,
             args.hub_rate,
+            args.hub_db.as_deref(),
         )?)
     } else {
         None

@@ -1,10 +1,11 @@
 //! The county hub as kiosks and county staff meet it: the real `banshi hub` binary on
 //! 127.0.0.1, signed requests from test kiosks, the CLI for approving, revoking, codes and
-//! reports, and the SQLite file read back to check that every refusal stored nothing.
+//! reports, and the database read back to check that every refusal stored nothing. Every test
+//! runs twice: on SQLite (`sqlite::…`) and on a PostgreSQL server of its own (`postgres::…`).
 
 mod common;
 
-use common::hub::{batch, nonce, post, raw, unix_now, Hub, Kiosk};
+use common::hub::{batch, nonce, post, raw, unix_now, Backend, Hub, Kiosk};
 use serde_json::{json, Value};
 
 use banshi::hub::wire::{self, ENROL_PATH, UPLOAD_PATH};
@@ -52,9 +53,8 @@ fn enrolled(hub: &Hub, id: &str) -> Kiosk {
     k
 }
 
-#[test]
-fn a_one_time_code_enrols_one_kiosk_in_its_region_before_it_expires() {
-    let hub = Hub::start(&[]);
+fn a_one_time_code_enrols_one_kiosk_in_its_region_before_it_expires(backend: Backend) {
+    let hub = Hub::start_on(backend, &[]);
     let code = code(&hub, COUNTY);
 
     // Wrong region: refused, nothing stored, the code still unused.
@@ -123,9 +123,8 @@ fn a_one_time_code_enrols_one_kiosk_in_its_region_before_it_expires() {
         .success());
 }
 
-#[test]
-fn without_a_code_a_kiosk_waits_for_approval_and_a_revoked_one_is_refused() {
-    let hub = Hub::start(&[]);
+fn without_a_code_a_kiosk_waits_for_approval_and_a_revoked_one_is_refused(backend: Backend) {
+    let hub = Hub::start_on(backend, &[]);
     let k = Kiosk::new("hall-03");
     let r = k.enrol(&hub, None, Some(VILLAGE));
     assert_eq!(r.status, 200, "{}", r.body);
@@ -200,9 +199,8 @@ fn without_a_code_a_kiosk_waits_for_approval_and_a_revoked_one_is_refused() {
     assert_eq!(hub.footprint(), before);
 }
 
-#[test]
-fn every_refusal_has_its_status_and_stores_nothing() {
-    let hub = Hub::start(&[]);
+fn every_refusal_has_its_status_and_stores_nothing(backend: Backend) {
+    let hub = Hub::start_on(backend, &[]);
     let k = enrolled(&hub, "county-hall-01");
     let body = batch(&[(1, rating(1, &[]))]);
     let before = hub.footprint();
@@ -363,9 +361,8 @@ fn every_refusal_has_its_status_and_stores_nothing() {
     assert_eq!(r.status, 404);
 }
 
-#[test]
-fn a_flood_from_one_kiosk_gets_429_and_stores_only_what_was_accepted() {
-    let hub = Hub::start(&["--kiosk-rate", "0.2", "--kiosk-burst", "5"]);
+fn a_flood_from_one_kiosk_gets_429_and_stores_only_what_was_accepted(backend: Backend) {
+    let hub = Hub::start_on(backend, &["--kiosk-rate", "0.2", "--kiosk-burst", "5"]);
     let k = enrolled(&hub, "flooder");
     let calm = enrolled(&hub, "calm");
     let (mut ok, mut refused) = (0, 0);
@@ -390,9 +387,8 @@ fn a_flood_from_one_kiosk_gets_429_and_stores_only_what_was_accepted() {
     assert_eq!(calm.upload(&hub, &[(1, rating(1, &[]))]).status, 200);
 }
 
-#[test]
-fn a_batch_sent_twice_is_stored_once_and_bad_records_are_kept_aside() {
-    let hub = Hub::start(&[]);
+fn a_batch_sent_twice_is_stored_once_and_bad_records_are_kept_aside(backend: Backend) {
+    let hub = Hub::start_on(backend, &[]);
     let k = enrolled(&hub, "resender");
     let records = vec![
         (10, rating(1, &[])),
@@ -439,9 +435,8 @@ fn a_batch_sent_twice_is_stored_once_and_bad_records_are_kept_aside() {
     assert_eq!(hub.count("inbox"), 5);
 }
 
-#[test]
-fn reports_show_what_was_stored() {
-    let hub = Hub::start(&[]);
+fn reports_show_what_was_stored(backend: Backend) {
+    let hub = Hub::start_on(backend, &[]);
     let a = enrolled(&hub, "hall-a");
     let b = enrolled(&hub, "village-b");
     let r = a.upload(
@@ -544,8 +539,7 @@ fn reports_show_what_was_stored() {
     assert!(!hub.cli(&["report", "fleet", "--csv"]).status.success());
 }
 
-#[test]
-fn the_hub_also_serves_a_published_repository() {
+fn the_hub_also_serves_a_published_repository(backend: Backend) {
     let repo = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(repo.path().join("metadata")).unwrap();
     std::fs::write(
@@ -553,7 +547,7 @@ fn the_hub_also_serves_a_published_repository() {
         "{\"signed\":1}",
     )
     .unwrap();
-    let hub = Hub::start(&["--repo", repo.path().to_str().unwrap()]);
+    let hub = Hub::start_on(backend, &["--repo", repo.path().to_str().unwrap()]);
     let r = raw(
         hub.addr,
         "GET /metadata/timestamp.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
@@ -565,3 +559,146 @@ fn the_hub_also_serves_a_published_repository() {
     let k = enrolled(&hub, "both");
     assert_eq!(k.upload(&hub, &[(1, rating(1, &[]))]).status, 200);
 }
+
+/// PostgreSQL restarted under a running hub: the hub connects again by itself; an upload that
+/// met the cut is answered 503 and stores nothing, and sent again it is stored once.
+#[test]
+fn the_hub_reconnects_after_postgresql_restarts() {
+    let mut hub = Hub::start_on(Backend::Postgres, &[]);
+    let k = enrolled(&hub, "village-01");
+    let r = k.upload(&hub, &[(1, rating(1, &[]))]);
+    assert_eq!(r.status, 200, "{}", r.body);
+    hub.restart_postgres();
+    let mut statuses = Vec::new();
+    for seq in [2, 3] {
+        // Each record is sent until it is acknowledged (as the kiosk's uploader does).
+        for _ in 0..20 {
+            let r = k.upload(&hub, &[(seq, rating(2, &[]))]);
+            statuses.push(r.status);
+            if r.status == 200 {
+                break;
+            }
+            assert_eq!((r.status, r.error().as_str()), (503, "busy"), "{}", r.body);
+            assert!(r.header("retry-after").is_some());
+            std::thread::sleep(std::time::Duration::from_millis(250));
+        }
+    }
+    assert_eq!(statuses.last(), Some(&200), "{statuses:?}");
+    assert_eq!(hub.count("rating"), 3, "{statuses:?}");
+    assert_eq!(hub.count("inbox"), 3);
+}
+
+/// The PostgreSQL backend converts the hub's three kinds of values to and from the column
+/// and placeholder types the server names, keeps a transaction whole, and says how to fix a
+/// column it cannot read.
+#[test]
+fn postgresql_values_and_transactions() {
+    use banshi::hub::sql::{Db, Value};
+    let pg = common::pg::PgServer::start();
+    let url = pg.database("values_test");
+    let mut db = banshi::hub::pg::PgDb::open(&url).unwrap();
+    let db: &mut dyn Db = &mut db;
+    db.batch("CREATE TABLE t (small INTEGER, big BIGINT NOT NULL, txt TEXT, flag BOOLEAN)")
+        .unwrap();
+    let n = db
+        .exec(
+            "INSERT INTO t (small, big, txt, flag) VALUES ($1, $2, $3, $4), ($5, $2, NULL, $6)",
+            &[
+                Value::Int(5),
+                Value::Int(1 << 40),
+                "评价".into(),
+                Value::Int(1),
+                Value::Null,
+                Value::Null,
+            ],
+        )
+        .unwrap();
+    assert_eq!(n, 2);
+    let rows = db
+        .query(
+            "SELECT small, big, txt, flag FROM t ORDER BY small NULLS LAST",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(
+        rows[0].0,
+        vec![
+            Value::Int(5),
+            Value::Int(1 << 40),
+            "评价".into(),
+            Value::Int(1)
+        ]
+    );
+    assert_eq!(
+        rows[1].0,
+        vec![Value::Null, Value::Int(1 << 40), Value::Null, Value::Null]
+    );
+    // Placeholders by number; text into an integer placeholder when it is a number.
+    let row = db
+        .row("SELECT CAST($2 AS TEXT), $1 + 1", &["7".into(), "b".into()])
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.0, vec!["b".into(), Value::Int(8)]);
+    assert!(db.row("SELECT $1 + 1", &["x".into()]).is_err());
+    // A value too large for INTEGER is refused, not cut short.
+    assert!(db
+        .exec(
+            "INSERT INTO t (small, big) VALUES ($1, 0)",
+            &[Value::Int(1 << 40)]
+        )
+        .is_err());
+    // A rolled-back transaction leaves nothing; a committed one everything.
+    let failed: Result<(), banshi::hub::sql::DbError> = db.transaction(|db| {
+        db.exec("INSERT INTO t (small, big) VALUES (1, 1)", &[])?;
+        db.exec("INSERT INTO t (small, big) VALUES (2, NULL)", &[])?;
+        Ok(())
+    });
+    assert!(failed.is_err());
+    db.transaction(|db| db.exec("INSERT INTO t (small, big) VALUES (3, 3)", &[]))
+        .unwrap();
+    let count = db.row("SELECT COUNT(*) FROM t", &[]).unwrap().unwrap();
+    assert_eq!(count.int(0), 3);
+    // A SUM of BIGINT is NUMERIC in PostgreSQL: the message says to cast it.
+    let e = db.row("SELECT SUM(big) FROM t", &[]).unwrap_err();
+    assert!(e.to_string().contains("BIGINT"), "{e}");
+    let sum = db
+        .row("SELECT CAST(SUM(big) AS BIGINT) FROM t", &[])
+        .unwrap()
+        .unwrap();
+    assert_eq!(sum.int(0), 2 * (1 << 40) + 3);
+    // A wrong password or database is named, the password is not.
+    let e = match banshi::hub::pg::PgDb::open(&format!("{url}_missing")) {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("a missing database opened"),
+    };
+    assert!(e.contains("values_test_missing"), "{e}");
+    drop(pg);
+}
+
+/// Each test above, once per backend: `sqlite::NAME` and `postgres::NAME`.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[test]
+            fn $name() {
+                super::$name(super::Backend::Sqlite)
+            })*
+        }
+        mod postgres {
+            $(#[test]
+            fn $name() {
+                super::$name(super::Backend::Postgres)
+            })*
+        }
+    };
+}
+
+on_both_backends!(
+    a_one_time_code_enrols_one_kiosk_in_its_region_before_it_expires,
+    without_a_code_a_kiosk_waits_for_approval_and_a_revoked_one_is_refused,
+    every_refusal_has_its_status_and_stores_nothing,
+    a_flood_from_one_kiosk_gets_429_and_stores_only_what_was_accepted,
+    a_batch_sent_twice_is_stored_once_and_bad_records_are_kept_aside,
+    reports_show_what_was_stored,
+    the_hub_also_serves_a_published_repository,
+);

@@ -1,14 +1,19 @@
 //! The kiosk's uploader against a real `banshi hub` on 127.0.0.1: an offline day's records
 //! arrive exactly once when the hub comes up; enrolment by code and by approval; a revoked
 //! kiosk is told; `kill -9` of the uploader (≥ 50) and of the hub (≥ 20) at random moments
-//! during uploads loses and doubles nothing.
+//! during uploads loses and doubles nothing. Each test runs on a SQLite hub and on a
+//! PostgreSQL hub (a server of the test's own).
 
 use std::io::{BufRead, BufReader};
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use banshi::outbox::{Level, Miss, Outbox, Rating, Record, Subject, Suggestion};
+use common::hub::Backend;
+use common::pg::PgServer;
 
 const KIOSK: &str = "test-village-01";
 const REGION: &str = "439021101201";
@@ -29,13 +34,41 @@ fn free_addr() -> String {
     l.local_addr().unwrap().to_string()
 }
 
+/// The hub's database: one SQLite file, or a PostgreSQL server of the test's own.
+struct HubDb {
+    url: String,
+    _pg: Option<PgServer>,
+    _dir: tempfile::TempDir,
+}
+
+impl HubDb {
+    fn new(backend: Backend) -> HubDb {
+        let dir = tempfile::tempdir().unwrap();
+        let (url, pg) = match backend {
+            Backend::Sqlite => (
+                format!("sqlite:{}", dir.path().join("hub.db").display()),
+                None,
+            ),
+            Backend::Postgres => {
+                let pg = PgServer::start();
+                (pg.database("hub"), Some(pg))
+            }
+        };
+        HubDb {
+            url,
+            _pg: pg,
+            _dir: dir,
+        }
+    }
+}
+
 struct HubProc {
     child: Child,
 }
 
 impl HubProc {
     /// `banshi hub` on `addr` with `db` (reused across restarts); waits until it listens.
-    fn start(addr: &str, db: &Path) -> HubProc {
+    fn start(addr: &str, db: &str) -> HubProc {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let mut child = Command::new(env!("CARGO_BIN_EXE_banshi"))
@@ -49,7 +82,7 @@ impl HubProc {
                     "10000",
                 ])
                 .arg("--db")
-                .arg(format!("sqlite:{}", db.display()))
+                .arg(db)
                 .stdout(Stdio::piped())
                 .stderr(Stdio::null())
                 .spawn()
@@ -81,12 +114,12 @@ impl Drop for HubProc {
     }
 }
 
-fn hub_cli(db: &Path, args: &[&str]) -> String {
+fn hub_cli(db: &str, args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_banshi"))
         .arg("hub")
         .args(args)
         .arg("--db")
-        .arg(format!("sqlite:{}", db.display()))
+        .arg(db)
         .output()
         .unwrap();
     assert!(
@@ -97,9 +130,9 @@ fn hub_cli(db: &Path, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-fn hub_count(db: &Path, sql: &str) -> i64 {
-    let c = rusqlite::Connection::open(db).unwrap();
-    c.query_row(sql, [], |r| r.get(0)).unwrap()
+fn hub_count(db: &str, sql: &str) -> i64 {
+    let mut c = banshi::hub::db::open(db).unwrap();
+    c.row(sql, &[]).unwrap().expect("one row").int(0)
 }
 
 /// A kiosk data folder with a config pointing at `addr`.
@@ -161,7 +194,7 @@ fn write_day(data: &Path, start: usize, n: usize) {
 }
 
 /// Every rating, suggestion and miss written (0..n) is on the hub exactly once.
-fn assert_exactly_once(db: &Path, n: i64) {
+fn assert_exactly_once(db: &str, n: i64) {
     for (table, col) in [
         ("rating", "case_no"),
         ("suggestion", "about"),
@@ -175,11 +208,11 @@ fn assert_exactly_once(db: &Path, n: i64) {
             "{table}: {total} rows, {distinct} distinct"
         );
     }
-    let c = rusqlite::Connection::open(db).unwrap();
-    let check: String = c
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(check, "ok");
+    if db.starts_with("sqlite:") {
+        let mut c = banshi::hub::db::open(db).unwrap();
+        let check = c.row("PRAGMA integrity_check", &[]).unwrap().unwrap();
+        assert_eq!(check.text(0), "ok");
+    }
 }
 
 fn pending(data: &Path) -> i64 {
@@ -193,17 +226,13 @@ fn pending(data: &Path) -> i64 {
         .sum()
 }
 
-#[test]
-fn an_offline_day_arrives_exactly_once_when_the_hub_comes_up() {
+fn an_offline_day_arrives_exactly_once_when_the_hub_comes_up(backend: Backend) {
     let addr = free_addr();
-    let hubdir = tempfile::tempdir().unwrap();
-    let db = hubdir.path().join("hub.db");
+    let hub_db = HubDb::new(backend);
+    let db = hub_db.url.as_str();
     // The hub's database exists (the county made a code) but the hub is not running.
-    hub_cli(&db, &["kiosks", "list"]);
-    let code = hub_cli(
-        &db,
-        &["code", "--region", REGION, "--expires", "2099-01-01"],
-    );
+    hub_cli(db, &["kiosks", "list"]);
+    let code = hub_cli(db, &["code", "--region", REGION, "--expires", "2099-01-01"]);
     let (dir, config) = kiosk(&addr, Some(code.trim()));
     let data = dir.path().join("data");
     write_day(&data, 0, 300);
@@ -211,13 +240,13 @@ fn an_offline_day_arrives_exactly_once_when_the_hub_comes_up() {
     assert_eq!(rc, 3, "hub down → unreachable: {out}");
     assert_eq!(pending(&data), 900, "nothing lost while offline");
 
-    let hub = HubProc::start(&addr, &db);
+    let hub = HubProc::start(&addr, db);
     let (rc, out) = flush(&config);
     assert_eq!(rc, 0, "{out}");
-    assert_exactly_once(&db, 300);
+    assert_exactly_once(db, 300);
     assert!(
         hub_count(
-            &db,
+            db,
             "SELECT count(*) FROM heartbeat WHERE kiosk_id = 'test-village-01'"
         ) >= 1
     );
@@ -225,7 +254,7 @@ fn an_offline_day_arrives_exactly_once_when_the_hub_comes_up() {
     // Sending again adds nothing.
     let (rc, _) = flush(&config);
     assert_eq!(rc, 0);
-    assert_exactly_once(&db, 300);
+    assert_exactly_once(db, 300);
     let status = Command::new(env!("CARGO_BIN_EXE_banshi"))
         .args(["outbox", "status", "--json", "--config"])
         .arg(&config)
@@ -237,23 +266,22 @@ fn an_offline_day_arrives_exactly_once_when_the_hub_comes_up() {
     drop(hub);
 }
 
-#[test]
-fn without_a_code_the_kiosk_waits_for_approval_and_a_revoked_one_is_told() {
+fn without_a_code_the_kiosk_waits_for_approval_and_a_revoked_one_is_told(backend: Backend) {
     let addr = free_addr();
-    let hubdir = tempfile::tempdir().unwrap();
-    let db = hubdir.path().join("hub.db");
-    let _hub = HubProc::start(&addr, &db);
+    let hub_db = HubDb::new(backend);
+    let db = hub_db.url.as_str();
+    let _hub = HubProc::start(&addr, db);
     let (dir, config) = kiosk(&addr, None);
     let data = dir.path().join("data");
     write_day(&data, 0, 5);
     let (rc, out) = flush(&config);
     assert_eq!(rc, 4, "pending: {out}");
     assert_eq!(pending(&data), 15);
-    hub_cli(&db, &["kiosks", "approve", KIOSK]);
+    hub_cli(db, &["kiosks", "approve", KIOSK]);
     let (rc, out) = flush(&config);
     assert_eq!(rc, 0, "{out}");
-    assert_exactly_once(&db, 5);
-    hub_cli(&db, &["kiosks", "revoke", KIOSK]);
+    assert_exactly_once(db, 5);
+    hub_cli(db, &["kiosks", "revoke", KIOSK]);
     write_day(&data, 5, 1);
     let (rc, out) = flush(&config);
     assert_eq!(rc, 5, "revoked: {out}");
@@ -263,19 +291,15 @@ fn without_a_code_the_kiosk_waits_for_approval_and_a_revoked_one_is_told() {
     assert!(last.contains("拒收"), "{last}");
 }
 
-#[test]
-fn kill_9_of_the_uploader_and_of_the_hub_loses_and_doubles_nothing() {
+fn kill_9_of_the_uploader_and_of_the_hub_loses_and_doubles_nothing(backend: Backend) {
     let addr = free_addr();
-    let hubdir = tempfile::tempdir().unwrap();
-    let db = hubdir.path().join("hub.db");
-    hub_cli(&db, &["kiosks", "list"]);
-    let code = hub_cli(
-        &db,
-        &["code", "--region", REGION, "--expires", "2099-01-01"],
-    );
+    let hub_db = HubDb::new(backend);
+    let db = hub_db.url.as_str();
+    hub_cli(db, &["kiosks", "list"]);
+    let code = hub_cli(db, &["code", "--region", REGION, "--expires", "2099-01-01"]);
     let (dir, config) = kiosk(&addr, Some(code.trim()));
     let data = dir.path().join("data");
-    let mut hub = Some(HubProc::start(&addr, &db));
+    let mut hub = Some(HubProc::start(&addr, db));
     let seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -331,7 +355,7 @@ fn kill_9_of_the_uploader_and_of_the_hub_loses_and_doubles_nothing() {
         }
         let _ = child.wait();
         if hub.is_none() {
-            hub = Some(HubProc::start(&addr, &db));
+            hub = Some(HubProc::start(&addr, db));
         }
     }
     // Everything left goes up now.
@@ -346,5 +370,29 @@ fn kill_9_of_the_uploader_and_of_the_hub_loses_and_doubles_nothing() {
     assert_eq!(rc, 0);
     assert_eq!(pending(&data), 0);
     println!("{uploader_kills} uploader kills, {hub_kills} hub kills in {round} rounds");
-    assert_exactly_once(&db, written as i64);
+    assert_exactly_once(db, written as i64);
 }
+
+/// Each test above, once per backend: `sqlite::NAME` and `postgres::NAME`.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[test]
+            fn $name() {
+                super::$name(super::Backend::Sqlite)
+            })*
+        }
+        mod postgres {
+            $(#[test]
+            fn $name() {
+                super::$name(super::Backend::Postgres)
+            })*
+        }
+    };
+}
+
+on_both_backends!(
+    an_offline_day_arrives_exactly_once_when_the_hub_comes_up,
+    without_a_code_the_kiosk_waits_for_approval_and_a_revoked_one_is_told,
+    kill_9_of_the_uploader_and_of_the_hub_loses_and_doubles_nothing,
+);

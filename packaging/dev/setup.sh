@@ -7,7 +7,9 @@ set -euo pipefail
 # libzinnia0 and its model: the handwriting tests (src/handwriting) run against them.
 # fonts-noto-cjk: the printed slip's fallback for rare characters (src/print/render.rs).
 # espeak-ng: the 朗读 voice (tests/speech.rs renders guides with it); alsa-utils: aplay, its player.
-packages=(build-essential pkg-config libfontconfig1-dev libxkbcommon-dev libinput-dev libudev-dev libseat-dev libzinnia0 tegaki-zinnia-simplified-chinese fonts-noto-cjk espeak-ng alsa-utils)
+# postgresql: the hub's PostgreSQL backend is tested against a real server (tests/common/pg.rs
+# starts a cluster of its own per test, as the postgres user when run as root).
+packages=(build-essential pkg-config libfontconfig1-dev libxkbcommon-dev libinput-dev libudev-dev libseat-dev libzinnia0 tegaki-zinnia-simplified-chinese fonts-noto-cjk espeak-ng alsa-utils postgresql)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,7 +1,8 @@
 //! `banshi bench --only hub`: simulated kiosks on loopback sending heartbeats and ratings to a
-//! hub on SQLite (in this process, its own threads), for `seconds`; then a backlog drain (kiosks
-//! back after a day offline, each sending full batches). Reports sustained records and requests
-//! per second, p50/p99 acknowledgement time, and how often the hub said busy or too many.
+//! hub (in this process, its own threads) on SQLite, or on PostgreSQL with `--hub-db`, for
+//! `seconds`; then a backlog drain (kiosks back after a day offline, each sending full
+//! batches). Reports sustained records and requests per second, p50/p99 acknowledgement time,
+//! how often the hub said busy or too many, and what one record costs the kiosk's outbox.
 
 use std::time::{Duration, Instant};
 
@@ -38,6 +39,53 @@ pub struct Report {
     pub backlog_per_kiosk: usize,
     pub backlog: Phase,
     pub db_mb: f64,
+    pub outbox: OutboxCost,
+}
+
+/// What writing one record costs a kiosk: each `put` is its own `synchronous=FULL` transaction.
+#[derive(Debug, Serialize)]
+pub struct OutboxCost {
+    pub records: usize,
+    pub put_p50_ms: f64,
+    pub put_p99_ms: f64,
+    /// The outbox file's size divided by the records in it.
+    pub bytes_per_record: u64,
+}
+
+/// Puts `n` ratings (with a case number and a 差评's reasons) into a fresh outbox.
+pub fn outbox_cost(n: usize) -> anyhow::Result<OutboxCost> {
+    use crate::outbox::{Level, Outbox, Rating, Record, Subject};
+    let dir = tempfile::tempdir()?;
+    let mut o = Outbox::open(dir.path(), "bench-kiosk")?;
+    let mut times = Vec::with_capacity(n);
+    for i in 0..n {
+        let record = Record::Rating(Rating {
+            subject: Subject::Guide {
+                id: format!("439021-{:03}", i % 300),
+            },
+            level: Level::new((i % 5 + 1) as u8).expect("1..=5"),
+            reasons: vec!["等太久".into(), "材料没说清楚".into()],
+            indicator_set: "banshi-builtin-1".into(),
+            case_no: Some(format!("QH2026{i:08}")),
+            phone: None,
+        });
+        let start = Instant::now();
+        o.put(&record)?;
+        times.push(start.elapsed().as_secs_f64() * 1000.0);
+    }
+    drop(o);
+    times.sort_by(f64::total_cmp);
+    let bytes: u64 = std::fs::read_dir(dir.path())?
+        .flatten()
+        .filter_map(|e| e.metadata().ok())
+        .map(|m| m.len())
+        .sum();
+    Ok(OutboxCost {
+        records: n,
+        put_p50_ms: percentile(&times, 0.5),
+        put_p99_ms: percentile(&times, 0.99),
+        bytes_per_record: bytes / n.max(1) as u64,
+    })
 }
 
 struct Sim {
@@ -184,21 +232,36 @@ fn wire_record(seq: i64, record: serde_json::Value) -> WireRecord {
 }
 
 /// `rate`: requests per second in the sustained phase, spread over the tasks (0: as fast as
-/// the hub answers).
+/// the hub answers). `db`: a database URL (an empty PostgreSQL database made for the bench);
+/// without it, a SQLite file in a temporary folder.
 pub fn run(
     kiosks: usize,
     concurrency: usize,
     seconds: u64,
     backlog: usize,
     rate: f64,
+    db: Option<&str>,
 ) -> anyhow::Result<Report> {
     let dir = tempfile::tempdir()?;
     let db_path = dir.path().join("hub.db");
-    let db_url = format!("sqlite:{}", db_path.display());
+    let db_url = match db {
+        Some(url) => url.to_string(),
+        None => format!("sqlite:{}", db_path.display()),
+    };
+    let postgres = matches!(super::db::parse(&db_url)?, super::db::Target::Postgres(_));
     let rng = aws_lc_rs::rand::SystemRandom::new();
     let mut sims = Vec::with_capacity(kiosks);
     {
         let mut db = super::db::open(&db_url)?;
+        let there = db
+            .row("SELECT COUNT(*) FROM kiosk", &[])?
+            .map_or(0, |r| r.int(0));
+        if there > 0 {
+            anyhow::bail!(
+                "--hub-db {}: 库里已经有 {there} 台终端。基准测试要一个专为它新建的空库。",
+                super::db::describe(&db_url)
+            );
+        }
         db.begin()?;
         for i in 0..kiosks {
             let pkcs8 =
@@ -216,7 +279,7 @@ pub fn run(
     }
     let hub = server::start(Options {
         listen: "127.0.0.1:0".into(),
-        db: db_url,
+        db: db_url.clone(),
         repo: None,
         rate: 1000.0,
         burst: 1000,
@@ -318,9 +381,16 @@ pub fn run(
         total.phase(start.elapsed().as_secs_f64())
     });
     drop(hub);
-    let db_mb = std::fs::metadata(&db_path).map(|m| m.len()).unwrap_or(0) as f64 / 1_048_576.0;
+    let bytes = if postgres {
+        let mut db = super::db::open(&db_url)?;
+        db.row("SELECT pg_database_size(current_database())", &[])?
+            .map_or(0, |r| r.int(0))
+    } else {
+        std::fs::metadata(&db_path).map_or(0, |m| m.len() as i64)
+    };
+    let db_mb = bytes as f64 / 1_048_576.0;
     Ok(Report {
-        backend: "sqlite",
+        backend: if postgres { "postgresql" } else { "sqlite" },
         rate,
         kiosks,
         concurrency,
@@ -328,5 +398,6 @@ pub fn run(
         backlog_per_kiosk: backlog,
         backlog: drained,
         db_mb: (db_mb * 10.0).round() / 10.0,
+        outbox: outbox_cost(2_000)?,
     })
 }

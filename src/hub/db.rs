@@ -1,16 +1,18 @@
-//! `--db`: which database the hub uses. `sqlite:PATH` (one file, the embedded default);
-//! `postgres://…` is named here so the message is clear, but not built yet.
+//! `--db`: which database the hub uses. `sqlite:PATH` (one file, the embedded default) or
+//! `postgres://…` (a PostgreSQL server, for a city or province pooling its counties).
 
 use std::path::PathBuf;
 
 use anyhow::bail;
 
+use super::pg::PgDb;
 use super::sql::Db;
 use super::sqlite::SqliteDb;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Target {
     Sqlite(PathBuf),
+    Postgres(String),
 }
 
 pub fn parse(url: &str) -> anyhow::Result<Target> {
@@ -22,18 +24,25 @@ pub fn parse(url: &str) -> anyhow::Result<Target> {
         return Ok(Target::Sqlite(PathBuf::from(path)));
     }
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        bail!("这个版本的汇总服务还不支持 PostgreSQL，请先用 --db sqlite:文件路径。");
+        return Ok(Target::Postgres(url.to_string()));
     }
-    bail!("--db {url} 看不懂：写成 sqlite:/var/lib/banshi-hub/hub.db");
+    bail!(
+        "--db {} 看不懂：写成 sqlite:/var/lib/banshi-hub/hub.db 或 postgres://用户@主机/库名",
+        describe(url)
+    );
+}
+
+/// The database as it may be shown in messages and logs (no password).
+pub fn describe(url: &str) -> String {
+    super::pg::redact(url)
 }
 
 /// Opens the database and brings its schema up to date.
 pub fn open(url: &str) -> anyhow::Result<Box<dyn Db>> {
-    match parse(url)? {
-        Target::Sqlite(path) => {
-            let mut db = SqliteDb::open(&path)?;
-            super::schema::migrate(&mut db)?;
-            Ok(Box::new(db))
-        }
-    }
+    let mut db: Box<dyn Db> = match parse(url)? {
+        Target::Sqlite(path) => Box::new(SqliteDb::open(&path)?),
+        Target::Postgres(url) => Box::new(PgDb::open(&url)?),
+    };
+    super::schema::migrate(db.as_mut())?;
+    Ok(db)
 }

@@ -7,7 +7,8 @@
 //! - [`enrol`], [`inbox`]: what an enrolment and an upload do to the database.
 //! - [`kiosks`], [`codes`], [`report`]: the county's side (approve, revoke, codes, reports).
 //! - [`limit`]: a token bucket per kiosk.
-//! - [`sql`] (the storage interface), [`schema`] (numbered migrations), [`sqlite`], [`db`].
+//! - [`sql`] (the storage interface), [`schema`] (numbered migrations), the backends [`sqlite`]
+//!   and [`pg`] (PostgreSQL), and [`db`] (which one `--db` names).
 
 pub mod bench;
 pub mod codes;
@@ -16,6 +17,7 @@ pub mod enrol;
 pub mod inbox;
 pub mod kiosks;
 pub mod limit;
+pub mod pg;
 pub mod report;
 pub mod schema;
 pub mod server;

@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use super::kiosks::{self, KioskState};
 use super::limit::Limiter;
-use super::sql::Db;
+use super::sql::{Db, DbError};
 use super::wire::{
     self, EnrolRequest, Refusal, UploadRequest, ENROL_PATH, H_KIOSK, H_NONCE, H_SIGNATURE, H_TIME,
     MAX_BODY, MAX_SKEW_SECS, UPLOAD_PATH,
@@ -39,7 +39,9 @@ pub struct Options {
 }
 
 struct Hub {
-    reader: Mutex<Box<dyn Db>>,
+    /// Read on the blocking pool, never on the runtime's thread: a query may wait for the disk
+    /// or, on PostgreSQL, for the server (whose client drives a runtime of its own).
+    reader: Arc<Mutex<Box<dyn Db>>>,
     writer: Writer,
     limiter: Mutex<Limiter>,
     repo: Option<PathBuf>,
@@ -193,10 +195,13 @@ impl Hub {
                 req: r,
             }
         } else {
-            let known = {
-                let mut db = self.reader.lock().unwrap_or_else(|e| e.into_inner());
-                kiosks::get(db.as_mut(), &s.kiosk)
-            };
+            let (reader, id) = (self.reader.clone(), s.kiosk.clone());
+            let known = tokio::task::spawn_blocking(move || {
+                let mut db = reader.lock().unwrap_or_else(|e| e.into_inner());
+                kiosks::get(db.as_mut(), &id)
+            })
+            .await
+            .unwrap_or_else(|e| Err(DbError(format!("reader task: {e}"))));
             let k = match known {
                 Ok(Some(k)) => k,
                 Ok(None) => return Err(Refused::unknown(&s.kiosk)),
@@ -273,7 +278,7 @@ pub fn start(opts: Options) -> anyhow::Result<Running> {
     };
     let writer = Writer::start(super::db::open(&opts.db)?, opts.queue)?;
     let hub = Arc::new(Hub {
-        reader: Mutex::new(super::db::open(&opts.db)?),
+        reader: Arc::new(Mutex::new(super::db::open(&opts.db)?)),
         writer,
         limiter: Mutex::new(Limiter::new(opts.rate, opts.burst)),
         repo,
@@ -325,7 +330,7 @@ pub fn start(opts: Options) -> anyhow::Result<Running> {
 
 /// `banshi hub`: starts, prints `listening on ADDR` on stdout, and serves until killed.
 pub fn run(opts: Options) -> anyhow::Result<()> {
-    let db = opts.db.clone();
+    let db = super::db::describe(&opts.db);
     let running = start(opts)?;
     {
         use std::io::Write;

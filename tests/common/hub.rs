@@ -3,29 +3,55 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
+use super::pg::PgServer;
+
 use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
+use banshi::hub::sql::Db;
 use banshi::hub::wire;
 
-/// The hub: its process, address and database file; killed when dropped.
+/// Which database the hub runs on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Backend {
+    /// One SQLite file in the hub's temporary folder.
+    Sqlite,
+    /// A PostgreSQL server of the hub's own ([`PgServer`]), database `hub`.
+    Postgres,
+}
+
+/// The hub: its process, address and database; killed (and its PostgreSQL server stopped)
+/// when dropped.
 pub struct Hub {
     child: Child,
     pub addr: SocketAddr,
-    pub db_path: PathBuf,
+    db_url: String,
+    pg: Option<PgServer>,
     _dir: tempfile::TempDir,
 }
 
 impl Hub {
     /// Starts `banshi hub --listen 127.0.0.1:0 --db sqlite:…` with `extra` arguments.
     pub fn start(extra: &[&str]) -> Hub {
+        Hub::start_on(Backend::Sqlite, extra)
+    }
+
+    /// Starts `banshi hub --listen 127.0.0.1:0 --db …` on `backend` with `extra` arguments.
+    pub fn start_on(backend: Backend, extra: &[&str]) -> Hub {
         let dir = tempfile::tempdir().unwrap();
-        let db_path = dir.path().join("hub.db");
+        let (db_url, pg) = match backend {
+            Backend::Sqlite => (
+                format!("sqlite:{}", dir.path().join("hub.db").display()),
+                None,
+            ),
+            Backend::Postgres => {
+                let pg = PgServer::start();
+                (pg.database("hub"), Some(pg))
+            }
+        };
         let mut child = Command::new(env!("CARGO_BIN_EXE_banshi"))
-            .args(["hub", "--listen", "127.0.0.1:0", "--db"])
-            .arg(format!("sqlite:{}", db_path.display()))
+            .args(["hub", "--listen", "127.0.0.1:0", "--db", &db_url])
             .args(extra)
             .stdout(Stdio::piped())
             .spawn()
@@ -43,13 +69,19 @@ impl Hub {
         Hub {
             child,
             addr,
-            db_path,
+            db_url,
+            pg,
             _dir: dir,
         }
     }
 
+    /// Restarts the hub's PostgreSQL server under it (a PostgreSQL hub only).
+    pub fn restart_postgres(&mut self) {
+        self.pg.as_mut().expect("a PostgreSQL hub").restart();
+    }
+
     pub fn db_url(&self) -> String {
-        format!("sqlite:{}", self.db_path.display())
+        self.db_url.clone()
     }
 
     /// `banshi hub ARGS… --db …`.
@@ -57,16 +89,19 @@ impl Hub {
         Command::new(env!("CARGO_BIN_EXE_banshi"))
             .arg("hub")
             .args(args)
-            .args(["--db", &self.db_url()])
+            .args(["--db", &self.db_url])
             .output()
             .unwrap()
     }
 
-    /// Rows in `table` (read straight from the hub's SQLite file).
+    /// A connection of the test's own to the hub's database (either backend).
+    pub fn db(&self) -> Box<dyn Db> {
+        banshi::hub::db::open(&self.db_url).unwrap()
+    }
+
+    /// Rows in `table`.
     pub fn count(&self, table: &str) -> i64 {
-        let c = rusqlite::Connection::open(&self.db_path).unwrap();
-        c.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
-            .unwrap()
+        self.scalar(&format!("SELECT COUNT(*) FROM {table}"))
     }
 
     /// Everything a request could leave behind, for "stored nothing" checks.
@@ -91,14 +126,12 @@ impl Hub {
     }
 
     pub fn scalar(&self, sql: &str) -> i64 {
-        let c = rusqlite::Connection::open(&self.db_path).unwrap();
-        c.query_row(sql, [], |r| r.get(0)).unwrap()
+        let mut db = self.db();
+        db.row(sql, &[]).unwrap().expect("one row").int(0)
     }
 
     pub fn exec(&self, sql: &str) {
-        let c = rusqlite::Connection::open(&self.db_path).unwrap();
-        c.busy_timeout(Duration::from_secs(10)).unwrap();
-        c.execute_batch(sql).unwrap();
+        self.db().batch(sql).unwrap();
     }
 }
 

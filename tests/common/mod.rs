@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod hub;
+pub mod pg;
 pub mod sync;
 pub mod voice;
 
