@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use i_slint_backend_testing::{mock_elapsed_time, ElementHandle};
 use slint::platform::PointerEventButton;
-use slint::ComponentHandle;
+use slint::{ComponentHandle, Model};
 
 use banshi::config::Config;
 use banshi::kiosk::nav::Route;
@@ -404,4 +404,43 @@ fn a_failed_search_and_one_left_unopened_become_misses() {
             &serde_json::json!({"kind": "miss", "query": "sfz", "step": null, "found": true}),
         ]
     );
+}
+
+/// A 差评's reasons all stay whole above the pinned 取消 / 下一步 buttons, without scrolling,
+/// in both orientations and both text sizes (in landscape large text the second row was cut).
+#[test]
+fn every_reason_is_in_view_above_the_buttons() {
+    let k = kiosk();
+    open_guide(&k);
+    for (w, h) in [(1920.0, 1080.0), (1080.0, 1920.0)] {
+        k.window.window().set_size(slint::LogicalSize::new(w, h));
+        for large in [false, true] {
+            k.window.global::<Shell>().set_large_text(large);
+            tap(&k, "评价这项服务");
+            tap(&k, "不满意");
+            let buttons = ElementHandle::find_by_accessible_label(&k.window, "取消")
+                .next()
+                .expect("取消 on screen")
+                .absolute_position()
+                .y;
+            let reasons: Vec<String> = feedback(&k)
+                .get_reasons()
+                .iter()
+                .map(|r| r.to_string())
+                .collect();
+            assert!(reasons.len() >= 5, "{reasons:?}");
+            for reason in &reasons {
+                let whole = ElementHandle::find_by_accessible_label(&k.window, reason).any(|e| {
+                    let (p, s) = (e.absolute_position(), e.size());
+                    p.y >= 0.0 && p.y + s.height <= buttons + 0.5 && s.height >= 48.0
+                });
+                assert!(
+                    whole,
+                    "“{reason}” not whole above the buttons at {w}x{h} large={large}"
+                );
+            }
+            tap(&k, "取消");
+            assert_eq!(feedback(&k).get_step(), FeedbackStep::Closed);
+        }
+    }
 }

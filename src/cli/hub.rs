@@ -239,87 +239,73 @@ fn report_cmd(
     let db = db.as_mut();
     let mut out = std::io::stdout().lock();
     match what {
-        ReportKind::Fleet => {
-            let rows = report::fleet(db)?;
-            if json {
-                writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
-                return Ok(());
-            }
-            for r in rows {
-                let received: Vec<String> =
-                    r.received.iter().map(|(k, n)| format!("{k} {n}")).collect();
-                writeln!(
-                    out,
-                    "{}  {}  最后联系 {}  收到 {}  拒收 {}",
-                    r.kiosk.id,
-                    r.state_name,
-                    r.last_seen_time.as_deref().unwrap_or("—"),
-                    if received.is_empty() {
-                        "无".into()
-                    } else {
-                        received.join("，")
-                    },
-                    r.rejected
-                )?;
-            }
-        }
-        ReportKind::Ratings => {
+        ReportKind::Fleet => print(&mut out, &report::fleet(db)?, json, |r| {
+            let received: Vec<String> =
+                r.received.iter().map(|(k, n)| format!("{k} {n}")).collect();
+            format!(
+                "{}  {}  最后联系 {}  收到 {}  拒收 {}",
+                r.kiosk.id,
+                r.state_name,
+                r.last_seen_time.as_deref().unwrap_or("—"),
+                if received.is_empty() {
+                    "无".into()
+                } else {
+                    received.join("，")
+                },
+                r.rejected
+            )
+        }),
+        ReportKind::Ratings if csv => {
             let rows = report::ratings(db, since)?;
-            if csv {
-                out.write_all(&report::ratings_csv(&rows)?)?;
-            } else if json {
-                writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
-            } else {
-                for r in rows {
-                    writeln!(
-                        out,
-                        "{}  {}-{}  {}  {}  {}",
-                        r.at,
-                        r.kiosk,
-                        r.seq,
-                        r.guide.as_deref().unwrap_or("大厅"),
-                        r.level_name,
-                        r.reasons.join("；")
-                    )?;
+            Ok(out.write_all(&report::ratings_csv(&rows)?)?)
+        }
+        ReportKind::Ratings => print(&mut out, &report::ratings(db, since)?, json, |r| {
+            format!(
+                "{}  {}-{}  {}  {}  {}",
+                r.at,
+                r.kiosk,
+                r.seq,
+                r.guide.as_deref().unwrap_or("大厅"),
+                r.level_name,
+                r.reasons.join("；")
+            )
+        }),
+        ReportKind::Suggestions => print(&mut out, &report::suggestions(db, since)?, json, |r| {
+            format!(
+                "{}  {}-{}  {}  {}  {}",
+                r.at,
+                r.kiosk,
+                r.seq,
+                r.topic,
+                r.about.as_deref().unwrap_or("—"),
+                if r.phone.is_some() {
+                    "留了电话"
+                } else {
+                    ""
                 }
-            }
-        }
-        ReportKind::Suggestions => {
-            let rows = report::suggestions(db, since)?;
-            if json {
-                writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
-                return Ok(());
-            }
-            for r in rows {
-                writeln!(
-                    out,
-                    "{}  {}-{}  {}  {}  {}",
-                    r.at,
-                    r.kiosk,
-                    r.seq,
-                    r.topic,
-                    r.about.as_deref().unwrap_or("—"),
-                    if r.phone.is_some() {
-                        "留了电话"
-                    } else {
-                        ""
-                    }
-                )?;
-            }
-        }
-        ReportKind::Searches => {
-            let rows = report::searches(db, since)?;
-            if json {
-                writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
-                return Ok(());
-            }
-            for r in rows {
-                writeln!(
-                    out,
-                    "{}  {} 次（{} 次什么也没找到）  {} 台终端  最近 {}",
-                    r.query, r.times, r.found_nothing, r.kiosks, r.last_at
-                )?;
-            }
+            )
+        }),
+        ReportKind::Searches => print(&mut out, &report::searches(db, since)?, json, |r| {
+            format!(
+                "{}  {} 次（{} 次什么也没找到）  {} 台终端  最近 {}",
+                r.query, r.times, r.found_nothing, r.kiosks, r.last_at
+            )
+        }),
+    }
+}
+
+/// A report's rows: pretty JSON, or one line each.
+fn print<T: serde::Serialize>(
+    out: &mut impl Write,
+    rows: &[T],
+    json: bool,
+    line: impl Fn(&T) -> String,
+) -> anyhow::Result<()> {
+    if json {
+        writeln!(out, "{}", serde_json::to_string_pretty(rows)?)?;
+    } else {
+        for r in rows {
+            writeln!(out, "{}", line(r))?;
         }
     }
     Ok(())

@@ -126,7 +126,7 @@ fn flush(args: &OutboxArgs) -> anyhow::Result<ExitCode> {
     let mut link = Link::try_open(&config).map_err(anyhow::Error::msg)?;
     link.put_heartbeat(&config, &Screen::default());
     let outcome = link.flush()?;
-    let waiting: i64 = link.outbox().status()?.pending.iter().map(|(_, n)| n).sum();
+    let waiting = link.outbox().status()?.waiting();
     if args.json {
         #[derive(Serialize)]
         struct Flushed<'a> {

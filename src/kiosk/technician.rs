@@ -146,7 +146,7 @@ pub fn uplink_facts(config: &Config) -> Vec<Fact> {
     let mut out = vec![fact("县里汇总", hub.clone()), fact("设备指纹", key)];
     if let Ok(outbox) = crate::outbox::Outbox::open(&data, &config.kiosk_id) {
         if let Ok(status) = outbox.status() {
-            let waiting: i64 = status.pending.iter().map(|(_, n)| n).sum();
+            let waiting = status.waiting();
             out.push(fact("待上报", format!("{waiting} 条")));
             if let Some(last) = status.last_upload.filter(|l| !l.is_empty()) {
                 out.push(fact("上次上报", last));

@@ -70,6 +70,13 @@ pub struct Status {
     pub last_upload: Option<String>,
 }
 
+impl Status {
+    /// Records waiting to be sent, all kinds together.
+    pub fn waiting(&self) -> i64 {
+        self.pending.iter().map(|(_, n)| n).sum()
+    }
+}
+
 pub struct Outbox {
     conn: Connection,
     kiosk: String,

@@ -153,6 +153,7 @@ fn at_the_cap_usage_then_misses_go_and_ratings_never() {
         status.pending,
         vec![("miss".to_string(), 2), ("rating".to_string(), 3)]
     );
+    assert_eq!(status.waiting(), 5);
     assert_eq!(
         status.dropped,
         vec![("miss".to_string(), 1), ("usage".to_string(), 3)]

@@ -177,7 +177,7 @@ async fn flush_inner(
     let mut rejected = 0;
     // Bounded: everything waiting now, in batches, plus a few rounds for records written
     // meanwhile and one re-enrolment.
-    let waiting: i64 = outbox.status()?.pending.iter().map(|(_, n)| n).sum();
+    let waiting = outbox.status()?.waiting();
     let rounds = waiting as usize / wire::MAX_BATCH + 3;
     let mut re_enrolled = false;
     for _ in 0..rounds {
