@@ -560,6 +560,91 @@ fn the_hub_also_serves_a_published_repository(backend: Backend) {
     assert_eq!(k.upload(&hub, &[(1, rating(1, &[]))]).status, 200);
 }
 
+/// `banshi hub user …` with the password on stdin, as a script gives it: the account works for
+/// a login, its password is stored only as a hash, bad input changes nothing.
+fn staff_accounts_are_made_on_the_hub_host(backend: Backend) {
+    use banshi::hub::console::accounts::{self, Login};
+    let hub = Hub::start_on(backend, &[]);
+    let user = |args: &[&str], stdin: &str| {
+        use std::io::Write;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_banshi"))
+            .args(["hub", "user"])
+            .args(args)
+            .args(["--db", &hub.db_url()])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = user(
+        &["add", "王芳", "--role", "staff", "--department", "minzheng"],
+        "绿水青山就是金山银山\n",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = user(&["add", "li", "--role", "admin"], "short\n");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("至少"),
+        "{out:?}"
+    );
+    let out = user(
+        &["add", "王芳", "--role", "viewer"],
+        "another-long-password\n",
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("已经有了"),
+        "{out:?}"
+    );
+    let out = user(&["list", "--json"], "");
+    let list: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    assert_eq!(list[0]["name"], "王芳");
+    assert_eq!(list[0]["role"], "staff");
+    assert_eq!(list[0]["department"], "minzheng");
+    assert!(
+        !list.to_string().contains("pbkdf2"),
+        "no hash in the listing"
+    );
+    assert_eq!(
+        hub.scalar("SELECT COUNT(*) FROM console_user WHERE password LIKE 'pbkdf2-sha256$%'"),
+        1
+    );
+    let mut db = hub.db();
+    let now = unix_now();
+    assert!(matches!(
+        accounts::login(db.as_mut(), "王芳", "绿水青山就是金山银山", now).unwrap(),
+        Login::Ok(_)
+    ));
+    assert!(matches!(
+        accounts::login(db.as_mut(), "王芳", "wrong", now).unwrap(),
+        Login::Wrong { left: Some(4) }
+    ));
+    let out = user(&["passwd", "王芳"], "一个新的长密码abc\n");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(matches!(
+        accounts::login(db.as_mut(), "王芳", "一个新的长密码abc", now).unwrap(),
+        Login::Ok(_)
+    ));
+    assert!(user(&["remove", "王芳"], "").status.success());
+    assert_eq!(hub.count("console_user"), 0);
+}
+
 /// PostgreSQL restarted under a running hub: the hub connects again by itself; an upload that
 /// met the cut is answered 503 and stores nothing, and sent again it is stored once.
 #[test]
@@ -701,4 +786,5 @@ on_both_backends!(
     a_batch_sent_twice_is_stored_once_and_bad_records_are_kept_aside,
     reports_show_what_was_stored,
     the_hub_also_serves_a_published_repository,
+    staff_accounts_are_made_on_the_hub_host,
 );

@@ -1,5 +1,5 @@
 //! `banshi hub`: the county hub (issue 11) — run it, approve and revoke kiosks, issue one-time
-//! enrolment codes, and report what the kiosks sent.
+//! enrolment codes, report what the kiosks sent, and (`hub user`) the console's staff accounts.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -65,6 +65,16 @@ pub enum HubCommand {
         #[arg(long)]
         db: String,
     },
+    /// County staff accounts for the console: list (the default), add, passwd, unlock, remove.
+    User {
+        #[command(subcommand)]
+        action: Option<super::hub_user::UserAction>,
+        /// The hub's database: sqlite:PATH or postgres://….
+        #[arg(long, global = true)]
+        db: Option<String>,
+        #[arg(long, global = true)]
+        json: bool,
+    },
     /// What the kiosks sent: fleet, ratings, suggestions, searches.
     Report {
         what: ReportKind,
@@ -119,6 +129,16 @@ pub fn hub(args: HubArgs) -> anyhow::Result<()> {
                 anyhow!("要用 --db 指定汇总数据库，例如 --db sqlite:/var/lib/banshi-hub/hub.db")
             })?;
             kiosks_cmd(action.unwrap_or(KioskAction::List), &db, json)
+        }
+        Some(HubCommand::User { action, db, json }) => {
+            let db = db.ok_or_else(|| {
+                anyhow!("要用 --db 指定汇总数据库，例如 --db sqlite:/var/lib/banshi-hub/hub.db")
+            })?;
+            super::hub_user::run(
+                action.unwrap_or(super::hub_user::UserAction::List),
+                &db,
+                json,
+            )
         }
         Some(HubCommand::Code {
             region,

@@ -8,6 +8,7 @@
 pub mod content;
 pub mod county;
 pub mod hub;
+pub mod hub_user;
 pub mod kiosk;
 pub mod outbox;
 pub mod preview;

@@ -12,6 +12,7 @@
 
 pub mod bench;
 pub mod codes;
+pub mod console;
 pub mod db;
 pub mod enrol;
 pub mod inbox;

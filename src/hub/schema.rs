@@ -107,6 +107,25 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX nonce_seen ON nonce (seen);
     CREATE INDEX rating_at ON rating (at);
     CREATE INDEX miss_query ON miss (query);",
+    // 2: county staff accounts and their console sessions (issue 12). Sessions are deleted
+    // with their account by the code (SQLite enforces no foreign keys unless asked).
+    "CREATE TABLE console_user (
+        name TEXT PRIMARY KEY,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'staff', 'viewer')),
+        department TEXT,
+        password TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        failures BIGINT NOT NULL DEFAULT 0,
+        locked_until BIGINT
+    );
+    CREATE TABLE console_session (
+        token_hash TEXT PRIMARY KEY,
+        user_name TEXT NOT NULL,
+        csrf TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        last_seen BIGINT NOT NULL
+    );
+    CREATE INDEX console_session_user ON console_session (user_name);",
 ];
 
 /// Brings the database to the newest schema; the version it is at.
