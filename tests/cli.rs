@@ -1,32 +1,11 @@
 //! The `banshi` command as technicians and county staff use it: real processes, real files.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
 mod common;
 use common::sample_copy;
-
-/// Runs banshi with a home folder of its own: it never reads the developer's config, and
-/// tests running at once never share a data folder.
-fn banshi(args: &[&str]) -> Output {
-    let home = tempfile::tempdir().unwrap();
-    Command::new(env!("CARGO_BIN_EXE_banshi"))
-        .args(args)
-        .env_remove("BANSHI_CONFIG")
-        .env_remove("XDG_DATA_HOME")
-        .env_remove("XDG_CONFIG_HOME")
-        .env("HOME", home.path())
-        .output()
-        .expect("banshi runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+use common::{banshi, text};
 
 fn sample() -> String {
     common::sample_dir().display().to_string()

@@ -4,6 +4,7 @@
 //! nginx when one is installed. Every test makes its own keys and repository.
 
 mod common;
+use common::{banshi, text};
 
 use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
@@ -12,24 +13,6 @@ use std::process::{Command, Output, Stdio};
 const UNIT_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/packaging/county");
 const KEYS: &str = "/etc/banshi/keys";
 const REPO: &str = "/srv/banshi-repo";
-
-fn banshi(args: &[&str]) -> Output {
-    let home = tempfile::tempdir().unwrap();
-    Command::new(env!("CARGO_BIN_EXE_banshi"))
-        .args(args)
-        .env_remove("BANSHI_CONFIG")
-        .env("HOME", home.path())
-        .output()
-        .expect("banshi runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 /// A county host: keys (without root.key, kept offline as the README says) and a repository
 /// holding the sample county, signed for `days`.

@@ -8,6 +8,7 @@ pub mod voice;
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 /// The sample county's source folder.
 pub fn sample_dir() -> PathBuf {
@@ -32,4 +33,27 @@ pub fn sample_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&sample_dir(), dir.path());
     dir
+}
+
+/// Runs the real binary with `args`, away from the developer's own config and data: a fresh
+/// HOME, no BANSHI_CONFIG or XDG folders, so tests running at once never share a data folder.
+pub fn banshi(args: &[&str]) -> Output {
+    let home = tempfile::tempdir().unwrap();
+    Command::new(env!("CARGO_BIN_EXE_banshi"))
+        .args(args)
+        .env_remove("BANSHI_CONFIG")
+        .env_remove("XDG_DATA_HOME")
+        .env_remove("XDG_CONFIG_HOME")
+        .env("HOME", home.path())
+        .output()
+        .expect("banshi runs")
+}
+
+/// A command's stdout and stderr, as text.
+pub fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
