@@ -20,9 +20,16 @@ pub struct HubArgs {
 
 #[derive(Args)]
 pub struct ServeHubArgs {
-    /// Address to listen on (plain HTTP: put it behind the county's HTTPS front end).
+    /// Address to listen on (plain HTTP unless --tls-cert/--tls-key: then put it behind the
+    /// county's HTTPS front end).
     #[arg(long, default_value = "127.0.0.1:8081")]
     pub listen: String,
+    /// Serve HTTPS with this certificate chain (PEM; the server's own certificate first).
+    #[arg(long, value_name = "PEM")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM, without a passphrase).
+    #[arg(long, value_name = "PEM")]
+    pub tls_key: Option<PathBuf>,
     /// The database: sqlite:PATH (one file).
     #[arg(long, required = true)]
     pub db: Option<String>,
@@ -113,6 +120,16 @@ pub fn hub(args: HubArgs) -> anyhow::Result<()> {
     match args.command {
         None => {
             let s = args.serve;
+            let tls = match (s.tls_cert, s.tls_key) {
+                (Some(cert), Some(key)) => Some(hub::tls::TlsFiles { cert, key }),
+                (None, None) => None,
+                (Some(_), None) => bail!(
+                    "只写了 --tls-cert，没有 --tls-key：要用 HTTPS，请同时写证书（--tls-cert）和它的私钥（--tls-key）；都不写则是明文 HTTP。"
+                ),
+                (None, Some(_)) => bail!(
+                    "只写了 --tls-key，没有 --tls-cert：要用 HTTPS，请同时写证书（--tls-cert）和它的私钥（--tls-key）；都不写则是明文 HTTP。"
+                ),
+            };
             hub::server::run(hub::server::Options {
                 listen: s.listen,
                 db: s.db.ok_or_else(|| {
@@ -122,6 +139,7 @@ pub fn hub(args: HubArgs) -> anyhow::Result<()> {
                 rate: s.kiosk_rate,
                 burst: s.kiosk_burst,
                 queue: s.queue.max(1),
+                tls,
             })
         }
         Some(HubCommand::Kiosks { action, db, json }) => {

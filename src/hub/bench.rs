@@ -284,6 +284,7 @@ pub fn run(
         rate: 1000.0,
         burst: 1000,
         queue: super::writer::QUEUE,
+        tls: None,
     })?;
     let url = format!("http://{}{UPLOAD_PATH}", hub.addr);
     let client = reqwest::Client::builder()

@@ -7,6 +7,7 @@
 //! - [`enrol`], [`inbox`]: what an enrolment and an upload do to the database.
 //! - [`kiosks`], [`codes`], [`report`]: the county's side (approve, revoke, codes, reports).
 //! - [`limit`]: a token bucket per kiosk.
+//! - [`tls`]: `--tls-cert`/`--tls-key`, HTTPS inside the hub.
 //! - [`sql`] (the storage interface), [`schema`] (numbered migrations), the backends [`sqlite`]
 //!   and [`pg`] (PostgreSQL), and [`db`] (which one `--db` names).
 
@@ -24,6 +25,7 @@ pub mod schema;
 pub mod server;
 pub mod sql;
 pub mod sqlite;
+pub mod tls;
 pub mod wire;
 pub mod writer;
 
