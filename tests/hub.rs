@@ -760,6 +760,145 @@ fn postgresql_values_and_transactions() {
     drop(pg);
 }
 
+const DAY: i64 = 86_400;
+
+fn pruning_drops_old_heartbeats_and_inbox_rows_and_a_resend_is_still_stored_once(backend: Backend) {
+    let hub = Hub::start_on(backend, &[]);
+    let k = enrolled(&hub, "prune-01");
+    let records = [
+        (1, rating(1, &[])),
+        (2, rating(2, &[])),
+        (3, rating(3, &[])),
+        (4, heartbeat("0.1.0")),
+        (5, heartbeat("0.1.1")),
+    ];
+    let r = k.upload(&hub, &records);
+    assert_eq!(r.json()["ack"], json!([1, 2, 3, 4, 5]), "{}", r.body);
+    // Seqs 1–4 arrived 40 days ago, heartbeat 4 500 days ago; a kiosk pending for 31 days
+    // without contact, and one pending as long but still asking.
+    hub.exec(&format!(
+        "UPDATE inbox SET received_at = received_at - {} WHERE seq <= 4;
+         UPDATE heartbeat SET received_at = received_at - {} WHERE seq = 4",
+        40 * DAY,
+        500 * DAY
+    ));
+    for id in ["pending-old", "pending-asking"] {
+        let r = Kiosk::new(id).enrol(&hub, None, Some(VILLAGE));
+        assert_eq!(r.json()["state"], "pending", "{}", r.body);
+    }
+    hub.exec(&format!(
+        "UPDATE kiosk SET enrolled_at = enrolled_at - {0}, last_seen = last_seen - {0}
+         WHERE id = 'pending-old';
+         UPDATE kiosk SET enrolled_at = enrolled_at - {0} WHERE id = 'pending-asking'",
+        31 * DAY
+    ));
+
+    let out = stdout(&hub.cli(&["prune"]));
+    assert!(
+        out.contains("心跳 1 条") && out.contains("原始记录 4 条"),
+        "{out}"
+    );
+    assert!(out.contains("待批准终端 1 台"), "{out}");
+    assert_eq!(hub.scalar("SELECT MIN(seq) FROM inbox"), 5);
+    assert_eq!(hub.scalar("SELECT MIN(seq) FROM heartbeat"), 5);
+    assert_eq!(hub.count("rating"), 3, "ratings are kept");
+    assert_eq!(
+        hub.scalar("SELECT inbox_floor FROM kiosk WHERE id = 'prune-01'"),
+        4
+    );
+    assert_eq!(
+        hub.scalar("SELECT COUNT(*) FROM kiosk WHERE id LIKE 'pending-%'"),
+        1
+    );
+    assert_eq!(
+        hub.scalar("SELECT COUNT(*) FROM kiosk WHERE id = 'pending-asking'"),
+        1
+    );
+
+    // The whole batch again (a lost reply): everything acknowledged, nothing stored twice.
+    let before = (
+        hub.count("rating"),
+        hub.count("heartbeat"),
+        hub.count("inbox"),
+    );
+    let r = k.upload(&hub, &records);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["ack"], json!([1, 2, 3, 4, 5]));
+    assert_eq!(
+        (
+            hub.count("rating"),
+            hub.count("heartbeat"),
+            hub.count("inbox")
+        ),
+        before
+    );
+    // The next record is stored as ever; the fleet report counts what is held.
+    let r = k.upload(&hub, &[(6, rating(1, &[]))]);
+    assert_eq!(r.json()["ack"], json!([6]));
+    assert_eq!(hub.count("rating"), 4);
+    let fleet: Value =
+        serde_json::from_str(&stdout(&hub.cli(&["report", "fleet", "--json"]))).unwrap();
+    let row = fleet
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "prune-01")
+        .unwrap();
+    assert_eq!(row["received"]["rating"], 4);
+    assert_eq!(row["received"]["heartbeat"], 1);
+    // Nothing left to prune.
+    assert!(stdout(&hub.cli(&["prune"])).contains("心跳 0 条"));
+}
+
+fn pending_kiosks_are_capped_and_a_waiting_one_enrolling_again_is_no_new_row(backend: Backend) {
+    let hub = Hub::start_on(backend, &["--max-pending", "3"]);
+    let waiting: Vec<Kiosk> = (1..=3)
+        .map(|i| {
+            let k = Kiosk::new(&format!("waiting-{i}"));
+            let r = k.enrol(&hub, None, Some(VILLAGE));
+            assert_eq!(r.json()["state"], "pending", "{}", r.body);
+            k
+        })
+        .collect();
+
+    // The fourth without a code: 503 busy with Retry-After, nothing stored.
+    let before = hub.footprint();
+    let late = Kiosk::new("waiting-4");
+    let r = late.enrol(&hub, None, Some(VILLAGE));
+    assert_eq!((r.status, r.error().as_str()), (503, "busy"), "{}", r.body);
+    assert_eq!(r.header("retry-after"), Some("3600"));
+    let message = r.json()["message"].as_str().unwrap().to_string();
+    assert!(
+        message.contains("3 台终端在等县里批准") && message.contains("enrol_code"),
+        "{message}"
+    );
+    assert_eq!(hub.footprint(), before);
+
+    // A waiting kiosk asking again is answered as before and is no new row.
+    let r = waiting[0].enrol(&hub, None, Some(VILLAGE));
+    assert_eq!(
+        (r.status, r.json()["state"].as_str()),
+        (200, Some("pending"))
+    );
+    assert_eq!(hub.count("kiosk"), 3);
+
+    // A kiosk with a code is not held back by the cap.
+    enrolled(&hub, "with-code-1");
+    // Once the county approved one, there is room again.
+    stdout(&hub.cli(&["kiosks", "approve", "waiting-2"]));
+    let r = late.enrol(&hub, None, Some(VILLAGE));
+    assert_eq!(
+        (r.status, r.json()["state"].as_str()),
+        (200, Some("pending")),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        hub.scalar("SELECT COUNT(*) FROM kiosk WHERE state = 'pending'"),
+        3
+    );
+}
+
 /// HTTPS inside the hub (`--tls-cert`/`--tls-key`), with a county CA and a hub certificate made
 /// by `openssl` for the test, and the real kiosk uploader (`banshi outbox flush`) trusting that
 /// CA through `hub_ca`. On SQLite only: TLS does not depend on the database.
@@ -1140,4 +1279,6 @@ on_both_backends!(
     reports_show_what_was_stored,
     the_hub_also_serves_a_published_repository,
     staff_accounts_are_made_on_the_hub_host,
+    pruning_drops_old_heartbeats_and_inbox_rows_and_a_resend_is_still_stored_once,
+    pending_kiosks_are_capped_and_a_waiting_one_enrolling_again_is_no_new_row,
 );

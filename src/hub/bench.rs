@@ -285,6 +285,7 @@ pub fn run(
         burst: 1000,
         queue: super::writer::QUEUE,
         tls: None,
+        policy: super::writer::Policy::default(),
     })?;
     let url = format!("http://{}{UPLOAD_PATH}", hub.addr);
     let client = reqwest::Client::builder()

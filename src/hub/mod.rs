@@ -4,6 +4,7 @@
 //!
 //! - [`server`]: `POST /v1/enrol` and `/v1/upload` over hyper; every refusal stores nothing.
 //! - [`writer`]: the one writer thread, group commit, `Busy` when its queue is full.
+//! - [`prune`]: what is kept how long (run by the writer, and by `banshi hub prune`).
 //! - [`enrol`], [`inbox`]: what an enrolment and an upload do to the database.
 //! - [`kiosks`], [`codes`], [`report`]: the county's side (approve, revoke, codes, reports).
 //! - [`limit`]: a token bucket per kiosk.
@@ -20,6 +21,7 @@ pub mod inbox;
 pub mod kiosks;
 pub mod limit;
 pub mod pg;
+pub mod prune;
 pub mod report;
 pub mod schema;
 pub mod server;

@@ -28,7 +28,7 @@ use super::wire::{
     self, EnrolRequest, Refusal, UploadRequest, ENROL_PATH, H_KIOSK, H_NONCE, H_SIGNATURE, H_TIME,
     MAX_BODY, MAX_SKEW_SECS, UPLOAD_PATH,
 };
-use super::writer::{Answer, Job, Writer};
+use super::writer::{Answer, Job, Policy, Writer};
 use super::{enrol, inbox, now, Refused};
 
 pub struct Options {
@@ -43,6 +43,8 @@ pub struct Options {
     pub queue: usize,
     /// Serve HTTPS with this certificate and key (none: plain HTTP).
     pub tls: Option<TlsFiles>,
+    /// How long the writer keeps heartbeats, and how many kiosks may wait for approval.
+    pub policy: Policy,
 }
 
 struct Hub {
@@ -348,7 +350,7 @@ pub fn start(opts: Options) -> anyhow::Result<Running> {
         }
         None => None,
     };
-    let writer = Writer::start(super::db::open(&opts.db)?, opts.queue)?;
+    let writer = Writer::start(super::db::open(&opts.db)?, opts.queue, opts.policy)?;
     let hub = Arc::new(Hub {
         reader: Arc::new(Mutex::new(super::db::open(&opts.db)?)),
         writer,

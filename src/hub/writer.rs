@@ -2,20 +2,43 @@
 //! writer commits every batch waiting at that moment in one transaction (group commit: one
 //! disk flush for many kiosks), each in a savepoint of its own so one refusal undoes only its
 //! own request. Answers go back only after the commit. A full queue answers `Busy`, so kiosks
-//! back off instead of piling up.
+//! back off instead of piling up. Between groups it prunes ([`super::prune`]): every
+//! [`PRUNE_EVERY`], one small transaction per kind, again at once while there is more.
 
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
+use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::time::{Duration, Instant};
 
 use super::inbox::{self, Checked, Invalid};
 use super::sql::{Db, DbResult};
-use super::wire::{EnrolReply, EnrolRequest, Refusal, UploadReply, MAX_SKEW_SECS};
-use super::{enrol, now, Refused};
+use super::wire::{EnrolReply, EnrolRequest, Refusal, UploadReply};
+use super::{enrol, now, prune, Refused};
 
 /// Requests waiting at most before new ones get `Busy`.
 pub const QUEUE: usize = 512;
 /// Requests committed together at most.
 const GROUP: usize = 256;
+/// How often the writer prunes (the first time this long after it starts).
+pub const PRUNE_EVERY: Duration = Duration::from_secs(60);
+/// Default of `--max-pending`.
+pub const MAX_PENDING: i64 = 1000;
+
+/// What the writer keeps how long, and how many kiosks may wait for the county's approval.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Policy {
+    /// Heartbeats are deleted this many days after the hub received them.
+    pub keep_heartbeat_days: u32,
+    /// New enrolments without a code are refused (503 `busy`) while this many kiosks wait.
+    pub max_pending: i64,
+}
+
+impl Default for Policy {
+    fn default() -> Policy {
+        Policy {
+            keep_heartbeat_days: prune::HEARTBEAT_DAYS,
+            max_pending: MAX_PENDING,
+        }
+    }
+}
 
 pub enum Job {
     Enrol {
@@ -48,11 +71,11 @@ pub struct Writer {
 
 impl Writer {
     /// Starts the writer thread on `db` with room for `queue` waiting requests.
-    pub fn start(db: Box<dyn Db>, queue: usize) -> std::io::Result<Writer> {
+    pub fn start(db: Box<dyn Db>, queue: usize, policy: Policy) -> std::io::Result<Writer> {
         let (tx, rx) = sync_channel(queue);
         std::thread::Builder::new()
             .name("hub-writer".into())
-            .spawn(move || run(db, rx))?;
+            .spawn(move || run(db, rx, policy))?;
         Ok(Writer { tx })
     }
 
@@ -69,51 +92,80 @@ impl Writer {
     }
 }
 
-fn run(mut db: Box<dyn Db>, rx: Receiver<Waiting>) {
-    let mut pruned = Instant::now();
-    while let Ok(first) = rx.recv() {
-        let mut group = vec![first];
-        while group.len() < GROUP {
-            match rx.try_recv() {
-                Ok(w) => group.push(w),
-                Err(_) => break,
-            }
+fn run(mut db: Box<dyn Db>, rx: Receiver<Waiting>, policy: Policy) {
+    let mut next_prune = Instant::now() + PRUNE_EVERY;
+    loop {
+        let wait = next_prune.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(wait) {
+            Ok(first) => write_group(db.as_mut(), &rx, first, &policy),
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => break,
         }
-        let answers = match commit(db.as_mut(), &group) {
-            Ok(a) => a,
-            Err(e) => {
-                log::error!(
-                    "汇总数据库写入失败，本组 {} 个请求请终端重试：{e}",
-                    group.len()
-                );
-                group
-                    .iter()
-                    .map(|_| Answer::Refused(Refused::failed()))
-                    .collect()
-            }
-        };
-        for ((_, reply), answer) in group.into_iter().zip(answers) {
-            let _ = reply.send(answer);
-        }
-        if pruned.elapsed() > Duration::from_secs(60) {
-            pruned = Instant::now();
-            let before = now() - 2 * MAX_SKEW_SECS;
-            if let Err(e) = db.exec("DELETE FROM nonce WHERE seen < $1", &[before.into()]) {
-                log::warn!("清理过期 nonce 失败：{e}");
-            }
+        if Instant::now() >= next_prune {
+            next_prune = match prune::step(db.as_mut(), policy.keep_heartbeat_days, now()) {
+                Ok(p) => {
+                    if p.total() > 0 {
+                        log::info!(
+                            "清理过期数据：nonce {} 条，心跳 {} 条，原始记录 {} 条，待批准终端 {} 台",
+                            p.nonces,
+                            p.heartbeats,
+                            p.inbox,
+                            p.pending
+                        );
+                    }
+                    // More left: go on right after the requests waiting now.
+                    Instant::now()
+                        + if p.more() {
+                            Duration::ZERO
+                        } else {
+                            PRUNE_EVERY
+                        }
+                }
+                Err(e) => {
+                    log::warn!("清理过期数据失败（下次再试）：{e}");
+                    Instant::now() + PRUNE_EVERY
+                }
+            };
         }
     }
 }
 
+/// Commits `first` and every request waiting behind it (up to [`GROUP`]), then answers them.
+fn write_group(db: &mut dyn Db, rx: &Receiver<Waiting>, first: Waiting, policy: &Policy) {
+    let mut group = vec![first];
+    while group.len() < GROUP {
+        match rx.try_recv() {
+            Ok(w) => group.push(w),
+            Err(_) => break,
+        }
+    }
+    let answers = match commit(db, &group, policy) {
+        Ok(a) => a,
+        Err(e) => {
+            log::error!(
+                "汇总数据库写入失败，本组 {} 个请求请终端重试：{e}",
+                group.len()
+            );
+            group
+                .iter()
+                .map(|_| Answer::Refused(Refused::failed()))
+                .collect()
+        }
+    };
+    for ((_, reply), answer) in group.into_iter().zip(answers) {
+        let _ = reply.send(answer);
+    }
+}
+
 /// One transaction for the whole group; each job in a savepoint.
-fn commit(db: &mut dyn Db, group: &[Waiting]) -> DbResult<Vec<Answer>> {
+fn commit(db: &mut dyn Db, group: &[Waiting], policy: &Policy) -> DbResult<Vec<Answer>> {
     let now = now();
     let today = chrono::Local::now().format("%Y-%m-%d").to_string();
     db.begin()?;
     let mut answers = Vec::with_capacity(group.len());
     for (job, _) in group {
         db.batch("SAVEPOINT job")?;
-        match run_job(db, job, now, &today) {
+        match run_job(db, job, now, &today, policy) {
             Ok(Answer::Refused(r)) => {
                 db.batch("ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job")?;
                 answers.push(Answer::Refused(r));
@@ -142,7 +194,7 @@ fn commit(db: &mut dyn Db, group: &[Waiting]) -> DbResult<Vec<Answer>> {
     Ok(answers)
 }
 
-fn run_job(db: &mut dyn Db, job: &Job, now: i64, today: &str) -> DbResult<Answer> {
+fn run_job(db: &mut dyn Db, job: &Job, now: i64, today: &str, policy: &Policy) -> DbResult<Answer> {
     let (kiosk, nonce) = match job {
         Job::Enrol { kiosk, nonce, .. } | Job::Upload { kiosk, nonce, .. } => (kiosk, nonce),
     };
@@ -158,10 +210,12 @@ fn run_job(db: &mut dyn Db, job: &Job, now: i64, today: &str) -> DbResult<Answer
         )));
     }
     match job {
-        Job::Enrol { kiosk, req, .. } => Ok(match enrol::enrol(db, kiosk, req, now, today)? {
-            Ok(reply) => Answer::Enrolled(reply),
-            Err(r) => Answer::Refused(r),
-        }),
+        Job::Enrol { kiosk, req, .. } => Ok(
+            match enrol::enrol(db, kiosk, req, now, today, policy.max_pending)? {
+                Ok(reply) => Answer::Enrolled(reply),
+                Err(r) => Answer::Refused(r),
+            },
+        ),
         Job::Upload { kiosk, ok, bad, .. } => {
             // The state again, inside the transaction: a revoke between the check and now wins.
             let state = db.row("SELECT state FROM kiosk WHERE id = $1", &[kiosk.into()])?;
@@ -224,7 +278,7 @@ mod tests {
             )
             .unwrap();
         }
-        let writer = Writer::start(Box::new(Slow(db)), 2).unwrap();
+        let writer = Writer::start(Box::new(Slow(db)), 2, Policy::default()).unwrap();
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
