@@ -157,6 +157,7 @@ pub fn hub(args: HubArgs) -> anyhow::Result<()> {
                 policy: hub::writer::Policy {
                     keep_heartbeat_days: s.keep_heartbeat_days,
                     max_pending: s.max_pending,
+                    ..hub::writer::Policy::default()
                 },
             })
         }

@@ -3,7 +3,7 @@
 //! disk flush for many kiosks), each in a savepoint of its own so one refusal undoes only its
 //! own request. Answers go back only after the commit. A full queue answers `Busy`, so kiosks
 //! back off instead of piling up. Between groups it prunes ([`super::prune`]): every
-//! [`PRUNE_EVERY`], one small transaction per kind, again at once while there is more.
+//! [`Policy::prune_every`], one small transaction per kind, again at once while there is more.
 
 use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::time::{Duration, Instant};
@@ -17,7 +17,7 @@ use super::{enrol, now, prune, Refused};
 pub const QUEUE: usize = 512;
 /// Requests committed together at most.
 const GROUP: usize = 256;
-/// How often the writer prunes (the first time this long after it starts).
+/// How often the writer prunes by default (the first time this long after it starts).
 pub const PRUNE_EVERY: Duration = Duration::from_secs(60);
 /// Default of `--max-pending`.
 pub const MAX_PENDING: i64 = 1000;
@@ -29,6 +29,8 @@ pub struct Policy {
     pub keep_heartbeat_days: u32,
     /// New enrolments without a code are refused (503 `busy`) while this many kiosks wait.
     pub max_pending: i64,
+    /// How often the writer prunes ([`PRUNE_EVERY`]).
+    pub prune_every: Duration,
 }
 
 impl Default for Policy {
@@ -36,6 +38,7 @@ impl Default for Policy {
         Policy {
             keep_heartbeat_days: prune::HEARTBEAT_DAYS,
             max_pending: MAX_PENDING,
+            prune_every: PRUNE_EVERY,
         }
     }
 }
@@ -93,7 +96,8 @@ impl Writer {
 }
 
 fn run(mut db: Box<dyn Db>, rx: Receiver<Waiting>, policy: Policy) {
-    let mut next_prune = Instant::now() + PRUNE_EVERY;
+    let every = policy.prune_every;
+    let mut next_prune = Instant::now() + every;
     loop {
         let wait = next_prune.saturating_duration_since(Instant::now());
         match rx.recv_timeout(wait) {
@@ -114,16 +118,11 @@ fn run(mut db: Box<dyn Db>, rx: Receiver<Waiting>, policy: Policy) {
                         );
                     }
                     // More left: go on right after the requests waiting now.
-                    Instant::now()
-                        + if p.more() {
-                            Duration::ZERO
-                        } else {
-                            PRUNE_EVERY
-                        }
+                    Instant::now() + if p.more() { Duration::ZERO } else { every }
                 }
                 Err(e) => {
                     log::warn!("清理过期数据失败（下次再试）：{e}");
-                    Instant::now() + PRUNE_EVERY
+                    Instant::now() + every
                 }
             };
         }
@@ -302,5 +301,60 @@ mod tests {
             .filter(|a| matches!(a, Answer::Uploaded(_)))
             .count();
         assert_eq!((stored, busy), (3, 3), "{answers:?}");
+    }
+
+    #[test]
+    fn the_writer_prunes_on_its_own_in_batches_between_requests() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut db = SqliteDb::open(&dir.path().join("hub.db")).unwrap();
+        crate::hub::schema::migrate(&mut db).unwrap();
+        let old = now() - 500 * 86_400;
+        {
+            let d: &mut dyn Db = &mut db;
+            d.exec(
+                "INSERT INTO kiosk (id, public_key, state, enrolled_at) VALUES ('k', '00', 'approved', 0)",
+                &[],
+            )
+            .unwrap();
+            d.begin().unwrap();
+            // More than two batches of old heartbeats.
+            for seq in 1..=2500i64 {
+                d.exec(
+                    "INSERT INTO heartbeat (kiosk_id, seq, at, app_version, body, received_at)
+                     VALUES ('k', $1, 'x', '1', '{}', $2)",
+                    &[seq.into(), old.into()],
+                )
+                .unwrap();
+            }
+            d.batch("COMMIT").unwrap();
+        }
+        let policy = Policy {
+            prune_every: Duration::from_millis(200),
+            ..Policy::default()
+        };
+        let writer = Writer::start(Box::new(db), 8, policy).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let mut check = SqliteDb::open(&dir.path().join("hub.db")).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut n = 0;
+        loop {
+            // Requests keep being answered while the writer prunes.
+            n += 1;
+            let answer = rt.block_on(writer.submit(job(n)));
+            assert!(matches!(answer, Answer::Uploaded(_)), "{answer:?}");
+            let left = (&mut check as &mut dyn Db)
+                .row("SELECT COUNT(*) FROM heartbeat", &[])
+                .unwrap()
+                .unwrap()
+                .int(0);
+            if left == 0 {
+                break;
+            }
+            assert!(Instant::now() < deadline, "{left} heartbeats still there");
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 }
