@@ -28,6 +28,7 @@ pub const KEYS: &[&str] = &[
     "handwriting_model",
     "speech",
     "hub",
+    "hub_ca",
     "enrol_code",
     "hub_interval_secs",
 ];
@@ -86,6 +87,10 @@ pub struct Config {
     /// heartbeats (`https://…`; plain `http://` only to this machine). None: nothing is sent,
     /// the outbox keeps everything.
     pub hub: Option<String>,
+    /// The county's own CA certificate (PEM) when the hub's HTTPS certificate is not from a
+    /// public CA (e.g. `banshi hub --tls-cert` with a certificate the county made): the kiosk
+    /// then trusts only this CA for the hub. None: the system's CA store.
+    pub hub_ca: Option<PathBuf>,
     /// A one-time enrolment code from `banshi hub code`: the hub approves this kiosk on first
     /// contact. Without it the county approves the kiosk by hand (`banshi hub kiosks approve`).
     pub enrol_code: Option<String>,
@@ -171,6 +176,7 @@ impl Default for Config {
             handwriting_model: None,
             speech: SpeechConfig::default(),
             hub: None,
+            hub_ca: None,
             enrol_code: None,
             hub_interval_secs: 300,
         }
@@ -326,6 +332,12 @@ impl Config {
     /// The hub keys: a real address, a kiosk id the county can tell apart, a sane interval.
     fn check_hub(&self) -> Result<(), String> {
         let Some(hub) = &self.hub else {
+            if self.hub_ca.is_some() {
+                return Err(
+                    "写了 hub_ca 但没有 hub：hub_ca 是县里汇总服务证书的 CA，请同时写 hub = \"https://县里的汇总服务地址/\"。"
+                        .into(),
+                );
+            }
             if self.enrol_code.is_some() {
                 return Err(
                     "写了 enrol_code 但没有 hub：请同时写 hub = \"https://县里的汇总服务地址/\"。"
@@ -334,7 +346,20 @@ impl Config {
             }
             return Ok(());
         };
-        crate::uplink::hub_url(hub).map_err(|e| format!("hub = \"{hub}\" 不对：{e}"))?;
+        let url = crate::uplink::hub_url(hub).map_err(|e| format!("hub = \"{hub}\" 不对：{e}"))?;
+        if let Some(ca) = &self.hub_ca {
+            if !ca.is_absolute() {
+                return Err(format!(
+                    "hub_ca = \"{}\" 要写完整路径，例如 \"/etc/banshi/hub-ca.pem\"。",
+                    ca.display()
+                ));
+            }
+            if url.scheme() != "https" {
+                return Err(format!(
+                    "写了 hub_ca，但 hub = \"{hub}\" 不是 https:// 地址：证书只用于 HTTPS。"
+                ));
+            }
+        }
         if !crate::hub::wire::is_kiosk_id(&self.kiosk_id) {
             return Err(format!("kiosk_id = \"{}\" 不对：要上报到县里，终端编号只能用字母、数字和 - _ .（最多 64 个），例如 \"qinghe-hall-01\"。", self.kiosk_id));
         }
@@ -571,5 +596,24 @@ mod tests {
         );
         let e = Config::parse("printer = \"lp0\"\n").unwrap_err();
         assert!(e.contains("/dev/usb/lp0"), "{e}");
+    }
+
+    #[test]
+    fn hub_ca_is_a_full_path_beside_an_https_hub() {
+        let hub = "kiosk_id = \"village-01\"\nhub = \"https://hub.example/\"\n";
+        let c = Config::parse(&format!("{hub}hub_ca = \"/etc/banshi/hub-ca.pem\"\n")).unwrap();
+        assert_eq!(
+            c.hub_ca.as_deref(),
+            Some(Path::new("/etc/banshi/hub-ca.pem"))
+        );
+        let e = Config::parse(&format!("{hub}hub_ca = \"hub-ca.pem\"\n")).unwrap_err();
+        assert!(e.contains("完整路径"), "{e}");
+        let e = Config::parse("hub_ca = \"/etc/banshi/hub-ca.pem\"\n").unwrap_err();
+        assert!(e.contains("没有 hub"), "{e}");
+        let e = Config::parse(
+            "kiosk_id = \"v\"\nhub = \"http://127.0.0.1:9/\"\nhub_ca = \"/ca.pem\"\n",
+        )
+        .unwrap_err();
+        assert!(e.contains("https://"), "{e}");
     }
 }

@@ -760,6 +760,498 @@ fn postgresql_values_and_transactions() {
     drop(pg);
 }
 
+const DAY: i64 = 86_400;
+
+fn pruning_drops_old_heartbeats_and_inbox_rows_and_a_resend_is_still_stored_once(backend: Backend) {
+    let hub = Hub::start_on(backend, &[]);
+    let k = enrolled(&hub, "prune-01");
+    let records = [
+        (1, rating(1, &[])),
+        (2, rating(2, &[])),
+        (3, rating(3, &[])),
+        (4, heartbeat("0.1.0")),
+        (5, heartbeat("0.1.1")),
+    ];
+    let r = k.upload(&hub, &records);
+    assert_eq!(r.json()["ack"], json!([1, 2, 3, 4, 5]), "{}", r.body);
+    // Seqs 1–4 arrived 40 days ago, heartbeat 4 500 days ago; a kiosk pending for 31 days
+    // without contact, and one pending as long but still asking.
+    hub.exec(&format!(
+        "UPDATE inbox SET received_at = received_at - {} WHERE seq <= 4;
+         UPDATE heartbeat SET received_at = received_at - {} WHERE seq = 4",
+        40 * DAY,
+        500 * DAY
+    ));
+    for id in ["pending-old", "pending-asking"] {
+        let r = Kiosk::new(id).enrol(&hub, None, Some(VILLAGE));
+        assert_eq!(r.json()["state"], "pending", "{}", r.body);
+    }
+    hub.exec(&format!(
+        "UPDATE kiosk SET enrolled_at = enrolled_at - {0}, last_seen = last_seen - {0}
+         WHERE id = 'pending-old';
+         UPDATE kiosk SET enrolled_at = enrolled_at - {0} WHERE id = 'pending-asking'",
+        31 * DAY
+    ));
+
+    let out = stdout(&hub.cli(&["prune"]));
+    assert!(
+        out.contains("心跳 1 条") && out.contains("原始记录 4 条"),
+        "{out}"
+    );
+    assert!(out.contains("待批准终端 1 台"), "{out}");
+    assert_eq!(hub.scalar("SELECT MIN(seq) FROM inbox"), 5);
+    assert_eq!(hub.scalar("SELECT MIN(seq) FROM heartbeat"), 5);
+    assert_eq!(hub.count("rating"), 3, "ratings are kept");
+    assert_eq!(
+        hub.scalar("SELECT inbox_floor FROM kiosk WHERE id = 'prune-01'"),
+        4
+    );
+    assert_eq!(
+        hub.scalar("SELECT COUNT(*) FROM kiosk WHERE id LIKE 'pending-%'"),
+        1
+    );
+    assert_eq!(
+        hub.scalar("SELECT COUNT(*) FROM kiosk WHERE id = 'pending-asking'"),
+        1
+    );
+
+    // The whole batch again (a lost reply): everything acknowledged, nothing stored twice.
+    let before = (
+        hub.count("rating"),
+        hub.count("heartbeat"),
+        hub.count("inbox"),
+    );
+    let r = k.upload(&hub, &records);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["ack"], json!([1, 2, 3, 4, 5]));
+    assert_eq!(
+        (
+            hub.count("rating"),
+            hub.count("heartbeat"),
+            hub.count("inbox")
+        ),
+        before
+    );
+    // The next record is stored as ever; the fleet report counts what is held.
+    let r = k.upload(&hub, &[(6, rating(1, &[]))]);
+    assert_eq!(r.json()["ack"], json!([6]));
+    assert_eq!(hub.count("rating"), 4);
+    let fleet: Value =
+        serde_json::from_str(&stdout(&hub.cli(&["report", "fleet", "--json"]))).unwrap();
+    let row = fleet
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "prune-01")
+        .unwrap();
+    assert_eq!(row["received"]["rating"], 4);
+    assert_eq!(row["received"]["heartbeat"], 1);
+    // Nothing left to prune.
+    assert!(stdout(&hub.cli(&["prune"])).contains("心跳 0 条"));
+}
+
+fn pending_kiosks_are_capped_and_a_waiting_one_enrolling_again_is_no_new_row(backend: Backend) {
+    let hub = Hub::start_on(backend, &["--max-pending", "3"]);
+    let waiting: Vec<Kiosk> = (1..=3)
+        .map(|i| {
+            let k = Kiosk::new(&format!("waiting-{i}"));
+            let r = k.enrol(&hub, None, Some(VILLAGE));
+            assert_eq!(r.json()["state"], "pending", "{}", r.body);
+            k
+        })
+        .collect();
+
+    // The fourth without a code: 503 busy with Retry-After, nothing stored.
+    let before = hub.footprint();
+    let late = Kiosk::new("waiting-4");
+    let r = late.enrol(&hub, None, Some(VILLAGE));
+    assert_eq!((r.status, r.error().as_str()), (503, "busy"), "{}", r.body);
+    assert_eq!(r.header("retry-after"), Some("3600"));
+    let message = r.json()["message"].as_str().unwrap().to_string();
+    assert!(
+        message.contains("3 台终端在等县里批准") && message.contains("enrol_code"),
+        "{message}"
+    );
+    assert_eq!(hub.footprint(), before);
+
+    // A waiting kiosk asking again is answered as before and is no new row.
+    let r = waiting[0].enrol(&hub, None, Some(VILLAGE));
+    assert_eq!(
+        (r.status, r.json()["state"].as_str()),
+        (200, Some("pending"))
+    );
+    assert_eq!(hub.count("kiosk"), 3);
+
+    // A kiosk with a code is not held back by the cap.
+    enrolled(&hub, "with-code-1");
+    // Once the county approved one, there is room again.
+    stdout(&hub.cli(&["kiosks", "approve", "waiting-2"]));
+    let r = late.enrol(&hub, None, Some(VILLAGE));
+    assert_eq!(
+        (r.status, r.json()["state"].as_str()),
+        (200, Some("pending")),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        hub.scalar("SELECT COUNT(*) FROM kiosk WHERE state = 'pending'"),
+        3
+    );
+}
+
+/// HTTPS inside the hub (`--tls-cert`/`--tls-key`), with a county CA and a hub certificate made
+/// by `openssl` for the test, and the real kiosk uploader (`banshi outbox flush`) trusting that
+/// CA through `hub_ca`. On SQLite only: TLS does not depend on the database.
+mod tls {
+    use super::*;
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::path::{Path, PathBuf};
+    use std::process::{Command, Stdio};
+    use std::time::Duration;
+
+    const OPENSSL_CNF: &str = "[req]
+distinguished_name = dn
+prompt = no
+[dn]
+CN = Banshi test county CA
+[ca]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+[leaf]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = IP:127.0.0.1,DNS:localhost
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+";
+
+    /// A county CA and a hub certificate for 127.0.0.1 it signed (Ed25519 keys).
+    pub struct Certs {
+        pub dir: tempfile::TempDir,
+    }
+
+    impl Certs {
+        pub fn ca(&self) -> PathBuf {
+            self.dir.path().join("ca.pem")
+        }
+        pub fn ca_key(&self) -> PathBuf {
+            self.dir.path().join("ca.key")
+        }
+        pub fn cert(&self) -> PathBuf {
+            self.dir.path().join("hub.pem")
+        }
+        pub fn key(&self) -> PathBuf {
+            self.dir.path().join("hub.key")
+        }
+    }
+
+    fn openssl(dir: &Path, args: &[&str]) {
+        let out = Command::new("openssl")
+            .current_dir(dir)
+            .args(args)
+            .output()
+            .expect("openssl runs (Debian package openssl)");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    pub fn certs() -> Certs {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(d.join("openssl.cnf"), OPENSSL_CNF).unwrap();
+        openssl(d, &["genpkey", "-algorithm", "ed25519", "-out", "ca.key"]);
+        openssl(
+            d,
+            &[
+                "req",
+                "-x509",
+                "-new",
+                "-config",
+                "openssl.cnf",
+                "-extensions",
+                "ca",
+                "-key",
+                "ca.key",
+                "-days",
+                "30",
+                "-out",
+                "ca.pem",
+            ],
+        );
+        openssl(d, &["genpkey", "-algorithm", "ed25519", "-out", "hub.key"]);
+        openssl(
+            d,
+            &[
+                "req",
+                "-new",
+                "-config",
+                "openssl.cnf",
+                "-key",
+                "hub.key",
+                "-subj",
+                "/CN=127.0.0.1",
+                "-out",
+                "hub.csr",
+            ],
+        );
+        openssl(
+            d,
+            &[
+                "x509",
+                "-req",
+                "-in",
+                "hub.csr",
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca.key",
+                "-set_serial",
+                "2",
+                "-days",
+                "30",
+                "-extfile",
+                "openssl.cnf",
+                "-extensions",
+                "leaf",
+                "-out",
+                "hub.pem",
+            ],
+        );
+        Certs { dir }
+    }
+
+    fn tls_hub(c: &Certs) -> Hub {
+        Hub::start(&[
+            "--tls-cert",
+            c.cert().to_str().unwrap(),
+            "--tls-key",
+            c.key().to_str().unwrap(),
+        ])
+    }
+
+    /// A kiosk data folder whose config points at `hub` (with `extra` config lines).
+    fn kiosk_config(id: &str, hub: &str, extra: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("kiosk.toml");
+        let data = dir.path().join("data");
+        std::fs::create_dir_all(&data).unwrap();
+        std::fs::write(
+            &config,
+            format!(
+                "kiosk_id = \"{id}\"\nregion = \"{VILLAGE}\"\ndata_dir = \"{}\"\nhub = \"{hub}\"\n{extra}",
+                data.display()
+            ),
+        )
+        .unwrap();
+        (dir, config)
+    }
+
+    fn put_ratings(config: &Path, id: &str, n: usize) {
+        let data = config.parent().unwrap().join("data");
+        let mut o = banshi::outbox::Outbox::open(&data, id).unwrap();
+        for i in 0..n {
+            o.put(&banshi::outbox::Record::Rating(banshi::outbox::Rating {
+                subject: banshi::outbox::Subject::Hall,
+                level: banshi::outbox::Level::new(1).unwrap(),
+                reasons: vec![],
+                indicator_set: "test-1".into(),
+                case_no: Some(format!("TLS-{i}")),
+                phone: None,
+            }))
+            .unwrap();
+        }
+    }
+
+    fn flush(config: &Path) -> (i32, String) {
+        let out = Command::new(env!("CARGO_BIN_EXE_banshi"))
+            .args(["outbox", "flush", "--json", "--config"])
+            .arg(config)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    }
+
+    #[test]
+    fn the_kiosk_uploads_over_https_trusting_the_countys_ca_only_through_hub_ca() {
+        let c = certs();
+        let hub = tls_hub(&c);
+        let url = format!("https://127.0.0.1:{}/", hub.addr.port());
+
+        // Without hub_ca the kiosk does not trust the county's own CA: told so, nothing sent.
+        let (_d1, plain) = kiosk_config("tls-village-01", &url, "");
+        put_ratings(&plain, "tls-village-01", 3);
+        let (rc, out) = flush(&plain);
+        assert_eq!(rc, 3, "untrusted → unreachable: {out}");
+        assert!(out.contains("证书") && out.contains("hub_ca"), "{out}");
+        assert_eq!(hub.count("kiosk"), 0);
+
+        // With hub_ca (and a code): enrolled and everything stored once.
+        let ca = format!(
+            "hub_ca = \"{}\"\nenrol_code = \"{}\"\n",
+            c.ca().display(),
+            code(&hub, COUNTY)
+        );
+        let (_d2, config) = kiosk_config("tls-village-02", &url, &ca);
+        put_ratings(&config, "tls-village-02", 20);
+        let (rc, out) = flush(&config);
+        assert_eq!(rc, 0, "{out}");
+        assert_eq!(hub.count("rating"), 20);
+        let (rc, out) = flush(&config);
+        assert_eq!(rc, 0, "{out}");
+        assert_eq!(hub.count("rating"), 20, "sent again, stored once");
+
+        // A hub_ca that is not a certificate: named in the message.
+        let (_d3, broken) = kiosk_config(
+            "tls-village-03",
+            &url,
+            &format!("hub_ca = \"{}\"\n", c.key().display()),
+        );
+        let (rc, out) = flush(&broken);
+        assert_ne!(rc, 0);
+        assert!(out.contains("hub.key") && out.contains("没有证书"), "{out}");
+    }
+
+    #[test]
+    fn plain_http_and_broken_handshakes_are_closed_and_the_hub_keeps_serving() {
+        let c = certs();
+        let hub = tls_hub(&c);
+
+        // Plain HTTP on the HTTPS port: a 400 in the hub's refusal shape, saying to use https.
+        let k = Kiosk::new("tls-plain-01");
+        let r = k.enrol(&hub, None, Some(VILLAGE));
+        assert_eq!(
+            (r.status, r.error().as_str()),
+            (400, "malformed"),
+            "{}",
+            r.body
+        );
+        assert!(r.body.contains("HTTPS"), "{}", r.body);
+        assert_eq!(hub.count("kiosk"), 0);
+
+        // The real uploader configured with http:// to this machine: refused with that message.
+        let (_d, config) = kiosk_config(
+            "tls-plain-02",
+            &format!("http://127.0.0.1:{}/", hub.addr.port()),
+            "",
+        );
+        put_ratings(&config, "tls-plain-02", 1);
+        let (rc, out) = flush(&config);
+        assert_ne!(rc, 0, "{out}");
+        assert!(out.contains("HTTPS"), "{out}");
+
+        // A handshake record with garbage in it, and a connection that never says anything.
+        let mut junk = std::net::TcpStream::connect(hub.addr).unwrap();
+        junk.set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap();
+        junk.write_all(&[0x16, 0x03, 0x01, 0x00, 0x05, 1, 2, 3, 4, 5])
+            .unwrap();
+        let mut rest = Vec::new();
+        let _ = junk.read_to_end(&mut rest);
+        assert!(!rest.starts_with(b"HTTP/"), "{rest:?}");
+        let _silent = std::net::TcpStream::connect(hub.addr).unwrap();
+
+        // The hub still serves HTTPS.
+        let ca = format!(
+            "hub_ca = \"{}\"\nenrol_code = \"{}\"\n",
+            c.ca().display(),
+            code(&hub, COUNTY)
+        );
+        let (_d2, config) = kiosk_config(
+            "tls-village-04",
+            &format!("https://localhost:{}/", hub.addr.port()),
+            &ca,
+        );
+        put_ratings(&config, "tls-village-04", 2);
+        let (rc, out) = flush(&config);
+        assert_eq!(rc, 0, "{out}");
+        assert_eq!(hub.count("rating"), 2);
+    }
+
+    /// `banshi hub` with these arguments: it must refuse to start; its stderr.
+    fn refused(args: &[&str]) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let db = format!("sqlite:{}", dir.path().join("hub.db").display());
+        let out = Command::new(env!("CARGO_BIN_EXE_banshi"))
+            .args(["hub", "--listen", "127.0.0.1:0", "--db", &db])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "started with {args:?}");
+        assert!(!String::from_utf8_lossy(&out.stdout).contains("listening"));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+
+    #[test]
+    fn wrong_tls_files_are_named_with_what_is_wrong_before_the_hub_listens() {
+        let c = certs();
+        let (cert, key) = (c.cert(), c.key());
+        let (cert, key) = (cert.to_str().unwrap(), key.to_str().unwrap());
+        let e = refused(&["--tls-cert", cert]);
+        assert!(e.contains("--tls-key"), "{e}");
+        let e = refused(&["--tls-key", key]);
+        assert!(e.contains("--tls-cert"), "{e}");
+        let missing = c.dir.path().join("missing.pem");
+        let e = refused(&["--tls-cert", missing.to_str().unwrap(), "--tls-key", key]);
+        assert!(e.contains("missing.pem") && e.contains("不存在"), "{e}");
+        let e = refused(&["--tls-cert", key, "--tls-key", cert]);
+        assert!(e.contains("写反"), "{e}");
+        let other = c.ca_key();
+        let e = refused(&["--tls-cert", cert, "--tls-key", other.to_str().unwrap()]);
+        assert!(e.contains("ca.key") && e.contains("不配对"), "{e}");
+        let garbage = c.dir.path().join("garbage.pem");
+        std::fs::write(&garbage, "not a certificate\n").unwrap();
+        let e = refused(&["--tls-cert", garbage.to_str().unwrap(), "--tls-key", key]);
+        assert!(
+            e.contains("garbage.pem") && e.contains("BEGIN CERTIFICATE"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn plain_http_on_a_public_address_is_warned_about() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = format!("sqlite:{}", dir.path().join("hub.db").display());
+        let mut child = Command::new(env!("CARGO_BIN_EXE_banshi"))
+            .args(["hub", "--listen", "0.0.0.0:0", "--db", &db])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert!(line.starts_with("listening on"), "{line}");
+        child.kill().unwrap();
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("明文") && err.contains("--tls-cert"), "{err}");
+        // On loopback, no warning.
+        let mut child = Command::new(env!("CARGO_BIN_EXE_banshi"))
+            .args(["hub", "--listen", "127.0.0.1:0", "--db", &db])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        child.kill().unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(!String::from_utf8_lossy(&out.stderr).contains("明文"));
+    }
+}
+
 /// Each test above, once per backend: `sqlite::NAME` and `postgres::NAME`.
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
@@ -787,4 +1279,6 @@ on_both_backends!(
     reports_show_what_was_stored,
     the_hub_also_serves_a_published_repository,
     staff_accounts_are_made_on_the_hub_host,
+    pruning_drops_old_heartbeats_and_inbox_rows_and_a_resend_is_still_stored_once,
+    pending_kiosks_are_capped_and_a_waiting_one_enrolling_again_is_no_new_row,
 );

@@ -20,9 +20,16 @@ pub struct HubArgs {
 
 #[derive(Args)]
 pub struct ServeHubArgs {
-    /// Address to listen on (plain HTTP: put it behind the county's HTTPS front end).
+    /// Address to listen on (plain HTTP unless --tls-cert/--tls-key: then put it behind the
+    /// county's HTTPS front end).
     #[arg(long, default_value = "127.0.0.1:8081")]
     pub listen: String,
+    /// Serve HTTPS with this certificate chain (PEM; the server's own certificate first).
+    #[arg(long, value_name = "PEM")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM, without a passphrase).
+    #[arg(long, value_name = "PEM")]
+    pub tls_key: Option<PathBuf>,
     /// The database: sqlite:PATH (one file).
     #[arg(long, required = true)]
     pub db: Option<String>,
@@ -39,6 +46,12 @@ pub struct ServeHubArgs {
     /// Requests waiting to be written before the hub answers 503 (busy).
     #[arg(long, default_value_t = hub::writer::QUEUE)]
     pub queue: usize,
+    /// Days heartbeats are kept (by when the hub received them).
+    #[arg(long, default_value_t = hub::prune::HEARTBEAT_DAYS, value_parser = clap::value_parser!(u32).range(1..))]
+    pub keep_heartbeat_days: u32,
+    /// Kiosks that may wait for approval (enrolled without a code); beyond it new ones get 503.
+    #[arg(long, default_value_t = hub::writer::MAX_PENDING, value_parser = clap::value_parser!(i64).range(0..))]
+    pub max_pending: i64,
 }
 
 #[derive(Subcommand)]
@@ -74,6 +87,14 @@ pub enum HubCommand {
         db: Option<String>,
         #[arg(long, global = true)]
         json: bool,
+    },
+    /// Delete what is past its keeping time now (the running hub does it every minute).
+    Prune {
+        /// Days heartbeats are kept (use the running hub's value).
+        #[arg(long, default_value_t = hub::prune::HEARTBEAT_DAYS, value_parser = clap::value_parser!(u32).range(1..))]
+        keep_heartbeat_days: u32,
+        #[arg(long)]
+        db: String,
     },
     /// What the kiosks sent: fleet, ratings, suggestions, searches.
     Report {
@@ -113,6 +134,16 @@ pub fn hub(args: HubArgs) -> anyhow::Result<()> {
     match args.command {
         None => {
             let s = args.serve;
+            let tls = match (s.tls_cert, s.tls_key) {
+                (Some(cert), Some(key)) => Some(hub::tls::TlsFiles { cert, key }),
+                (None, None) => None,
+                (Some(_), None) => bail!(
+                    "只写了 --tls-cert，没有 --tls-key：要用 HTTPS，请同时写证书（--tls-cert）和它的私钥（--tls-key）；都不写则是明文 HTTP。"
+                ),
+                (None, Some(_)) => bail!(
+                    "只写了 --tls-key，没有 --tls-cert：要用 HTTPS，请同时写证书（--tls-cert）和它的私钥（--tls-key）；都不写则是明文 HTTP。"
+                ),
+            };
             hub::server::run(hub::server::Options {
                 listen: s.listen,
                 db: s.db.ok_or_else(|| {
@@ -122,6 +153,12 @@ pub fn hub(args: HubArgs) -> anyhow::Result<()> {
                 rate: s.kiosk_rate,
                 burst: s.kiosk_burst,
                 queue: s.queue.max(1),
+                tls,
+                policy: hub::writer::Policy {
+                    keep_heartbeat_days: s.keep_heartbeat_days,
+                    max_pending: s.max_pending,
+                    ..hub::writer::Policy::default()
+                },
             })
         }
         Some(HubCommand::Kiosks { action, db, json }) => {
@@ -145,6 +182,10 @@ pub fn hub(args: HubArgs) -> anyhow::Result<()> {
             expires,
             db,
         }) => code(&region, &expires, &db),
+        Some(HubCommand::Prune {
+            keep_heartbeat_days,
+            db,
+        }) => prune_cmd(keep_heartbeat_days, &db),
         Some(HubCommand::Report {
             what,
             json,
@@ -237,6 +278,21 @@ fn code(region: &str, expires: &str, url: &str) -> anyhow::Result<()> {
     println!("{code}");
     eprintln!(
         "这是区划 {region} 内一台终端的一次性登记码，{expires} 前有效。写进终端 kiosk.toml 的 enrol_code；用过一次即作废。汇总服务只保存它的摘要，丢了请重新发一个。"
+    );
+    Ok(())
+}
+
+fn prune_cmd(keep_heartbeat_days: u32, url: &str) -> anyhow::Result<()> {
+    let mut db = db::open(url)?;
+    let p = hub::prune::all(db.as_mut(), keep_heartbeat_days, hub::now())?;
+    println!(
+        "已清理：心跳 {} 条（保留 {keep_heartbeat_days} 天），原始记录 {} 条（保留 {} 天），待批准终端 {} 台（{} 天没有联系），过期 nonce {} 条。",
+        p.heartbeats,
+        p.inbox,
+        hub::prune::INBOX_DAYS,
+        p.pending,
+        hub::prune::PENDING_DAYS,
+        p.nonces
     );
     Ok(())
 }

@@ -284,6 +284,8 @@ pub fn run(
         rate: 1000.0,
         burst: 1000,
         queue: super::writer::QUEUE,
+        tls: None,
+        policy: super::writer::Policy::default(),
     })?;
     let url = format!("http://{}{UPLOAD_PATH}", hub.addr);
     let client = reqwest::Client::builder()

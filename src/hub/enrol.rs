@@ -1,5 +1,6 @@
 //! `POST /v1/enrol`, decided: a new kiosk with a valid one-time code is approved at once and the
-//! code is used up; without a code it waits for the county (`pending`). Runs inside the
+//! code is used up; without a code it waits for the county (`pending`), unless too many wait
+//! already (`--max-pending`: then 503 `busy`, retry in an hour). Runs inside the
 //! writer's transaction, so a refusal leaves nothing behind.
 
 use super::codes;
@@ -79,13 +80,32 @@ fn pending(kiosk: &str) -> EnrolReply {
     }
 }
 
-/// Decides an enrolment whose signature (by `req.key`) was verified.
+/// How long a kiosk refused by the pending cap waits before asking again (seconds).
+pub const PENDING_FULL_RETRY: u64 = 3600;
+
+/// A new kiosk without a code while `waiting` kiosks already wait for approval: 503 `busy`
+/// with `Retry-After`, so the kiosk backs off and asks again later; nothing is stored.
+fn pending_full(kiosk: &str, waiting: i64) -> Refused {
+    Refused {
+        retry_after: Some(PENDING_FULL_RETRY),
+        ..Refused::new(
+            Refusal::Busy,
+            format!(
+                "汇总服务已有 {waiting} 台终端在等县里批准，暂不接受新的待批准终端 {kiosk}。请县里先用 banshi hub kiosks list 处理待批准的终端，或给本终端发一次性登记码（kiosk.toml 的 enrol_code）；终端一小时后自动再试。"
+            ),
+        )
+    }
+}
+
+/// Decides an enrolment whose signature (by `req.key`) was verified. A new kiosk without a
+/// code is refused while `max_pending` kiosks wait for approval.
 pub fn enrol(
     db: &mut dyn Db,
     kiosk: &str,
     req: &EnrolRequest,
     now: i64,
     today: &str,
+    max_pending: i64,
 ) -> DbResult<Result<EnrolReply, Refused>> {
     let code = req.code.as_deref().filter(|c| !c.trim().is_empty());
     if let Some(k) = kiosks::get(db, kiosk)? {
@@ -102,7 +122,14 @@ pub fn enrol(
             KioskState::Revoked => Err(Refused::revoked(kiosk)),
             KioskState::Approved => Ok(approved(kiosk)),
             KioskState::Pending => match code {
-                None => Ok(pending(kiosk)),
+                None => {
+                    // Still there: kept from the pruning of pending kiosks not heard from.
+                    db.exec(
+                        "UPDATE kiosk SET last_seen = $2 WHERE id = $1",
+                        &[kiosk.into(), now.into()],
+                    )?;
+                    Ok(pending(kiosk))
+                }
                 Some(code) => match use_code(db, kiosk, code, k.region.as_deref(), now, today)? {
                     Err(r) => Err(r),
                     Ok(()) => {
@@ -117,7 +144,15 @@ pub fn enrol(
         });
     }
     let state = match code {
-        None => KioskState::Pending,
+        None => {
+            let waiting = db
+                .row("SELECT COUNT(*) FROM kiosk WHERE state = 'pending'", &[])?
+                .map_or(0, |r| r.int(0));
+            if waiting >= max_pending {
+                return Ok(Err(pending_full(kiosk, waiting)));
+            }
+            KioskState::Pending
+        }
         Some(code) => match use_code(db, kiosk, code, req.region.as_deref(), now, today)? {
             Err(r) => return Ok(Err(r)),
             Ok(()) => KioskState::Approved,

@@ -1,6 +1,7 @@
 //! `POST /v1/upload`, stored: each record checked again (`Record::check`: the hub never trusts
 //! the kiosk), then written once per (kiosk id, sequence number) into the inbox and its typed
-//! table; a record seen before changes nothing. Records that fail the check go to `rejected`.
+//! table; a record seen before (or at or below the kiosk's `inbox_floor`, see `prune`) changes
+//! nothing. Records that fail the check go to `rejected`.
 
 use crate::outbox::record::{Record, Subject};
 
@@ -87,8 +88,24 @@ pub fn store(
     bad: &[Invalid],
     now: i64,
 ) -> DbResult<usize> {
+    // The kiosk's row first: on PostgreSQL this locks it, so a prune raising the floor
+    // (which updates the same row first) and this upload never interleave.
+    db.exec(
+        "UPDATE kiosk SET last_seen = $2 WHERE id = $1",
+        &[kiosk.into(), now.into()],
+    )?;
+    let floor = db
+        .row(
+            "SELECT inbox_floor FROM kiosk WHERE id = $1",
+            &[kiosk.into()],
+        )?
+        .map_or(0, |r| r.int(0));
     let mut new = 0;
     for c in ok {
+        if c.seq <= floor {
+            // Held since before its inbox row was pruned (see `prune`).
+            continue;
+        }
         let k: Value = kiosk.into();
         let inserted = db.exec(
             "INSERT INTO inbox (kiosk_id, seq, kind, at, received_at, body)
@@ -173,8 +190,8 @@ pub fn store(
             }
             Record::Heartbeat(h) => {
                 db.exec(
-                    "INSERT INTO heartbeat (kiosk_id, seq, at, app_version, content_version, last_sync_status, body)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    "INSERT INTO heartbeat (kiosk_id, seq, at, app_version, content_version, last_sync_status, body, received_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                     &[
                         k.clone(),
                         seq.clone(),
@@ -183,6 +200,7 @@ pub fn store(
                         h.content_version.as_deref().into(),
                         h.last_sync_status.as_deref().into(),
                         c.body.as_str().into(),
+                        now.into(),
                     ],
                 )?;
                 db.exec(
@@ -207,9 +225,5 @@ pub fn store(
             ],
         )?;
     }
-    db.exec(
-        "UPDATE kiosk SET last_seen = $2 WHERE id = $1",
-        &[kiosk.into(), now.into()],
-    )?;
     Ok(new)
 }

@@ -4,9 +4,11 @@
 //!
 //! - [`server`]: `POST /v1/enrol` and `/v1/upload` over hyper; every refusal stores nothing.
 //! - [`writer`]: the one writer thread, group commit, `Busy` when its queue is full.
+//! - [`prune`]: what is kept how long (run by the writer, and by `banshi hub prune`).
 //! - [`enrol`], [`inbox`]: what an enrolment and an upload do to the database.
 //! - [`kiosks`], [`codes`], [`report`]: the county's side (approve, revoke, codes, reports).
 //! - [`limit`]: a token bucket per kiosk.
+//! - [`tls`]: `--tls-cert`/`--tls-key`, HTTPS inside the hub.
 //! - [`sql`] (the storage interface), [`schema`] (numbered migrations), the backends [`sqlite`]
 //!   and [`pg`] (PostgreSQL), and [`db`] (which one `--db` names).
 
@@ -19,11 +21,13 @@ pub mod inbox;
 pub mod kiosks;
 pub mod limit;
 pub mod pg;
+pub mod prune;
 pub mod report;
 pub mod schema;
 pub mod server;
 pub mod sql;
 pub mod sqlite;
+pub mod tls;
 pub mod wire;
 pub mod writer;
 

@@ -24,7 +24,8 @@ pub struct FleetRow {
     pub kiosk: Kiosk,
     pub state_name: &'static str,
     pub last_seen_time: Option<String>,
-    /// Records held, per kind (rating, suggestion, miss, usage, heartbeat).
+    /// Records held, per kind (rating, suggestion, miss, usage, heartbeat; heartbeats only
+    /// as long as they are kept).
     pub received: std::collections::BTreeMap<String, i64>,
     pub rejected: i64,
 }
@@ -33,7 +34,12 @@ pub fn fleet(db: &mut dyn Db) -> DbResult<Vec<FleetRow>> {
     let mut counts =
         std::collections::HashMap::<String, std::collections::BTreeMap<String, i64>>::new();
     for r in db.query(
-        "SELECT kiosk_id, kind, COUNT(*) FROM inbox GROUP BY kiosk_id, kind",
+        // From the typed tables: inbox rows are pruned after `prune::INBOX_DAYS`.
+        "SELECT kiosk_id, 'rating', COUNT(*) FROM rating GROUP BY kiosk_id
+         UNION ALL SELECT kiosk_id, 'suggestion', COUNT(*) FROM suggestion GROUP BY kiosk_id
+         UNION ALL SELECT kiosk_id, 'miss', COUNT(*) FROM miss GROUP BY kiosk_id
+         UNION ALL SELECT kiosk_id, 'usage', COUNT(*) FROM usage_count GROUP BY kiosk_id
+         UNION ALL SELECT kiosk_id, 'heartbeat', COUNT(*) FROM heartbeat GROUP BY kiosk_id",
         &[],
     )? {
         counts

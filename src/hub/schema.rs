@@ -126,6 +126,16 @@ pub const MIGRATIONS: &[&str] = &[
         last_seen BIGINT NOT NULL
     );
     CREATE INDEX console_session_user ON console_session (user_name);",
+    // 3: retention (`prune`): when each heartbeat arrived (backfilled from the inbox), each
+    // kiosk's inbox floor (every seq at or below it is held: its inbox row was pruned), and
+    // the indexes pruning and the pending-kiosk cap read.
+    "ALTER TABLE heartbeat ADD COLUMN received_at BIGINT;
+    UPDATE heartbeat SET received_at = (SELECT i.received_at FROM inbox i
+        WHERE i.kiosk_id = heartbeat.kiosk_id AND i.seq = heartbeat.seq);
+    ALTER TABLE kiosk ADD COLUMN inbox_floor BIGINT NOT NULL DEFAULT 0;
+    CREATE INDEX heartbeat_received ON heartbeat (received_at);
+    CREATE INDEX inbox_received ON inbox (received_at);
+    CREATE INDEX kiosk_state ON kiosk (state);",
 ];
 
 /// Brings the database to the newest schema; the version it is at.

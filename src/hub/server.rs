@@ -3,11 +3,15 @@
 //! a byte of the body), headers, time, body (read up to [`MAX_BODY`]), JSON, signature, the
 //! kiosk's state, its rate; then the [`Writer`] checks the nonce and stores, all in one
 //! transaction, and only then is the request answered.
+//!
+//! With `--tls-cert`/`--tls-key` every connection is HTTPS ([`super::tls`]); a connection that
+//! fails its handshake (or speaks plain HTTP to the HTTPS port) is closed on its own and the
+//! accept loop goes on.
 
 use std::convert::Infallible;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
@@ -19,11 +23,12 @@ use serde::Serialize;
 use super::kiosks::{self, KioskState};
 use super::limit::Limiter;
 use super::sql::{Db, DbError};
+use super::tls::TlsFiles;
 use super::wire::{
     self, EnrolRequest, Refusal, UploadRequest, ENROL_PATH, H_KIOSK, H_NONCE, H_SIGNATURE, H_TIME,
     MAX_BODY, MAX_SKEW_SECS, UPLOAD_PATH,
 };
-use super::writer::{Answer, Job, Writer};
+use super::writer::{Answer, Job, Policy, Writer};
 use super::{enrol, inbox, now, Refused};
 
 pub struct Options {
@@ -36,6 +41,10 @@ pub struct Options {
     pub burst: u32,
     /// Requests waiting for the writer before new ones are answered `Busy`.
     pub queue: usize,
+    /// Serve HTTPS with this certificate and key (none: plain HTTP).
+    pub tls: Option<TlsFiles>,
+    /// How long the writer keeps heartbeats, and how many kiosks may wait for approval.
+    pub policy: Policy,
 }
 
 struct Hub {
@@ -260,8 +269,73 @@ impl Hub {
 /// accepting connections, `join` blocks until it stops.
 pub type Running = crate::serve::Serving;
 
+/// How long a connection may take to finish its TLS handshake.
+const HANDSHAKE: Duration = Duration::from_secs(10);
+
+/// Answers one connection (plain or TLS) with HTTP/1.1.
+async fn serve<IO>(hub: Arc<Hub>, io: IO)
+where
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |req| {
+        let hub = hub.clone();
+        async move { Ok::<_, Infallible>(hub.handle(req).await) }
+    });
+    let _ = hyper::server::conn::http1::Builder::new()
+        .serve_connection(hyper_util::rt::TokioIo::new(io), service)
+        .await;
+}
+
+/// What a plain-HTTP client on the HTTPS port is told (in the hub's JSON refusal shape, so a
+/// kiosk configured with `http://` shows it), before the connection is closed.
+fn plain_on_tls_port() -> Vec<u8> {
+    let body = serde_json::to_vec(
+        &Refused::new(
+            Refusal::Malformed,
+            "汇总服务只接受 HTTPS，这个请求是明文 HTTP。请把 kiosk.toml 的 hub 写成 https:// 开头的地址。"
+                .into(),
+        )
+        .reply(),
+    )
+    .expect("replies serialise");
+    let mut out = format!(
+        "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    out.extend(body);
+    out
+}
+
+/// One HTTPS connection: a plain-HTTP request is answered with [`plain_on_tls_port`], a
+/// failed or slow handshake just closes it.
+async fn serve_tls(hub: Arc<Hub>, stream: tokio::net::TcpStream, tls: tokio_rustls::TlsAcceptor) {
+    use tokio::io::AsyncWriteExt;
+    let mut first = [0u8; 1];
+    // A TLS connection starts with a handshake record (0x16).
+    match tokio::time::timeout(HANDSHAKE, stream.peek(&mut first)).await {
+        Ok(Ok(1)) if first[0] != 0x16 => {
+            let mut stream = stream;
+            let _ = stream.write_all(&plain_on_tls_port()).await;
+            let _ = stream.shutdown().await;
+            return;
+        }
+        Ok(Ok(1)) => {}
+        _ => return,
+    }
+    match tokio::time::timeout(HANDSHAKE, tls.accept(stream)).await {
+        Ok(Ok(s)) => serve(hub, s).await,
+        Ok(Err(e)) => log::debug!("TLS 握手失败：{e}"),
+        Err(_) => log::debug!("TLS 握手超时"),
+    }
+}
+
 /// Opens the database, binds and serves on a thread of its own.
 pub fn start(opts: Options) -> anyhow::Result<Running> {
+    let tls = match &opts.tls {
+        Some(files) => Some(tokio_rustls::TlsAcceptor::from(super::tls::load(files)?)),
+        None => None,
+    };
     let repo = match &opts.repo {
         Some(r) => {
             let root = std::fs::canonicalize(r)
@@ -276,7 +350,7 @@ pub fn start(opts: Options) -> anyhow::Result<Running> {
         }
         None => None,
     };
-    let writer = Writer::start(super::db::open(&opts.db)?, opts.queue)?;
+    let writer = Writer::start(super::db::open(&opts.db)?, opts.queue, opts.policy)?;
     let hub = Arc::new(Hub {
         reader: Arc::new(Mutex::new(super::db::open(&opts.db)?)),
         writer,
@@ -287,6 +361,11 @@ pub fn start(opts: Options) -> anyhow::Result<Running> {
         .with_context(|| format!("无法在 {} 上监听", opts.listen))?;
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
+    if tls.is_none() && !addr.ip().is_loopback() {
+        log::warn!(
+            "汇总服务在 {addr} 上用明文 HTTP 接收（评价里可能有电话号码）：请在前面放 HTTPS 反向代理（nginx、Caddy），或加 --tls-cert 和 --tls-key 让汇总服务自己用 HTTPS。"
+        );
+    }
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -304,20 +383,19 @@ pub fn start(opts: Options) -> anyhow::Result<Running> {
                         _ = &mut stop_rx => break,
                         accepted = listener.accept() => match accepted {
                             Ok((s, _)) => s,
-                            Err(_) => continue,
+                            Err(_) => {
+                                // Out of file descriptors, say: wait a moment, do not spin.
+                                tokio::time::sleep(Duration::from_millis(50)).await;
+                                continue;
+                            }
                         },
                     };
                     let _ = stream.set_nodelay(true);
                     let hub = hub.clone();
-                    tokio::spawn(async move {
-                        let service = hyper::service::service_fn(move |req| {
-                            let hub = hub.clone();
-                            async move { Ok::<_, Infallible>(hub.handle(req).await) }
-                        });
-                        let _ = hyper::server::conn::http1::Builder::new()
-                            .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                            .await;
-                    });
+                    match &tls {
+                        Some(tls) => tokio::spawn(serve_tls(hub, stream, tls.clone())),
+                        None => tokio::spawn(serve(hub, stream)),
+                    };
                 }
             })
         })?;
@@ -331,6 +409,7 @@ pub fn start(opts: Options) -> anyhow::Result<Running> {
 /// `banshi hub`: starts, prints `listening on ADDR` on stdout, and serves until killed.
 pub fn run(opts: Options) -> anyhow::Result<()> {
     let db = super::db::describe(&opts.db);
+    let scheme = if opts.tls.is_some() { "https" } else { "http" };
     let running = start(opts)?;
     {
         use std::io::Write;
@@ -339,7 +418,7 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
         out.flush()?;
     }
     log::info!(
-        "汇总服务在 http://{} 上接收终端上传（数据库 {db}）",
+        "汇总服务在 {scheme}://{} 上接收终端上传（数据库 {db}）",
         running.addr
     );
     running.join();

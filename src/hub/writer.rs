@@ -2,20 +2,46 @@
 //! writer commits every batch waiting at that moment in one transaction (group commit: one
 //! disk flush for many kiosks), each in a savepoint of its own so one refusal undoes only its
 //! own request. Answers go back only after the commit. A full queue answers `Busy`, so kiosks
-//! back off instead of piling up.
+//! back off instead of piling up. Between groups it prunes ([`super::prune`]): every
+//! [`Policy::prune_every`], one small transaction per kind, again at once while there is more.
 
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
+use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::time::{Duration, Instant};
 
 use super::inbox::{self, Checked, Invalid};
 use super::sql::{Db, DbResult};
-use super::wire::{EnrolReply, EnrolRequest, Refusal, UploadReply, MAX_SKEW_SECS};
-use super::{enrol, now, Refused};
+use super::wire::{EnrolReply, EnrolRequest, Refusal, UploadReply};
+use super::{enrol, now, prune, Refused};
 
 /// Requests waiting at most before new ones get `Busy`.
 pub const QUEUE: usize = 512;
 /// Requests committed together at most.
 const GROUP: usize = 256;
+/// How often the writer prunes by default (the first time this long after it starts).
+pub const PRUNE_EVERY: Duration = Duration::from_secs(60);
+/// Default of `--max-pending`.
+pub const MAX_PENDING: i64 = 1000;
+
+/// What the writer keeps how long, and how many kiosks may wait for the county's approval.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Policy {
+    /// Heartbeats are deleted this many days after the hub received them.
+    pub keep_heartbeat_days: u32,
+    /// New enrolments without a code are refused (503 `busy`) while this many kiosks wait.
+    pub max_pending: i64,
+    /// How often the writer prunes ([`PRUNE_EVERY`]).
+    pub prune_every: Duration,
+}
+
+impl Default for Policy {
+    fn default() -> Policy {
+        Policy {
+            keep_heartbeat_days: prune::HEARTBEAT_DAYS,
+            max_pending: MAX_PENDING,
+            prune_every: PRUNE_EVERY,
+        }
+    }
+}
 
 pub enum Job {
     Enrol {
@@ -48,11 +74,11 @@ pub struct Writer {
 
 impl Writer {
     /// Starts the writer thread on `db` with room for `queue` waiting requests.
-    pub fn start(db: Box<dyn Db>, queue: usize) -> std::io::Result<Writer> {
+    pub fn start(db: Box<dyn Db>, queue: usize, policy: Policy) -> std::io::Result<Writer> {
         let (tx, rx) = sync_channel(queue);
         std::thread::Builder::new()
             .name("hub-writer".into())
-            .spawn(move || run(db, rx))?;
+            .spawn(move || run(db, rx, policy))?;
         Ok(Writer { tx })
     }
 
@@ -69,51 +95,76 @@ impl Writer {
     }
 }
 
-fn run(mut db: Box<dyn Db>, rx: Receiver<Waiting>) {
-    let mut pruned = Instant::now();
-    while let Ok(first) = rx.recv() {
-        let mut group = vec![first];
-        while group.len() < GROUP {
-            match rx.try_recv() {
-                Ok(w) => group.push(w),
-                Err(_) => break,
-            }
+fn run(mut db: Box<dyn Db>, rx: Receiver<Waiting>, policy: Policy) {
+    let every = policy.prune_every;
+    let mut next_prune = Instant::now() + every;
+    loop {
+        let wait = next_prune.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(wait) {
+            Ok(first) => write_group(db.as_mut(), &rx, first, &policy),
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => break,
         }
-        let answers = match commit(db.as_mut(), &group) {
-            Ok(a) => a,
-            Err(e) => {
-                log::error!(
-                    "汇总数据库写入失败，本组 {} 个请求请终端重试：{e}",
-                    group.len()
-                );
-                group
-                    .iter()
-                    .map(|_| Answer::Refused(Refused::failed()))
-                    .collect()
-            }
-        };
-        for ((_, reply), answer) in group.into_iter().zip(answers) {
-            let _ = reply.send(answer);
-        }
-        if pruned.elapsed() > Duration::from_secs(60) {
-            pruned = Instant::now();
-            let before = now() - 2 * MAX_SKEW_SECS;
-            if let Err(e) = db.exec("DELETE FROM nonce WHERE seen < $1", &[before.into()]) {
-                log::warn!("清理过期 nonce 失败：{e}");
-            }
+        if Instant::now() >= next_prune {
+            next_prune = match prune::step(db.as_mut(), policy.keep_heartbeat_days, now()) {
+                Ok(p) => {
+                    if p.total() > 0 {
+                        log::info!(
+                            "清理过期数据：nonce {} 条，心跳 {} 条，原始记录 {} 条，待批准终端 {} 台",
+                            p.nonces,
+                            p.heartbeats,
+                            p.inbox,
+                            p.pending
+                        );
+                    }
+                    // More left: go on right after the requests waiting now.
+                    Instant::now() + if p.more() { Duration::ZERO } else { every }
+                }
+                Err(e) => {
+                    log::warn!("清理过期数据失败（下次再试）：{e}");
+                    Instant::now() + every
+                }
+            };
         }
     }
 }
 
+/// Commits `first` and every request waiting behind it (up to [`GROUP`]), then answers them.
+fn write_group(db: &mut dyn Db, rx: &Receiver<Waiting>, first: Waiting, policy: &Policy) {
+    let mut group = vec![first];
+    while group.len() < GROUP {
+        match rx.try_recv() {
+            Ok(w) => group.push(w),
+            Err(_) => break,
+        }
+    }
+    let answers = match commit(db, &group, policy) {
+        Ok(a) => a,
+        Err(e) => {
+            log::error!(
+                "汇总数据库写入失败，本组 {} 个请求请终端重试：{e}",
+                group.len()
+            );
+            group
+                .iter()
+                .map(|_| Answer::Refused(Refused::failed()))
+                .collect()
+        }
+    };
+    for ((_, reply), answer) in group.into_iter().zip(answers) {
+        let _ = reply.send(answer);
+    }
+}
+
 /// One transaction for the whole group; each job in a savepoint.
-fn commit(db: &mut dyn Db, group: &[Waiting]) -> DbResult<Vec<Answer>> {
+fn commit(db: &mut dyn Db, group: &[Waiting], policy: &Policy) -> DbResult<Vec<Answer>> {
     let now = now();
     let today = chrono::Local::now().format("%Y-%m-%d").to_string();
     db.begin()?;
     let mut answers = Vec::with_capacity(group.len());
     for (job, _) in group {
         db.batch("SAVEPOINT job")?;
-        match run_job(db, job, now, &today) {
+        match run_job(db, job, now, &today, policy) {
             Ok(Answer::Refused(r)) => {
                 db.batch("ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job")?;
                 answers.push(Answer::Refused(r));
@@ -142,7 +193,7 @@ fn commit(db: &mut dyn Db, group: &[Waiting]) -> DbResult<Vec<Answer>> {
     Ok(answers)
 }
 
-fn run_job(db: &mut dyn Db, job: &Job, now: i64, today: &str) -> DbResult<Answer> {
+fn run_job(db: &mut dyn Db, job: &Job, now: i64, today: &str, policy: &Policy) -> DbResult<Answer> {
     let (kiosk, nonce) = match job {
         Job::Enrol { kiosk, nonce, .. } | Job::Upload { kiosk, nonce, .. } => (kiosk, nonce),
     };
@@ -158,10 +209,12 @@ fn run_job(db: &mut dyn Db, job: &Job, now: i64, today: &str) -> DbResult<Answer
         )));
     }
     match job {
-        Job::Enrol { kiosk, req, .. } => Ok(match enrol::enrol(db, kiosk, req, now, today)? {
-            Ok(reply) => Answer::Enrolled(reply),
-            Err(r) => Answer::Refused(r),
-        }),
+        Job::Enrol { kiosk, req, .. } => Ok(
+            match enrol::enrol(db, kiosk, req, now, today, policy.max_pending)? {
+                Ok(reply) => Answer::Enrolled(reply),
+                Err(r) => Answer::Refused(r),
+            },
+        ),
         Job::Upload { kiosk, ok, bad, .. } => {
             // The state again, inside the transaction: a revoke between the check and now wins.
             let state = db.row("SELECT state FROM kiosk WHERE id = $1", &[kiosk.into()])?;
@@ -224,7 +277,7 @@ mod tests {
             )
             .unwrap();
         }
-        let writer = Writer::start(Box::new(Slow(db)), 2).unwrap();
+        let writer = Writer::start(Box::new(Slow(db)), 2, Policy::default()).unwrap();
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -248,5 +301,60 @@ mod tests {
             .filter(|a| matches!(a, Answer::Uploaded(_)))
             .count();
         assert_eq!((stored, busy), (3, 3), "{answers:?}");
+    }
+
+    #[test]
+    fn the_writer_prunes_on_its_own_in_batches_between_requests() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut db = SqliteDb::open(&dir.path().join("hub.db")).unwrap();
+        crate::hub::schema::migrate(&mut db).unwrap();
+        let old = now() - 500 * 86_400;
+        {
+            let d: &mut dyn Db = &mut db;
+            d.exec(
+                "INSERT INTO kiosk (id, public_key, state, enrolled_at) VALUES ('k', '00', 'approved', 0)",
+                &[],
+            )
+            .unwrap();
+            d.begin().unwrap();
+            // More than two batches of old heartbeats.
+            for seq in 1..=2500i64 {
+                d.exec(
+                    "INSERT INTO heartbeat (kiosk_id, seq, at, app_version, body, received_at)
+                     VALUES ('k', $1, 'x', '1', '{}', $2)",
+                    &[seq.into(), old.into()],
+                )
+                .unwrap();
+            }
+            d.batch("COMMIT").unwrap();
+        }
+        let policy = Policy {
+            prune_every: Duration::from_millis(200),
+            ..Policy::default()
+        };
+        let writer = Writer::start(Box::new(db), 8, policy).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let mut check = SqliteDb::open(&dir.path().join("hub.db")).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut n = 0;
+        loop {
+            // Requests keep being answered while the writer prunes.
+            n += 1;
+            let answer = rt.block_on(writer.submit(job(n)));
+            assert!(matches!(answer, Answer::Uploaded(_)), "{answer:?}");
+            let left = (&mut check as &mut dyn Db)
+                .row("SELECT COUNT(*) FROM heartbeat", &[])
+                .unwrap()
+                .unwrap()
+                .int(0);
+            if left == 0 {
+                break;
+            }
+            assert!(Instant::now() < deadline, "{left} heartbeats still there");
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 }

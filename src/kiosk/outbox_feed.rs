@@ -2,7 +2,9 @@
 //! `Outbox` and does every write — a resident's rating or suggestion (its answer comes back on
 //! a channel the screen polls), each guide opened (`Outbox::opened`), each search that found
 //! nothing or after which no result was opened (`Record::Miss`), and the sealing of usage counts
-//! (at start, and whenever the day changes). A slow disk, a lock held by the uploader or a
+//! of finished days (at start the days before today, when the day changes the days before the
+//! new one; today's counts stay open across restarts, so each day is sent as one record per
+//! guide). A slow disk, a lock held by the uploader or a
 //! broken file never holds up a frame; errors go to the log (and the technician's recent
 //! warnings), never to residents — except that a rating or suggestion not taken is answered, so
 //! the resident can be told.
@@ -41,10 +43,19 @@ impl Feed {
     /// thread (and again at the next job if that failed), so a kiosk whose outbox is broken
     /// starts and reads as ever.
     pub fn start(dir: PathBuf, kiosk: String) -> Feed {
+        Feed::start_with(dir, kiosk, today)
+    }
+
+    /// [`Feed::start`] with the day (YYYY-MM-DD) told by `today` (tests move it).
+    fn start_with(
+        dir: PathBuf,
+        kiosk: String,
+        today: impl Fn() -> String + Send + 'static,
+    ) -> Feed {
         let (jobs, rx) = mpsc::channel();
         let spawned = std::thread::Builder::new()
             .name("outbox".into())
-            .spawn(move || run(&dir, &kiosk, &rx));
+            .spawn(move || run(&dir, &kiosk, &rx, &today));
         if let Err(e) = spawned {
             events::warn(format!(
                 "无法启动发件箱线程：{e}；评价、建议和使用统计不会记录。"
@@ -70,9 +81,13 @@ impl Feed {
 
     /// Guide `guide` was opened now (counted for today, local time).
     pub fn opened(&self, guide: &str) {
+        self.opened_on(guide, &today());
+    }
+
+    fn opened_on(&self, guide: &str, day: &str) {
         self.send(Job::Opened {
             guide: guide.to_string(),
-            day: today(),
+            day: day.to_string(),
         });
     }
 
@@ -117,16 +132,16 @@ impl Lazy<'_> {
     }
 }
 
-fn run(dir: &std::path::Path, kiosk: &str, jobs: &Receiver<Job>) {
+fn run(dir: &std::path::Path, kiosk: &str, jobs: &Receiver<Job>, today: &dyn Fn() -> String) {
     let mut lazy = Lazy {
         dir,
         kiosk,
         outbox: None,
     };
-    // At start: counts left open by an earlier run (earlier days, or today before a restart;
-    // the hub adds records up) become records.
+    // At start: counts of earlier days left open by an earlier run become records; today's
+    // stay open (counting goes on after a restart) until the day is over.
     let mut sealed_day = today();
-    seal(&mut lazy);
+    seal(&mut lazy, &sealed_day);
     loop {
         let job = match jobs.recv_timeout(DAY_CHECK) {
             Ok(job) => Some(job),
@@ -136,7 +151,7 @@ fn run(dir: &std::path::Path, kiosk: &str, jobs: &Receiver<Job>) {
         let day = today();
         if day != sealed_day {
             sealed_day = day;
-            seal(&mut lazy);
+            seal(&mut lazy, &sealed_day);
         }
         match job {
             None => {}
@@ -167,6 +182,10 @@ fn run(dir: &std::path::Path, kiosk: &str, jobs: &Receiver<Job>) {
                         log::warn!("事项 {guide} 的使用次数没有记上：{e}");
                     }
                 }
+                // Counted just before midnight, arrived after the day's sealing: sealed too.
+                if day < sealed_day {
+                    seal(&mut lazy, &sealed_day);
+                }
             }
             Some(Job::Flush(done)) => {
                 let _ = done.send(());
@@ -175,9 +194,10 @@ fn run(dir: &std::path::Path, kiosk: &str, jobs: &Receiver<Job>) {
     }
 }
 
-fn seal(lazy: &mut Lazy) {
+/// Seals the usage counts of the days before `today`.
+fn seal(lazy: &mut Lazy, today: &str) {
     if let Some(o) = lazy.get() {
-        if let Err(e) = o.seal_usage() {
+        if let Err(e) = o.seal_usage_before(today) {
             log::warn!("使用次数没有封存进发件箱：{e}");
         }
     }
@@ -236,5 +256,67 @@ mod tests {
         assert_eq!(answer.unwrap(), Err(NotTaken::Broken));
         feed.opened("a"); // logged, not fatal
         assert!(feed.flush(Duration::from_secs(10)), "the thread goes on");
+    }
+
+    /// The usage records waiting: (day, guide, opened).
+    fn usage(o: &Outbox) -> Vec<(String, String, i64)> {
+        o.batch(100)
+            .unwrap()
+            .into_iter()
+            .filter(|s| s.kind == "usage")
+            .map(|s| {
+                let r = &s.record;
+                (
+                    r["day"].as_str().unwrap().to_string(),
+                    r["guide"].as_str().unwrap().to_string(),
+                    r["opened"].as_i64().unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn only_finished_days_are_sealed_so_a_day_is_one_record_per_guide() {
+        let dir = tempfile::tempdir().unwrap();
+        // An earlier run counted yesterday and this morning, then the kiosk restarted.
+        {
+            let mut o = Outbox::open(dir.path(), "k1").unwrap();
+            o.opened("a", "2026-01-01").unwrap();
+            o.opened("a", "2026-01-02").unwrap();
+            o.opened("b", "2026-01-02").unwrap();
+        }
+        let clock = std::sync::Arc::new(std::sync::Mutex::new("2026-01-02".to_string()));
+        let c = clock.clone();
+        let feed = Feed::start_with(dir.path().to_path_buf(), "k1".into(), move || {
+            c.lock().unwrap().clone()
+        });
+        // At start only yesterday is sealed; today goes on counting.
+        assert!(feed.flush(Duration::from_secs(10)));
+        let o = Outbox::open(dir.path(), "k1").unwrap();
+        assert_eq!(usage(&o), vec![("2026-01-01".into(), "a".into(), 1)]);
+        assert_eq!(o.status().unwrap().usage_open, 2);
+        feed.opened_on("a", "2026-01-02");
+        assert!(feed.flush(Duration::from_secs(10)));
+        assert_eq!(usage(&o).len(), 1, "today is not sealed");
+
+        // Midnight: the day before the new one is sealed, whole, once.
+        *clock.lock().unwrap() = "2026-01-03".into();
+        feed.opened_on("a", "2026-01-03");
+        assert!(feed.flush(Duration::from_secs(10)));
+        assert_eq!(
+            usage(&o),
+            vec![
+                ("2026-01-01".into(), "a".into(), 1),
+                ("2026-01-02".into(), "a".into(), 2),
+                ("2026-01-02".into(), "b".into(), 1),
+            ]
+        );
+        assert_eq!(o.status().unwrap().usage_open, 1, "the new day is open");
+
+        // An opening counted just before midnight that arrives after the sealing: sealed too.
+        feed.opened_on("c", "2026-01-02");
+        assert!(feed.flush(Duration::from_secs(10)));
+        assert!(usage(&o).contains(&("2026-01-02".into(), "c".into(), 1)));
+        assert_eq!(o.status().unwrap().usage_open, 1);
     }
 }

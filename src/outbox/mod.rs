@@ -149,17 +149,33 @@ impl Outbox {
         Ok(())
     }
 
-    /// Turns the open usage counts into records (one per day and guide), in one transaction;
+    /// Turns all open usage counts into records (one per day and guide), in one transaction;
     /// the hub adds them up. Returns how many records were made.
     pub fn seal_usage(&mut self) -> Result<usize, OutboxError> {
+        self.seal(None)
+    }
+
+    /// Turns the open usage counts of days before `day` (YYYY-MM-DD) into records; `day`'s own
+    /// and later counts stay open, so a day still being counted is sent once, when it is over.
+    pub fn seal_usage_before(&mut self, day: &str) -> Result<usize, OutboxError> {
+        self.seal(Some(day))
+    }
+
+    fn seal(&mut self, before: Option<&str>) -> Result<usize, OutboxError> {
         let now = chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        // '9' sorts after every YYYY-MM-DD: no bound.
+        let before = before.unwrap_or("9");
         let tx = self.conn.transaction()?;
         let rows: Vec<(String, String, i64)> = {
-            let mut q =
-                tx.prepare("SELECT day, guide, opened FROM usage_open ORDER BY day, guide")?;
-            let rows = q.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            let mut q = tx.prepare(
+                "SELECT day, guide, opened FROM usage_open WHERE day < ?1 ORDER BY day, guide",
+            )?;
+            let rows = q.query_map([before], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
             rows.collect::<Result<_, _>>()?
         };
+        if rows.is_empty() {
+            return Ok(0);
+        }
         for (day, guide, opened) in &rows {
             let record = Record::Usage(Usage {
                 day: day.clone(),
@@ -172,7 +188,7 @@ impl Outbox {
                 params![self.kiosk, now, body],
             )?;
         }
-        tx.execute("DELETE FROM usage_open", [])?;
+        tx.execute("DELETE FROM usage_open WHERE day < ?1", [before])?;
         let dropped = evict(&tx, CAP)?;
         tx.commit()?;
         for (kind, n) in dropped {

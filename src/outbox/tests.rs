@@ -124,6 +124,36 @@ fn usage_counts_are_cheap_upserts_sealed_into_records() {
 }
 
 #[test]
+fn sealing_before_a_day_leaves_that_day_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut o = Outbox::open(dir.path(), "k").unwrap();
+    o.opened("a", "2026-12-02").unwrap();
+    o.opened("a", "2026-12-03").unwrap();
+    o.opened("b", "2026-12-04").unwrap();
+    assert_eq!(o.seal_usage_before("2026-12-04").unwrap(), 2);
+    assert_eq!(o.status().unwrap().usage_open, 1);
+    let days: Vec<String> = o
+        .batch(10)
+        .unwrap()
+        .iter()
+        .map(|s| s.record["day"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(days, ["2026-12-02", "2026-12-03"]);
+    assert_eq!(o.seal_usage_before("2026-12-04").unwrap(), 0);
+    o.opened("b", "2026-12-04").unwrap();
+    assert_eq!(
+        o.seal_usage_before("2026-12-05").unwrap(),
+        1,
+        "one record for the day"
+    );
+    assert!(o
+        .batch(10)
+        .unwrap()
+        .iter()
+        .any(|s| s.record["day"] == "2026-12-04" && s.record["opened"] == 2));
+}
+
+#[test]
 fn at_the_cap_usage_then_misses_go_and_ratings_never() {
     let dir = tempfile::tempdir().unwrap();
     let mut o = Outbox::open(dir.path(), "k").unwrap();

@@ -1,6 +1,7 @@
 //! Talking to the county hub: signed `POST`s (see `hub::wire`), with the hub's refusals and
 //! back-off requests turned into [`HubError`]s the uploader acts on.
 
+use std::path::Path;
 use std::time::Duration;
 
 use crate::hub::wire::{self, ErrorReply, Refusal};
@@ -43,12 +44,47 @@ pub struct HubClient {
     skew: std::cell::Cell<i64>,
 }
 
+/// The CA certificates in `path` (config `hub_ca`), with what is wrong named.
+pub fn read_ca(path: &Path) -> Result<Vec<reqwest::Certificate>, String> {
+    let pem = std::fs::read(path).map_err(|e| {
+        format!(
+            "无法读取 hub_ca = \"{}\"（{e}）：请把县里汇总服务证书的 CA（PEM 文件）放到这里。",
+            path.display()
+        )
+    })?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|_| {
+        format!(
+            "hub_ca = \"{}\" 里的证书损坏：请重新复制县里发的 CA 证书（PEM）。",
+            path.display()
+        )
+    })?;
+    if certs.is_empty() {
+        return Err(format!(
+            "hub_ca = \"{}\" 里没有证书（-----BEGIN CERTIFICATE-----）：这里要写县里汇总服务证书的 CA（PEM），不是私钥。",
+            path.display()
+        ));
+    }
+    Ok(certs)
+}
+
 impl HubClient {
-    pub fn new(base: url::Url, kiosk: &str, key: DeviceKey, skew: i64) -> Result<Self, String> {
-        let http = reqwest::Client::builder()
+    /// A client for the hub at `base`; with `ca`, only that CA is trusted for its certificate
+    /// (config `hub_ca`), else the system's CA store.
+    pub fn new(
+        base: url::Url,
+        kiosk: &str,
+        key: DeviceKey,
+        skew: i64,
+        ca: Option<&Path>,
+    ) -> Result<Self, String> {
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(15))
             .read_timeout(Duration::from_secs(60))
-            .user_agent(concat!("banshi/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!("banshi/", env!("CARGO_PKG_VERSION")));
+        if let Some(ca) = ca {
+            builder = builder.tls_certs_only(read_ca(ca)?);
+        }
+        let http = builder
             .build()
             .map_err(|e| format!("无法准备网络连接：{e}"))?;
         Ok(HubClient {
@@ -155,6 +191,17 @@ impl HubClient {
 }
 
 fn describe(e: &reqwest::Error) -> String {
+    // A certificate the kiosk does not trust: say so (and what to do), not just "no connection".
+    let mut src = std::error::Error::source(e);
+    while let Some(inner) = src {
+        let text = inner.to_string();
+        if text.contains("certificate") {
+            return format!(
+                "汇总服务的 HTTPS 证书不被信任（{text}）：若县里用自己的 CA，请在 kiosk.toml 写 hub_ca = \"CA 证书的路径\"；并核对 hub 地址与证书上的名字一致"
+            );
+        }
+        src = inner.source();
+    }
     if e.is_timeout() {
         "超时".into()
     } else if e.is_connect() {

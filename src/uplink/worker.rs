@@ -134,7 +134,13 @@ impl Link {
             .flatten()
             .and_then(|s| s.parse().ok())
             .unwrap_or(0);
-        let client = HubClient::new(url.clone(), &config.kiosk_id, key, skew)?;
+        let client = HubClient::new(
+            url.clone(),
+            &config.kiosk_id,
+            key,
+            skew,
+            config.hub_ca.as_deref(),
+        )?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
