@@ -5,7 +5,7 @@
 
 use crate::outbox::record::{Record, Subject};
 
-use super::sql::{Db, DbResult, Value};
+use super::sql::{Db, DbResult, Row, Value};
 use super::wire::{Rejected, UploadReply, UploadRequest, MAX_BATCH};
 
 /// A record that passed the checks.
@@ -80,7 +80,40 @@ pub fn reply(ok: &[Checked], bad: &[Invalid]) -> UploadReply {
     }
 }
 
-/// Writes a checked batch (inside the caller's transaction); how many records were new.
+/// Rows per multi-row statement, largest first: a batch of any size takes a few statements of
+/// these three shapes (so each backend prepares three statements per table, not one per size).
+const CHUNKS: [usize; 3] = [100, 10, 1];
+
+/// `head VALUES (…), (…) … tail` for `rows` (each `cols` values), in statements of the sizes in
+/// [`CHUNKS`]; the rows the statements return (for `RETURNING`).
+fn insert_many(
+    db: &mut dyn Db,
+    head: &str,
+    cols: usize,
+    rows: Vec<Vec<Value>>,
+    tail: &str,
+) -> DbResult<Vec<Row>> {
+    let mut out = Vec::new();
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let left = rows.len();
+        let n = CHUNKS.into_iter().find(|&c| c <= left).unwrap_or(1);
+        let tuples: Vec<String> = (0..n)
+            .map(|r| {
+                let cells: Vec<String> = (1..=cols).map(|c| format!("${}", r * cols + c)).collect();
+                format!("({})", cells.join(", "))
+            })
+            .collect();
+        let sql = format!("{head} VALUES {} {tail}", tuples.join(", "));
+        let params: Vec<Value> = rows.by_ref().take(n).flatten().collect();
+        out.extend(db.query(&sql, &params)?);
+    }
+    Ok(out)
+}
+
+/// Writes a checked batch (inside the caller's transaction); how many records were new. A
+/// batch takes a few multi-row statements (the inbox first, `RETURNING` which rows were new;
+/// then each typed table), not two per record: on PostgreSQL every statement is a round trip.
 pub fn store(
     db: &mut dyn Db,
     kiosk: &str,
@@ -100,29 +133,46 @@ pub fn store(
             &[kiosk.into()],
         )?
         .map_or(0, |r| r.int(0));
-    let mut new = 0;
-    for c in ok {
-        if c.seq <= floor {
-            // Held since before its inbox row was pruned (see `prune`).
-            continue;
-        }
-        let k: Value = kiosk.into();
-        let inserted = db.exec(
-            "INSERT INTO inbox (kiosk_id, seq, kind, at, received_at, body)
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (kiosk_id, seq) DO NOTHING",
-            &[
+    let k: Value = kiosk.into();
+    // At or below the floor: held since before its inbox row was pruned (see `prune`). A seq
+    // twice in one batch: the first one counts, as it would one statement at a time.
+    let mut seen = std::collections::HashSet::new();
+    let candidates: Vec<&Checked> = ok
+        .iter()
+        .filter(|c| c.seq > floor && seen.insert(c.seq))
+        .collect();
+    let inbox_rows = candidates
+        .iter()
+        .map(|c| {
+            vec![
                 k.clone(),
                 c.seq.into(),
                 c.record.kind().into(),
                 c.at.as_str().into(),
                 now.into(),
                 c.body.as_str().into(),
-            ],
-        )?;
-        if inserted == 0 {
-            continue;
-        }
-        new += 1;
+            ]
+        })
+        .collect();
+    let inserted: std::collections::HashSet<i64> = insert_many(
+        db,
+        "INSERT INTO inbox (kiosk_id, seq, kind, at, received_at, body)",
+        6,
+        inbox_rows,
+        "ON CONFLICT (kiosk_id, seq) DO NOTHING RETURNING seq",
+    )?
+    .iter()
+    .map(|r| r.int(0))
+    .collect();
+    let fresh: Vec<&Checked> = candidates
+        .into_iter()
+        .filter(|c| inserted.contains(&c.seq))
+        .collect();
+
+    let (mut ratings, mut suggestions, mut misses, mut usage, mut heartbeats) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut newest_heartbeat: Option<&Checked> = None;
+    for c in &fresh {
         let (seq, at): (Value, Value) = (c.seq.into(), c.at.as_str().into());
         match &c.record {
             Record::Rating(r) => {
@@ -130,100 +180,187 @@ pub fn store(
                     Subject::Guide { id } => ("guide", Some(id.as_str())),
                     Subject::Hall => ("hall", None),
                 };
-                db.exec(
-                    "INSERT INTO rating (kiosk_id, seq, at, subject, guide, level, reasons, indicator_set, case_no, phone)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                    &[
-                        k,
-                        seq,
-                        at,
-                        subject.into(),
-                        guide.into(),
-                        i64::from(u8::from(r.level)).into(),
-                        r.reasons.join("；").into(),
-                        r.indicator_set.as_str().into(),
-                        r.case_no.as_deref().into(),
-                        r.phone.as_deref().into(),
-                    ],
-                )?;
+                ratings.push(vec![
+                    k.clone(),
+                    seq,
+                    at,
+                    subject.into(),
+                    guide.into(),
+                    i64::from(u8::from(r.level)).into(),
+                    r.reasons.join("；").into(),
+                    r.indicator_set.as_str().into(),
+                    r.case_no.as_deref().into(),
+                    r.phone.as_deref().into(),
+                ]);
             }
-            Record::Suggestion(s) => {
-                db.exec(
-                    "INSERT INTO suggestion (kiosk_id, seq, at, topic, about, phone)
-                     VALUES ($1, $2, $3, $4, $5, $6)",
-                    &[
-                        k,
-                        seq,
-                        at,
-                        s.topic.as_str().into(),
-                        s.about.as_deref().into(),
-                        s.phone.as_deref().into(),
-                    ],
-                )?;
-            }
-            Record::Miss(m) => {
-                db.exec(
-                    "INSERT INTO miss (kiosk_id, seq, at, query, step, found)
-                     VALUES ($1, $2, $3, $4, $5, $6)",
-                    &[
-                        k,
-                        seq,
-                        at,
-                        m.query.as_str().into(),
-                        m.step.as_deref().into(),
-                        i64::from(m.found).into(),
-                    ],
-                )?;
-            }
-            Record::Usage(u) => {
-                db.exec(
-                    "INSERT INTO usage_count (kiosk_id, seq, day, guide, opened)
-                     VALUES ($1, $2, $3, $4, $5)",
-                    &[
-                        k,
-                        seq,
-                        u.day.as_str().into(),
-                        u.guide.as_str().into(),
-                        u.opened.into(),
-                    ],
-                )?;
-            }
+            Record::Suggestion(s) => suggestions.push(vec![
+                k.clone(),
+                seq,
+                at,
+                s.topic.as_str().into(),
+                s.about.as_deref().into(),
+                s.phone.as_deref().into(),
+            ]),
+            Record::Miss(m) => misses.push(vec![
+                k.clone(),
+                seq,
+                at,
+                m.query.as_str().into(),
+                m.step.as_deref().into(),
+                i64::from(m.found).into(),
+            ]),
+            Record::Usage(u) => usage.push(vec![
+                k.clone(),
+                seq,
+                u.day.as_str().into(),
+                u.guide.as_str().into(),
+                u.opened.into(),
+            ]),
             Record::Heartbeat(h) => {
-                db.exec(
-                    "INSERT INTO heartbeat (kiosk_id, seq, at, app_version, content_version, last_sync_status, body, received_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                    &[
-                        k.clone(),
-                        seq.clone(),
-                        at.clone(),
-                        h.app_version.as_str().into(),
-                        h.content_version.as_deref().into(),
-                        h.last_sync_status.as_deref().into(),
-                        c.body.as_str().into(),
-                        now.into(),
-                    ],
-                )?;
-                db.exec(
-                    "UPDATE kiosk SET heartbeat_seq = $2, heartbeat_at = $3, heartbeat = $4
-                     WHERE id = $1 AND (heartbeat_seq IS NULL OR heartbeat_seq < $2)",
-                    &[k, seq, at, c.body.as_str().into()],
-                )?;
+                heartbeats.push(vec![
+                    k.clone(),
+                    seq,
+                    at,
+                    h.app_version.as_str().into(),
+                    h.content_version.as_deref().into(),
+                    h.last_sync_status.as_deref().into(),
+                    c.body.as_str().into(),
+                    now.into(),
+                ]);
+                if newest_heartbeat.is_none_or(|n| n.seq < c.seq) {
+                    newest_heartbeat = Some(c);
+                }
             }
         }
     }
-    for b in bad {
+    insert_many(
+        db,
+        "INSERT INTO rating (kiosk_id, seq, at, subject, guide, level, reasons, indicator_set, case_no, phone)",
+        10,
+        ratings,
+        "",
+    )?;
+    insert_many(
+        db,
+        "INSERT INTO suggestion (kiosk_id, seq, at, topic, about, phone)",
+        6,
+        suggestions,
+        "",
+    )?;
+    insert_many(
+        db,
+        "INSERT INTO miss (kiosk_id, seq, at, query, step, found)",
+        6,
+        misses,
+        "",
+    )?;
+    insert_many(
+        db,
+        "INSERT INTO usage_count (kiosk_id, seq, day, guide, opened)",
+        5,
+        usage,
+        "",
+    )?;
+    insert_many(
+        db,
+        "INSERT INTO heartbeat (kiosk_id, seq, at, app_version, content_version, last_sync_status, body, received_at)",
+        8,
+        heartbeats,
+        "",
+    )?;
+    if let Some(c) = newest_heartbeat {
         db.exec(
-            "INSERT INTO rejected (kiosk_id, seq, at, received_at, why, body)
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (kiosk_id, seq) DO NOTHING",
+            "UPDATE kiosk SET heartbeat_seq = $2, heartbeat_at = $3, heartbeat = $4
+             WHERE id = $1 AND (heartbeat_seq IS NULL OR heartbeat_seq < $2)",
             &[
-                kiosk.into(),
+                k.clone(),
+                c.seq.into(),
+                c.at.as_str().into(),
+                c.body.as_str().into(),
+            ],
+        )?;
+    }
+    let rejected = bad
+        .iter()
+        .map(|b| {
+            vec![
+                k.clone(),
                 b.seq.into(),
                 b.at.as_str().into(),
                 now.into(),
                 b.why.as_str().into(),
                 b.body.as_str().into(),
-            ],
-        )?;
+            ]
+        })
+        .collect();
+    insert_many(
+        db,
+        "INSERT INTO rejected (kiosk_id, seq, at, received_at, why, body)",
+        6,
+        rejected,
+        "ON CONFLICT (kiosk_id, seq) DO NOTHING",
+    )?;
+    Ok(fresh.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hub::sqlite::SqliteDb;
+    use crate::hub::wire::WireRecord;
+
+    fn batch(seqs: &[i64]) -> UploadRequest {
+        UploadRequest {
+            records: seqs
+                .iter()
+                .map(|&seq| WireRecord {
+                    seq,
+                    at: "2026-12-04T10:00:00+08:00".into(),
+                    record: if seq % 2 == 0 {
+                        serde_json::json!({"kind": "miss", "query": format!("q{seq}"),
+                                           "step": null, "found": false})
+                    } else {
+                        serde_json::json!({"kind": "suggestion", "topic": "大厅服务",
+                                           "about": format!("s{seq}"), "phone": null})
+                    },
+                })
+                .collect(),
+        }
     }
-    Ok(new)
+
+    /// A batch of any size (here across every statement size), with a seq sent twice and seqs
+    /// held from before, stores each new record once, in its typed table.
+    #[test]
+    fn a_large_batch_is_stored_once_per_seq_in_few_statements() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut db = SqliteDb::open(&dir.path().join("hub.db")).unwrap();
+        crate::hub::schema::migrate(&mut db).unwrap();
+        let db: &mut dyn Db = &mut db;
+        db.exec(
+            "INSERT INTO kiosk (id, public_key, state, enrolled_at) VALUES ('k', '00', 'approved', 0)",
+            &[],
+        )
+        .unwrap();
+        let (ok, bad) = check(batch(&(1..=3).collect::<Vec<_>>())).unwrap();
+        assert_eq!(store(db, "k", &ok, &bad, 1).unwrap(), 3);
+        // 1..=3 held already, 7 twice: 123 + 1 seqs, 120 of them new.
+        let mut seqs: Vec<i64> = (1..=123).collect();
+        seqs.push(7);
+        let (ok, bad) = check(batch(&seqs)).unwrap();
+        assert_eq!(store(db, "k", &ok, &bad, 2).unwrap(), 120);
+        let count = |db: &mut dyn Db, sql: &str| db.row(sql, &[]).unwrap().unwrap().int(0);
+        assert_eq!(count(db, "SELECT COUNT(*) FROM inbox"), 123);
+        assert_eq!(count(db, "SELECT COUNT(*) FROM miss"), 61);
+        assert_eq!(count(db, "SELECT COUNT(*) FROM suggestion"), 62);
+        assert_eq!(
+            count(
+                db,
+                "SELECT COUNT(*) FROM suggestion WHERE about = 's101' AND seq = 101"
+            ),
+            1
+        );
+        // Sent again: nothing new.
+        assert_eq!(store(db, "k", &ok, &bad, 3).unwrap(), 0);
+        assert_eq!(count(db, "SELECT COUNT(*) FROM inbox"), 123);
+    }
 }
