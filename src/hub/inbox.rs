@@ -80,12 +80,9 @@ pub fn reply(ok: &[Checked], bad: &[Invalid]) -> UploadReply {
     }
 }
 
-/// Rows per multi-row statement, largest first: a batch of any size takes a few statements of
-/// these three shapes (so each backend prepares three statements per table, not one per size).
-const CHUNKS: [usize; 3] = [100, 10, 1];
-
-/// `head VALUES (…), (…) … tail` for `rows` (each `cols` values), in statements of the sizes in
-/// [`CHUNKS`]; the rows the statements return (for `RETURNING`).
+/// `head VALUES (…), (…) … tail` for `rows` (each `cols` values), in statements of the sizes
+/// the backend names ([`Db::insert_chunks`]: a few fixed shapes, so each is prepared once);
+/// the rows the statements return (for `RETURNING`).
 fn insert_many(
     db: &mut dyn Db,
     head: &str,
@@ -97,7 +94,12 @@ fn insert_many(
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let left = rows.len();
-        let n = CHUNKS.into_iter().find(|&c| c <= left).unwrap_or(1);
+        let n = db
+            .insert_chunks()
+            .iter()
+            .copied()
+            .find(|&c| c <= left)
+            .unwrap_or(1);
         let tuples: Vec<String> = (0..n)
             .map(|r| {
                 let cells: Vec<String> = (1..=cols).map(|c| format!("${}", r * cols + c)).collect();
@@ -111,9 +113,9 @@ fn insert_many(
     Ok(out)
 }
 
-/// Writes a checked batch (inside the caller's transaction); how many records were new. A
-/// batch takes a few multi-row statements (the inbox first, `RETURNING` which rows were new;
-/// then each typed table), not two per record: on PostgreSQL every statement is a round trip.
+/// Writes a checked batch (inside the caller's transaction); how many records were new. The
+/// inbox first (`RETURNING` which rows were new), then each typed table, in multi-row
+/// statements where the backend gains from them (PostgreSQL: every statement a round trip).
 pub fn store(
     db: &mut dyn Db,
     kiosk: &str,
@@ -328,14 +330,50 @@ mod tests {
         }
     }
 
-    /// A batch of any size (here across every statement size), with a seq sent twice and seqs
-    /// held from before, stores each new record once, in its typed table.
+    /// SQLite asked for PostgreSQL's statement sizes, so the multi-row path runs here too.
+    struct Chunked(SqliteDb);
+
+    impl Db for Chunked {
+        fn exec(&mut self, sql: &str, params: &[Value]) -> DbResult<u64> {
+            self.0.exec(sql, params)
+        }
+        fn query(&mut self, sql: &str, params: &[Value]) -> DbResult<Vec<Row>> {
+            self.0.query(sql, params)
+        }
+        fn batch(&mut self, sql: &str) -> DbResult<()> {
+            self.0.batch(sql)
+        }
+        fn begin(&mut self) -> DbResult<()> {
+            self.0.begin()
+        }
+        fn insert_chunks(&self) -> &'static [usize] {
+            &[100, 10, 1]
+        }
+    }
+
     #[test]
-    fn a_large_batch_is_stored_once_per_seq_in_few_statements() {
+    fn a_large_batch_is_stored_once_per_seq_one_row_at_a_time() {
+        large_batch(false);
+    }
+
+    #[test]
+    fn a_large_batch_is_stored_once_per_seq_in_multi_row_statements() {
+        large_batch(true);
+    }
+
+    /// A batch of any size (across every statement size), with a seq sent twice and seqs
+    /// held from before, stores each new record once, in its typed table.
+    fn large_batch(chunked: bool) {
         let dir = tempfile::tempdir().unwrap();
         let mut db = SqliteDb::open(&dir.path().join("hub.db")).unwrap();
         crate::hub::schema::migrate(&mut db).unwrap();
-        let db: &mut dyn Db = &mut db;
+        let mut chunks;
+        let db: &mut dyn Db = if chunked {
+            chunks = Chunked(db);
+            &mut chunks
+        } else {
+            &mut db
+        };
         db.exec(
             "INSERT INTO kiosk (id, public_key, state, enrolled_at) VALUES ('k', '00', 'approved', 0)",
             &[],

@@ -202,6 +202,11 @@ impl Db for PgDb {
         result
     }
 
+    fn insert_chunks(&self) -> &'static [usize] {
+        // Each statement is a round trip: a 500-record upload takes a handful, not 1,000.
+        &[100, 10, 1]
+    }
+
     fn begin(&mut self) -> DbResult<()> {
         let shown = self.shown.clone();
         self.connect()?

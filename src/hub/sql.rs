@@ -93,6 +93,12 @@ pub trait Db: Send {
     fn batch(&mut self, sql: &str) -> DbResult<()>;
     /// Starts a write transaction.
     fn begin(&mut self) -> DbResult<()>;
+    /// Rows per multi-row `INSERT` the backend does best with, largest first (ending in 1).
+    /// In-process SQLite is fastest one row at a time (measured: a 10,000-kiosk burst drained
+    /// in 80 s that way, 160 s in 100-row statements); a server wants few round trips.
+    fn insert_chunks(&self) -> &'static [usize] {
+        &[1]
+    }
 }
 
 impl dyn Db + '_ {
