@@ -3,6 +3,7 @@
 //! reports, and the database read back to check that every refusal stored nothing. Every test
 //! runs twice: on SQLite (`sqlite::…`) and on a PostgreSQL server of its own (`postgres::…`).
 
+#[macro_use]
 mod common;
 
 use common::hub::{batch, nonce, post, raw, unix_now, Backend, Hub, Kiosk};
@@ -904,7 +905,7 @@ fn pending_kiosks_are_capped_and_a_waiting_one_enrolling_again_is_no_new_row(bac
 /// CA through `hub_ca`. On SQLite only: TLS does not depend on the database.
 mod tls {
     use super::*;
-    use std::io::{BufRead, BufReader, Read, Write};
+    use std::io::{Read, Write};
     use std::path::{Path, PathBuf};
     use std::process::{Command, Stdio};
     use std::time::Duration;
@@ -1220,54 +1221,21 @@ authorityKeyIdentifier = keyid
     fn plain_http_on_a_public_address_is_warned_about() {
         let dir = tempfile::tempdir().unwrap();
         let db = format!("sqlite:{}", dir.path().join("hub.db").display());
-        let mut child = Command::new(env!("CARGO_BIN_EXE_banshi"))
-            .args(["hub", "--listen", "0.0.0.0:0", "--db", &db])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert!(line.starts_with("listening on"), "{line}");
-        child.kill().unwrap();
-        let out = child.wait_with_output().unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
+        // What the hub on `listen` printed on stderr before it was stopped.
+        let stderr_on = |listen: &str| {
+            let (mut child, line) =
+                common::hub::spawn(&["--listen", listen, "--db", &db], Stdio::piped());
+            assert!(line.starts_with("listening on"), "{line}");
+            child.kill().unwrap();
+            let out = child.wait_with_output().unwrap();
+            String::from_utf8_lossy(&out.stderr).into_owned()
+        };
+        let err = stderr_on("0.0.0.0:0");
         assert!(err.contains("明文") && err.contains("--tls-cert"), "{err}");
         // On loopback, no warning.
-        let mut child = Command::new(env!("CARGO_BIN_EXE_banshi"))
-            .args(["hub", "--listen", "127.0.0.1:0", "--db", &db])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        child.kill().unwrap();
-        let out = child.wait_with_output().unwrap();
-        assert!(!String::from_utf8_lossy(&out.stderr).contains("明文"));
+        let err = stderr_on("127.0.0.1:0");
+        assert!(!err.contains("明文"), "{err}");
     }
-}
-
-/// Each test above, once per backend: `sqlite::NAME` and `postgres::NAME`.
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[test]
-            fn $name() {
-                super::$name(super::Backend::Sqlite)
-            })*
-        }
-        mod postgres {
-            $(#[test]
-            fn $name() {
-                super::$name(super::Backend::Postgres)
-            })*
-        }
-    };
 }
 
 on_both_backends!(

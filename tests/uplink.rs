@@ -4,7 +4,7 @@
 //! during uploads loses and doubles nothing. Each test runs on a SQLite hub and on a
 //! PostgreSQL hub (a server of the test's own).
 
-use std::io::{BufRead, BufReader};
+#[macro_use]
 mod common;
 
 use std::path::{Path, PathBuf};
@@ -44,16 +44,7 @@ struct HubDb {
 impl HubDb {
     fn new(backend: Backend) -> HubDb {
         let dir = tempfile::tempdir().unwrap();
-        let (url, pg) = match backend {
-            Backend::Sqlite => (
-                format!("sqlite:{}", dir.path().join("hub.db").display()),
-                None,
-            ),
-            Backend::Postgres => {
-                let pg = PgServer::start();
-                (pg.database("hub"), Some(pg))
-            }
-        };
+        let (url, pg) = common::hub::database(backend, dir.path());
         HubDb {
             url,
             _pg: pg,
@@ -71,26 +62,19 @@ impl HubProc {
     fn start(addr: &str, db: &str) -> HubProc {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            let mut child = Command::new(env!("CARGO_BIN_EXE_banshi"))
-                .args([
-                    "hub",
+            let (mut child, line) = common::hub::spawn(
+                &[
                     "--listen",
                     addr,
                     "--kiosk-rate",
                     "10000",
                     "--kiosk-burst",
                     "10000",
-                ])
-                .arg("--db")
-                .arg(db)
-                .stdout(Stdio::piped())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap();
-            let mut line = String::new();
-            BufReader::new(child.stdout.take().unwrap())
-                .read_line(&mut line)
-                .unwrap();
+                    "--db",
+                    db,
+                ],
+                Stdio::null(),
+            );
             if line.starts_with("listening on") {
                 return HubProc { child };
             }
@@ -371,24 +355,6 @@ fn kill_9_of_the_uploader_and_of_the_hub_loses_and_doubles_nothing(backend: Back
     assert_eq!(pending(&data), 0);
     println!("{uploader_kills} uploader kills, {hub_kills} hub kills in {round} rounds");
     assert_exactly_once(db, written as i64);
-}
-
-/// Each test above, once per backend: `sqlite::NAME` and `postgres::NAME`.
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[test]
-            fn $name() {
-                super::$name(super::Backend::Sqlite)
-            })*
-        }
-        mod postgres {
-            $(#[test]
-            fn $name() {
-                super::$name(super::Backend::Postgres)
-            })*
-        }
-    };
 }
 
 on_both_backends!(

@@ -146,9 +146,7 @@ pub fn hub(args: HubArgs) -> anyhow::Result<()> {
             };
             hub::server::run(hub::server::Options {
                 listen: s.listen,
-                db: s.db.ok_or_else(|| {
-                    anyhow!("要用 --db 指定数据库，例如 --db sqlite:/var/lib/banshi-hub/hub.db")
-                })?,
+                db: need_db(s.db)?,
                 repo: s.repo,
                 rate: s.kiosk_rate,
                 burst: s.kiosk_burst,
@@ -162,21 +160,13 @@ pub fn hub(args: HubArgs) -> anyhow::Result<()> {
             })
         }
         Some(HubCommand::Kiosks { action, db, json }) => {
-            let db = db.ok_or_else(|| {
-                anyhow!("要用 --db 指定汇总数据库，例如 --db sqlite:/var/lib/banshi-hub/hub.db")
-            })?;
-            kiosks_cmd(action.unwrap_or(KioskAction::List), &db, json)
+            kiosks_cmd(action.unwrap_or(KioskAction::List), &need_db(db)?, json)
         }
-        Some(HubCommand::User { action, db, json }) => {
-            let db = db.ok_or_else(|| {
-                anyhow!("要用 --db 指定汇总数据库，例如 --db sqlite:/var/lib/banshi-hub/hub.db")
-            })?;
-            super::hub_user::run(
-                action.unwrap_or(super::hub_user::UserAction::List),
-                &db,
-                json,
-            )
-        }
+        Some(HubCommand::User { action, db, json }) => super::hub_user::run(
+            action.unwrap_or(super::hub_user::UserAction::List),
+            &need_db(db)?,
+            json,
+        ),
         Some(HubCommand::Code {
             region,
             expires,
@@ -194,6 +184,15 @@ pub fn hub(args: HubArgs) -> anyhow::Result<()> {
             db,
         }) => report_cmd(what, json, csv, since.as_deref(), &db),
     }
+}
+
+/// The `--db` a command needs (optional in clap only because it is a global flag there).
+fn need_db(db: Option<String>) -> anyhow::Result<String> {
+    db.ok_or_else(|| {
+        anyhow!(
+            "要用 --db 指定汇总数据库，例如 --db sqlite:/var/lib/banshi-hub/hub.db 或 postgres://用户@主机/库名"
+        )
+    })
 }
 
 fn when(t: Option<i64>) -> String {

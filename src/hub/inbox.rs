@@ -364,9 +364,7 @@ mod tests {
     /// A batch of any size (across every statement size), with a seq sent twice and seqs
     /// held from before, stores each new record once, in its typed table.
     fn large_batch(chunked: bool) {
-        let dir = tempfile::tempdir().unwrap();
-        let mut db = SqliteDb::open(&dir.path().join("hub.db")).unwrap();
-        crate::hub::schema::migrate(&mut db).unwrap();
+        let (_dir, mut db) = crate::hub::sqlite::scratch();
         let mut chunks;
         let db: &mut dyn Db = if chunked {
             chunks = Chunked(db);

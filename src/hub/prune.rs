@@ -135,10 +135,7 @@ mod tests {
     use crate::hub::sqlite::SqliteDb;
 
     fn db() -> (tempfile::TempDir, SqliteDb) {
-        let dir = tempfile::tempdir().unwrap();
-        let mut db = SqliteDb::open(&dir.path().join("hub.db")).unwrap();
-        crate::hub::schema::migrate(&mut db).unwrap();
-        (dir, db)
+        crate::hub::sqlite::scratch()
     }
 
     fn count(db: &mut dyn Db, sql: &str) -> i64 {

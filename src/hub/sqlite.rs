@@ -94,6 +94,15 @@ impl Db for SqliteDb {
     }
 }
 
+/// A migrated hub database in a fresh temporary folder, for unit tests.
+#[cfg(test)]
+pub fn scratch() -> (tempfile::TempDir, SqliteDb) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut db = SqliteDb::open(&dir.path().join("hub.db")).unwrap();
+    super::schema::migrate(&mut db).unwrap();
+    (dir, db)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -266,9 +266,7 @@ mod tests {
 
     #[test]
     fn a_full_queue_answers_busy_and_waiting_requests_are_committed_together() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut db = SqliteDb::open(&dir.path().join("hub.db")).unwrap();
-        crate::hub::schema::migrate(&mut db).unwrap();
+        let (_dir, mut db) = crate::hub::sqlite::scratch();
         {
             let d: &mut dyn Db = &mut db;
             d.exec(
@@ -305,9 +303,7 @@ mod tests {
 
     #[test]
     fn the_writer_prunes_on_its_own_in_batches_between_requests() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut db = SqliteDb::open(&dir.path().join("hub.db")).unwrap();
-        crate::hub::schema::migrate(&mut db).unwrap();
+        let (dir, mut db) = crate::hub::sqlite::scratch();
         let old = now() - 500 * 86_400;
         {
             let d: &mut dyn Db = &mut db;

@@ -12,6 +12,35 @@ use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
 use banshi::hub::sql::Db;
 use banshi::hub::wire;
 
+/// A hub database on `backend`: a SQLite file in `dir`, or database `hub` on a PostgreSQL
+/// server of its own (returned too: the database lives as long as it does).
+pub fn database(backend: Backend, dir: &std::path::Path) -> (String, Option<PgServer>) {
+    match backend {
+        Backend::Sqlite => (format!("sqlite:{}", dir.join("hub.db").display()), None),
+        Backend::Postgres => {
+            let pg = PgServer::start();
+            (pg.database("hub"), Some(pg))
+        }
+    }
+}
+
+/// `banshi hub ARGS…` with stdout piped: the process and the first line it printed
+/// (`listening on ADDR` once it serves, or nothing when it stopped first).
+pub fn spawn(args: &[&str], stderr: Stdio) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_banshi"))
+        .arg("hub")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .expect("banshi hub starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    (child, line)
+}
+
 /// Which database the hub runs on.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Backend {
@@ -40,26 +69,10 @@ impl Hub {
     /// Starts `banshi hub --listen 127.0.0.1:0 --db …` on `backend` with `extra` arguments.
     pub fn start_on(backend: Backend, extra: &[&str]) -> Hub {
         let dir = tempfile::tempdir().unwrap();
-        let (db_url, pg) = match backend {
-            Backend::Sqlite => (
-                format!("sqlite:{}", dir.path().join("hub.db").display()),
-                None,
-            ),
-            Backend::Postgres => {
-                let pg = PgServer::start();
-                (pg.database("hub"), Some(pg))
-            }
-        };
-        let mut child = Command::new(env!("CARGO_BIN_EXE_banshi"))
-            .args(["hub", "--listen", "127.0.0.1:0", "--db", &db_url])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("banshi hub starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
+        let (db_url, pg) = database(backend, dir.path());
+        let mut args = vec!["--listen", "127.0.0.1:0", "--db", &db_url];
+        args.extend_from_slice(extra);
+        let (child, line) = spawn(&args, Stdio::inherit());
         let addr = line
             .trim()
             .strip_prefix("listening on ")

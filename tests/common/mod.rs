@@ -1,6 +1,26 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+/// Each named test function (taking a `Backend`, which the caller imports) once per hub
+/// database: `sqlite::NAME` and `postgres::NAME`.
+#[allow(unused_macros)]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[test]
+            fn $name() {
+                super::$name(super::Backend::Sqlite)
+            })*
+        }
+        mod postgres {
+            $(#[test]
+            fn $name() {
+                super::$name(super::Backend::Postgres)
+            })*
+        }
+    };
+}
+
 pub mod hub;
 pub mod pg;
 pub mod sync;

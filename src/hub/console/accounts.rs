@@ -345,10 +345,7 @@ mod tests {
     use crate::hub::sqlite::SqliteDb;
 
     fn db() -> (tempfile::TempDir, SqliteDb) {
-        let dir = tempfile::tempdir().unwrap();
-        let mut db = SqliteDb::open(&dir.path().join("hub.db")).unwrap();
-        crate::hub::schema::migrate(&mut db).unwrap();
-        (dir, db)
+        crate::hub::sqlite::scratch()
     }
 
     #[test]

@@ -130,13 +130,10 @@ pub fn token_from_cookies(header: &str) -> Option<&str> {
 mod tests {
     use super::*;
     use crate::hub::console::accounts::{add, set_password, Role};
-    use crate::hub::sqlite::SqliteDb;
 
     #[test]
     fn a_session_lives_while_used_and_ends_for_every_reason_it_should() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut db = SqliteDb::open(&dir.path().join("hub.db")).unwrap();
-        crate::hub::schema::migrate(&mut db).unwrap();
+        let (_dir, mut db) = crate::hub::sqlite::scratch();
         let db: &mut dyn Db = &mut db;
         add(db, "li", Role::Viewer, None, "a-long-password", 0).unwrap();
 
