@@ -1068,18 +1068,7 @@ authorityKeyIdentifier = keyid
         }
     }
 
-    fn flush(config: &Path) -> (i32, String) {
-        let out = Command::new(env!("CARGO_BIN_EXE_banshi"))
-            .args(["outbox", "flush", "--json", "--config"])
-            .arg(config)
-            .output()
-            .unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned()
-                + &String::from_utf8_lossy(&out.stderr),
-        )
-    }
+    use common::hub::outbox_flush as flush;
 
     #[test]
     fn the_kiosk_uploads_over_https_trusting_the_countys_ca_only_through_hub_ca() {

@@ -135,17 +135,7 @@ fn kiosk(addr: &str, code: Option<&str>) -> (tempfile::TempDir, PathBuf) {
     (dir, config)
 }
 
-fn flush(config: &Path) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_banshi"))
-        .args(["outbox", "flush", "--json", "--config"])
-        .arg(config)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
-    )
-}
+use common::hub::outbox_flush as flush;
 
 /// Writes `n` ratings (case numbers T-start…), `n` suggestions and `n` misses.
 fn write_day(data: &Path, start: usize, n: usize) {

@@ -319,3 +319,14 @@ pub fn batch(records: &[(i64, serde_json::Value)]) -> Vec<u8> {
     };
     serde_json::to_vec(&req).unwrap()
 }
+
+/// `banshi outbox flush --json --config CONFIG`, as a technician runs it: exit code, and
+/// stdout and stderr as text.
+pub fn outbox_flush(config: &std::path::Path) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_banshi"))
+        .args(["outbox", "flush", "--json", "--config"])
+        .arg(config)
+        .output()
+        .unwrap();
+    (out.status.code().unwrap_or(-1), super::text(&out))
+}
