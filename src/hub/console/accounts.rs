@@ -301,8 +301,13 @@ pub fn login(db: &mut dyn Db, name: &str, password: &str, now: i64) -> Result<Lo
         &[name.into()],
     )?;
     let Some(row) = row else {
-        // The same work as a real check, so the time taken does not tell names apart.
-        let _ = verify_password(&hash_password("not-a-password"), password);
+        // The same work as a real check (one PBKDF2 against a hash made once), so the time
+        // taken does not tell names apart.
+        static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        let _ = verify_password(
+            DUMMY.get_or_init(|| hash_password("not-a-password")),
+            password,
+        );
         return Ok(Login::Wrong { left: None });
     };
     let (stored, failures, locked_until) = (row.text(0), row.int(1), row.opt_int(2));
