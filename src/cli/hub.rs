@@ -255,25 +255,11 @@ fn kiosks_cmd(action: KioskAction, url: &str, json: bool) -> anyhow::Result<()> 
 }
 
 fn code(region: &str, expires: &str, url: &str) -> anyhow::Result<()> {
-    if !codes::is_region(region) {
-        bail!("--region {region} 不对：要写 12 位区划代码，例如县 439021000000。");
-    }
-    let day = chrono::NaiveDate::parse_from_str(expires, "%Y-%m-%d")
-        .map_err(|_| anyhow!("--expires {expires} 不对：写成 年-月-日，例如 2027-01-31。"))?;
-    if day < chrono::Local::now().date_naive() {
-        bail!("--expires {expires} 已经过去了：写今天或以后的日期。");
-    }
     let mut db = db::open(url)?;
-    let code = codes::generate();
-    db.exec(
-        "INSERT INTO enrol_code (hash, region, expires, created_at) VALUES ($1, $2, $3, $4)",
-        &[
-            codes::hash(&code).into(),
-            region.into(),
-            day.format("%Y-%m-%d").to_string().into(),
-            hub::now().into(),
-        ],
-    )?;
+    let code = codes::issue(db.as_mut(), region, expires, hub::now()).map_err(|e| match e {
+        codes::CodeError::Db(e) => anyhow!(e),
+        e => anyhow!("--region/--expires：{e}"),
+    })?;
     println!("{code}");
     eprintln!(
         "这是区划 {region} 内一台终端的一次性登记码，{expires} 前有效。写进终端 kiosk.toml 的 enrol_code；用过一次即作废。汇总服务只保存它的摘要，丢了请重新发一个。"
