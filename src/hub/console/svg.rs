@@ -13,7 +13,7 @@ fn esc(s: &str) -> String {
 /// Hours online: one row per day (`days[i]` = (label, 24 flags), newest first), one cell per
 /// hour, filled where the kiosk was heard from in that hour.
 pub fn online(days: &[(String, [bool; 24])]) -> String {
-    const CELL: usize = 22;
+    const CELL: usize = 18;
     const LEFT: usize = 64;
     const TOP: usize = 22;
     let width = LEFT + 24 * CELL + 4;
@@ -21,7 +21,7 @@ pub fn online(days: &[(String, [bool; 24])]) -> String {
     let mut s = String::new();
     let _ = write!(
         s,
-        r#"<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="最近 {n} 天每小时是否在线" xmlns="http://www.w3.org/2000/svg">"#,
+        r#"<svg class="chart online" viewBox="0 0 {width} {height}" role="img" aria-label="最近 {n} 天每小时是否在线" xmlns="http://www.w3.org/2000/svg">"#,
         n = days.len()
     );
     for h in (0..24).step_by(3) {

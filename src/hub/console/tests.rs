@@ -313,10 +313,7 @@ fn only_admins_approve_revoke_and_issue_codes() {
     );
     assert_eq!(r.status, 400);
     assert!(r.text().contains("12 位"), "{}", r.text());
-    assert_eq!(
-        one(&mut db, "SELECT COUNT(*) FROM enrol_code").int(0),
-        1
-    );
+    assert_eq!(one(&mut db, "SELECT COUNT(*) FROM enrol_code").int(0), 1);
 }
 
 #[test]
