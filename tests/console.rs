@@ -42,6 +42,36 @@ impl County {
         c
     }
 
+    /// Publishes the sample again with one guide renamed and county version 2.
+    fn publish_changed(&self) {
+        let src = self.dir.path().join("v2");
+        common::copy_dir(&common::sample_dir(), &src);
+        let guide = src.join("items/gongan/gongan-chusheng-dengji.toml");
+        let t = std::fs::read_to_string(&guide).unwrap().replacen(
+            "name = \"出生登记（新生儿落户）\"",
+            "name = \"新生儿出生登记（落户）\"",
+            1,
+        );
+        std::fs::write(&guide, t).unwrap();
+        let county = src.join("county.toml");
+        let t = std::fs::read_to_string(&county).unwrap().replacen(
+            "content_version = 1",
+            "content_version = 2",
+            1,
+        );
+        std::fs::write(&county, t).unwrap();
+        let o = banshi(&[
+            "publish",
+            "--source",
+            &src.display().to_string(),
+            "--keys",
+            &self.path("keys"),
+            "--out",
+            &self.path("repo"),
+        ]);
+        assert!(o.status.success(), "{}", text(&o));
+    }
+
     fn path(&self, name: &str) -> String {
         self.dir.path().join(name).display().to_string()
     }
@@ -213,6 +243,22 @@ fn staff_follow_the_fleet_in_a_real_browser() {
 
     b.goto(&format!("{base}/searches"));
     b.screenshot(&shots.join("console-searches.png"), 1366);
+
+    // The county publishes a new version: both kiosks are now one version behind (amber, in
+    // words), and the content page says what changed, by title.
+    county.publish_changed();
+    b.goto(&format!("{base}/fleet"));
+    let fleet = b.wait_text("内容落后 1 版");
+    assert!(fleet.contains("最新发布内容：第 2 版"), "{fleet}");
+    b.goto(&format!("{base}/content"));
+    let content = b.wait_text("修改 1 项");
+    assert!(content.contains("新生儿出生登记（落户）"), "{content}");
+    assert!(
+        content.contains("新增 0 项") && content.contains("删除 0 项"),
+        "{content}"
+    );
+    assert!(content.contains("还有"), "the expiry countdown: {content}");
+    b.screenshot(&shots.join("console-content.png"), 1366);
 
     // On a phone held by a village assistant.
     b.resize(390, 844);

@@ -340,6 +340,7 @@ fn route(console: &Console, db: &mut dyn Db, req: &Request) -> PageResult {
         (Method::Get, ["enrol"]) => pages::fleet::enrolment(&ctx, db, None),
         (Method::Post, ["enrol", "code"]) => pages::fleet::issue_code(&ctx, db),
         (Method::Get, ["searches"]) => pages::searches::page(&ctx, db),
+        (Method::Get, ["content"]) => pages::content::page(&ctx, db),
         _ => Ok(pages::message(
             404,
             "没有这个页面",

@@ -1,6 +1,7 @@
 //! One module per console page: it reads what the page shows through the hub's core modules and
 //! fills an askama template (`assets/console/*.html`, compiled in, HTML-escaped by default).
 
+pub mod content;
 pub mod fleet;
 pub mod login;
 pub mod searches;
