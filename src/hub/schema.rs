@@ -164,13 +164,14 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE TABLE case_history (
         kiosk_id TEXT NOT NULL,
         seq BIGINT NOT NULL,
+        step BIGINT NOT NULL,
         at BIGINT NOT NULL,
         user_name TEXT NOT NULL,
         from_state TEXT NOT NULL,
         to_state TEXT NOT NULL,
-        note TEXT NOT NULL
+        note TEXT NOT NULL,
+        PRIMARY KEY (kiosk_id, seq, step)
     );
-    CREATE INDEX case_history_case ON case_history (kiosk_id, seq, at);
     CREATE TABLE department (
         id TEXT PRIMARY KEY,
         name TEXT NOT NULL,

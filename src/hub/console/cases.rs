@@ -540,7 +540,7 @@ pub fn get(
     let history = db
         .query(
             "SELECT at, user_name, from_state, to_state, note FROM case_history
-             WHERE kiosk_id = $1 AND seq = $2 ORDER BY at, from_state",
+             WHERE kiosk_id = $1 AND seq = $2 ORDER BY step",
             &[id.kiosk.as_str().into(), id.seq.into()],
         )?
         .iter()
@@ -617,8 +617,10 @@ pub fn advance(
             ));
         }
         db.exec(
-            "INSERT INTO case_history (kiosk_id, seq, at, user_name, from_state, to_state, note)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO case_history (kiosk_id, seq, step, at, user_name, from_state, to_state,
+                 note)
+             VALUES ($1, $2, (SELECT COUNT(*) + 1 FROM case_history WHERE kiosk_id = $1 AND seq = $2),
+                 $3, $4, $5, $6, $7)",
             &[
                 id.kiosk.as_str().into(),
                 id.seq.into(),

@@ -72,7 +72,7 @@ pub fn case_cells(
             let note = db
                 .row(
                     "SELECT note FROM case_history WHERE kiosk_id = $1 AND seq = $2
-                     ORDER BY at DESC LIMIT 1",
+                     ORDER BY step DESC LIMIT 1",
                     &[c.kiosk.as_str().into(), c.seq.into()],
                 )?
                 .map(|r| r.text(0))

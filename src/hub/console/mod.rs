@@ -7,6 +7,7 @@
 //! Accounts are made on the hub host with `banshi hub user …`.
 
 pub mod accounts;
+pub mod bench;
 pub mod cases;
 pub mod departments;
 pub mod export;
