@@ -98,7 +98,9 @@ pub struct BenchArgs {
     /// Measure only this part: `kiosk` (start-up, redraw, memory per county), `search`,
     /// `sync`, `print` (the 一次性告知单), `convert` (the spreadsheet route), `speech` (朗读:
     /// first sound, real-time factor) or `hub` (the county hub on SQLite or, with `--hub-db`,
-    /// PostgreSQL: records/s, ack time, the kiosk outbox's cost per record).
+    /// PostgreSQL: records/s, ack time, the kiosk outbox's cost per record); `console` (a
+    /// year of ratings and cases in the hub's database, then the console's reads timed; only
+    /// when asked for).
     #[arg(long, value_enum)]
     only: Option<Part>,
     /// Hub benchmark: simulated kiosks, requests in flight, seconds of sustained load, and
@@ -118,6 +120,19 @@ pub struct BenchArgs {
     /// (default: a SQLite file in a temporary folder).
     #[arg(long)]
     hub_db: Option<String>,
+    /// Console benchmark (`--only console`): kiosks, days of ratings, ratings per kiosk and
+    /// day (10,000 × 365 × 10 ≈ 36.5 million), per cent of them 差评 (cases), timed runs per
+    /// query. On PostgreSQL with `--hub-db`.
+    #[arg(long, default_value_t = 10_000)]
+    console_kiosks: usize,
+    #[arg(long, default_value_t = 365)]
+    console_days: u32,
+    #[arg(long, default_value_t = 10)]
+    console_per_day: usize,
+    #[arg(long, default_value_t = 2.0)]
+    console_bad_pct: f64,
+    #[arg(long, default_value_t = 200)]
+    console_samples: usize,
     /// Items in the generated workbook for the convert benchmark (0 skips it).
     #[arg(long, default_value_t = 2_000)]
     convert_items: usize,
@@ -132,6 +147,7 @@ pub enum Part {
     Convert,
     Speech,
     Hub,
+    Console,
 }
 
 #[derive(Args, Clone)]
@@ -288,6 +304,20 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     } else {
         None
     };
+    let console = if args.only == Some(Part::Console) {
+        Some(crate::hub::console::bench::run(
+            &crate::hub::console::bench::Options {
+                kiosks: args.console_kiosks,
+                days: args.console_days,
+                per_day: args.console_per_day,
+                bad_pct: args.console_bad_pct,
+                samples: args.console_samples,
+                db: args.hub_db.clone(),
+            },
+        )?)
+    } else {
+        None
+    };
     let out = serde_json::json!({
         "size": "1920x1080",
         "renderer": "software",
@@ -299,6 +329,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         "convert": convert,
         "speech": speech,
         "hub": hub,
+        "console": console,
     });
     println!("{}", serde_json::to_string_pretty(&out)?);
     Ok(())
@@ -344,6 +375,20 @@ pub fn convert_child(args: ConvertChildArgs) -> anyhow::Result<()> {
         }
         other => return Err(anyhow!("unknown step {other}")),
     }
+    let console = if args.only == Some(Part::Console) {
+        Some(crate::hub::console::bench::run(
+            &crate::hub::console::bench::Options {
+                kiosks: args.console_kiosks,
+                days: args.console_days,
+                per_day: args.console_per_day,
+                bad_pct: args.console_bad_pct,
+                samples: args.console_samples,
+                db: args.hub_db.clone(),
+            },
+        )?)
+    } else {
+        None
+    };
     let out = serde_json::json!({"seconds": (t.elapsed().as_secs_f64() * 100.0).round() / 100.0, "peak_rss_mb": peak_rss_mb()});
     println!("{out}");
     Ok(())

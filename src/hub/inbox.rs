@@ -5,6 +5,7 @@
 
 use crate::outbox::record::{Record, Subject};
 
+use super::console::cases::{self, Kind, NewCase};
 use super::sql::{Db, DbResult, Row, Value};
 use super::wire::{Rejected, UploadReply, UploadRequest, MAX_BATCH};
 
@@ -270,6 +271,29 @@ pub fn store(
         heartbeats,
         "",
     )?;
+    counters(db, kiosk, &fresh)?;
+    let cases: Vec<NewCase> = fresh
+        .iter()
+        .filter_map(|c| match &c.record {
+            Record::Rating(r) if r.level.is_bad() => Some(NewCase {
+                seq: c.seq,
+                kind: Kind::Rating,
+                guide: match &r.subject {
+                    Subject::Guide { id } => Some(id.clone()),
+                    Subject::Hall => None,
+                },
+                about: None,
+            }),
+            Record::Suggestion(s) => Some(NewCase {
+                seq: c.seq,
+                kind: Kind::Suggestion,
+                guide: None,
+                about: s.about.clone(),
+            }),
+            _ => None,
+        })
+        .collect();
+    cases::open(db, kiosk, &cases, now)?;
     if let Some(c) = newest_heartbeat {
         db.exec(
             "UPDATE kiosk SET heartbeat_seq = $2, heartbeat_at = $3, heartbeat = $4
@@ -303,6 +327,61 @@ pub fn store(
         "ON CONFLICT (kiosk_id, seq) DO NOTHING",
     )?;
     Ok(fresh.len())
+}
+
+/// The counters the console reads instead of counting the typed tables: records per kiosk
+/// and kind (`kiosk_count`), ratings per day and level by guide (`rating_day_guide`, `''` for
+/// the hall) and by kiosk (`rating_day_kiosk`); the day is the kiosk's own date of the rating.
+fn counters(db: &mut dyn Db, kiosk: &str, fresh: &[&Checked]) -> DbResult<()> {
+    use std::collections::BTreeMap;
+    let mut kinds = BTreeMap::<&str, i64>::new();
+    let mut by_guide = BTreeMap::<(String, String, i64), i64>::new();
+    let mut by_kiosk = BTreeMap::<(String, i64), i64>::new();
+    for c in fresh {
+        *kinds.entry(c.record.kind()).or_default() += 1;
+        if let Record::Rating(r) = &c.record {
+            let day = c.at.get(..10).unwrap_or_default().to_string();
+            let level = i64::from(u8::from(r.level));
+            let guide = match &r.subject {
+                Subject::Guide { id } => id.clone(),
+                Subject::Hall => String::new(),
+            };
+            *by_guide.entry((day.clone(), guide, level)).or_default() += 1;
+            *by_kiosk.entry((day, level)).or_default() += 1;
+        }
+    }
+    let k: Value = kiosk.into();
+    insert_many(
+        db,
+        "INSERT INTO kiosk_count (kiosk_id, kind, n)",
+        3,
+        kinds
+            .into_iter()
+            .map(|(kind, n)| vec![k.clone(), kind.into(), n.into()])
+            .collect(),
+        "ON CONFLICT (kiosk_id, kind) DO UPDATE SET n = kiosk_count.n + excluded.n",
+    )?;
+    insert_many(
+        db,
+        "INSERT INTO rating_day_guide (day, guide, level, n)",
+        4,
+        by_guide
+            .into_iter()
+            .map(|((day, guide, level), n)| vec![day.into(), guide.into(), level.into(), n.into()])
+            .collect(),
+        "ON CONFLICT (day, guide, level) DO UPDATE SET n = rating_day_guide.n + excluded.n",
+    )?;
+    insert_many(
+        db,
+        "INSERT INTO rating_day_kiosk (kiosk_id, day, level, n)",
+        4,
+        by_kiosk
+            .into_iter()
+            .map(|((day, level), n)| vec![k.clone(), day.into(), level.into(), n.into()])
+            .collect(),
+        "ON CONFLICT (kiosk_id, day, level) DO UPDATE SET n = rating_day_kiosk.n + excluded.n",
+    )?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -207,6 +207,43 @@ impl Db for PgDb {
         &[100, 10, 1]
     }
 
+    fn bulk_insert(&mut self, table: &str, columns: &[&str], rows: &[Vec<Value>]) -> DbResult<()> {
+        use std::io::Write;
+        // COPY's text format: tab-separated, `\N` for NULL, backslash escapes.
+        let mut data = Vec::with_capacity(rows.len() * 64);
+        for row in rows {
+            for (i, v) in row.iter().enumerate() {
+                if i > 0 {
+                    data.push(b'\t');
+                }
+                match v {
+                    Value::Null => data.extend_from_slice(b"\\N"),
+                    Value::Int(n) => data.extend_from_slice(n.to_string().as_bytes()),
+                    Value::Text(t) => {
+                        for b in t.bytes() {
+                            match b {
+                                b'\\' => data.extend_from_slice(b"\\\\"),
+                                b'\t' => data.extend_from_slice(b"\\t"),
+                                b'\n' => data.extend_from_slice(b"\\n"),
+                                b'\r' => data.extend_from_slice(b"\\r"),
+                                _ => data.push(b),
+                            }
+                        }
+                    }
+                }
+            }
+            data.push(b'\n');
+        }
+        let shown = self.shown.clone();
+        let sql = format!("COPY {table} ({}) FROM STDIN", columns.join(", "));
+        let client = self.connect()?;
+        let mut w = client.copy_in(&sql).map_err(|e| pg_err(&shown, e))?;
+        w.write_all(&data)
+            .map_err(|e| DbError(format!("PostgreSQL（{shown}）：COPY：{e}")))?;
+        w.finish().map_err(|e| pg_err(&shown, e))?;
+        Ok(())
+    }
+
     fn begin(&mut self) -> DbResult<()> {
         let shown = self.shown.clone();
         self.connect()?

@@ -67,13 +67,26 @@ pub fn step(db: &mut dyn Db, heartbeat_days: u32, now: i64) -> DbResult<Pruned> 
             &[(now - 2 * MAX_SKEW_SECS).into(), limit.into()],
         )
     })? as i64;
+    // Each kiosk's heartbeat counter (`kiosk_count`, the fleet page's) goes down with them.
     let heartbeats = db.transaction(|db| {
-        db.exec(
+        let gone = db.query(
             "DELETE FROM heartbeat WHERE (kiosk_id, seq) IN
-             (SELECT kiosk_id, seq FROM heartbeat WHERE received_at < $1 LIMIT $2)",
+             (SELECT kiosk_id, seq FROM heartbeat WHERE received_at < $1 LIMIT $2)
+             RETURNING kiosk_id",
             &[(now - i64::from(heartbeat_days) * DAY).into(), limit.into()],
-        )
-    })? as i64;
+        )?;
+        let mut per_kiosk = std::collections::BTreeMap::<String, i64>::new();
+        for r in &gone {
+            *per_kiosk.entry(r.text(0)).or_default() += 1;
+        }
+        for (kiosk, n) in &per_kiosk {
+            db.exec(
+                "UPDATE kiosk_count SET n = n - $2 WHERE kiosk_id = $1 AND kind = 'heartbeat'",
+                &[kiosk.into(), (*n).into()],
+            )?;
+        }
+        Ok::<_, super::sql::DbError>(gone.len() as i64)
+    })?;
     let inbox = db.transaction(|db| prune_inbox(db, now - INBOX_DAYS * DAY, limit))?;
     let pending = db.transaction(|db| {
         db.exec(

@@ -33,15 +33,10 @@ pub struct FleetRow {
 pub fn fleet(db: &mut dyn Db) -> DbResult<Vec<FleetRow>> {
     let mut counts =
         std::collections::HashMap::<String, std::collections::BTreeMap<String, i64>>::new();
-    for r in db.query(
-        // From the typed tables: inbox rows are pruned after `prune::INBOX_DAYS`.
-        "SELECT kiosk_id, 'rating', COUNT(*) FROM rating GROUP BY kiosk_id
-         UNION ALL SELECT kiosk_id, 'suggestion', COUNT(*) FROM suggestion GROUP BY kiosk_id
-         UNION ALL SELECT kiosk_id, 'miss', COUNT(*) FROM miss GROUP BY kiosk_id
-         UNION ALL SELECT kiosk_id, 'usage', COUNT(*) FROM usage_count GROUP BY kiosk_id
-         UNION ALL SELECT kiosk_id, 'heartbeat', COUNT(*) FROM heartbeat GROUP BY kiosk_id",
-        &[],
-    )? {
+    // The typed tables' rows per kiosk, as counters kept with them (`inbox::store` adds,
+    // `prune` takes pruned heartbeats off): counting 36 million ratings a year is too slow
+    // for a page. Kinds with no record yet are left out, as a count would.
+    for r in db.query("SELECT kiosk_id, kind, n FROM kiosk_count WHERE n > 0", &[])? {
         counts
             .entry(r.text(0))
             .or_default()
@@ -85,43 +80,45 @@ pub struct RatingRow {
     pub phone: Option<String>,
 }
 
+/// The columns [`rating_row`] reads (`r` the rating, `k` its kiosk, joined by the caller).
+pub const RATING_SELECT: &str = "SELECT r.kiosk_id, r.seq, r.at, k.hall, k.region, r.subject,
+        r.guide, r.level, r.reasons, r.indicator_set, r.case_no, r.phone
+    FROM rating r LEFT JOIN kiosk k ON k.id = r.kiosk_id";
+
 /// Ratings the kiosks wrote on or after `since` (YYYY-MM-DD), oldest first.
 pub fn ratings(db: &mut dyn Db, since: Option<&str>) -> DbResult<Vec<RatingRow>> {
     let rows = db.query(
-        "SELECT r.kiosk_id, r.seq, r.at, k.hall, k.region, r.subject, r.guide, r.level, r.reasons,
-                r.indicator_set, r.case_no, r.phone
-         FROM rating r LEFT JOIN kiosk k ON k.id = r.kiosk_id
-         WHERE r.at >= $1 ORDER BY r.at, r.kiosk_id, r.seq",
+        &format!("{RATING_SELECT} WHERE r.at >= $1 ORDER BY r.at, r.kiosk_id, r.seq"),
         &[since.unwrap_or("").into()],
     )?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            let level = r.int(7);
-            let l = Level::new(level as u8);
-            RatingRow {
-                kiosk: r.text(0),
-                seq: r.int(1),
-                at: r.text(2),
-                hall: r.opt_text(3),
-                region: r.opt_text(4),
-                subject: r.text(5),
-                guide: r.opt_text(6),
-                level,
-                level_name: l.map(|l| l.name().to_string()).unwrap_or_default(),
-                bad: l.is_some_and(Level::is_bad),
-                reasons: r
-                    .text(8)
-                    .split('；')
-                    .filter(|s| !s.is_empty())
-                    .map(String::from)
-                    .collect(),
-                indicator_set: r.text(9),
-                case_no: r.opt_text(10),
-                phone: r.opt_text(11),
-            }
-        })
-        .collect())
+    Ok(rows.iter().map(rating_row).collect())
+}
+
+/// A row of [`RATING_SELECT`].
+pub fn rating_row(r: &super::sql::Row) -> RatingRow {
+    let level = r.int(7);
+    let l = Level::new(level as u8);
+    RatingRow {
+        kiosk: r.text(0),
+        seq: r.int(1),
+        at: r.text(2),
+        hall: r.opt_text(3),
+        region: r.opt_text(4),
+        subject: r.text(5),
+        guide: r.opt_text(6),
+        level,
+        level_name: l.map(|l| l.name().to_string()).unwrap_or_default(),
+        bad: l.is_some_and(Level::is_bad),
+        reasons: r
+            .text(8)
+            .split('；')
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect(),
+        indicator_set: r.text(9),
+        case_no: r.opt_text(10),
+        phone: r.opt_text(11),
+    }
 }
 
 /// The columns of `banshi hub report ratings --csv`, in order (documented in the README).
@@ -143,6 +140,32 @@ pub const RATING_CSV_COLUMNS: [&str; 15] = [
     "回访电话",
 ];
 
+/// One rating as the cells of [`RATING_CSV_COLUMNS`], in order.
+pub fn rating_cells(r: &RatingRow) -> [String; 15] {
+    [
+        format!("{}-{}", r.kiosk, r.seq),
+        r.at.clone(),
+        "自助终端".to_string(),
+        r.kiosk.clone(),
+        r.hall.clone().unwrap_or_default(),
+        r.region.clone().unwrap_or_default(),
+        if r.subject == "hall" {
+            "大厅"
+        } else {
+            "办事指南"
+        }
+        .to_string(),
+        r.guide.clone().unwrap_or_default(),
+        r.case_no.clone().unwrap_or_default(),
+        r.level.to_string(),
+        r.level_name.clone(),
+        if r.bad { "是" } else { "否" }.to_string(),
+        r.reasons.join("；"),
+        r.indicator_set.clone(),
+        r.phone.clone().unwrap_or_default(),
+    ]
+}
+
 /// Ratings as CSV for the provincial 好差评 system: UTF-8 with a byte-order mark (so Excel
 /// and WPS open it as UTF-8), one header row, reasons joined by “；”.
 pub fn ratings_csv(rows: &[RatingRow]) -> anyhow::Result<Vec<u8>> {
@@ -151,28 +174,7 @@ pub fn ratings_csv(rows: &[RatingRow]) -> anyhow::Result<Vec<u8>> {
         let mut w = csv::Writer::from_writer(&mut out);
         w.write_record(RATING_CSV_COLUMNS)?;
         for r in rows {
-            w.write_record([
-                format!("{}-{}", r.kiosk, r.seq),
-                r.at.clone(),
-                "自助终端".to_string(),
-                r.kiosk.clone(),
-                r.hall.clone().unwrap_or_default(),
-                r.region.clone().unwrap_or_default(),
-                if r.subject == "hall" {
-                    "大厅"
-                } else {
-                    "办事指南"
-                }
-                .to_string(),
-                r.guide.clone().unwrap_or_default(),
-                r.case_no.clone().unwrap_or_default(),
-                r.level.to_string(),
-                r.level_name.clone(),
-                if r.bad { "是" } else { "否" }.to_string(),
-                r.reasons.join("；"),
-                r.indicator_set.clone(),
-                r.phone.clone().unwrap_or_default(),
-            ])?;
+            w.write_record(rating_cells(r))?;
         }
         w.flush()?;
     }

@@ -136,7 +136,103 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX heartbeat_received ON heartbeat (received_at);
     CREATE INDEX inbox_received ON inbox (received_at);
     CREATE INDEX kiosk_state ON kiosk (state);",
+    // 4: the console's follow-up (issue 12). Every 差评 and every suggestion is a case, made in
+    // the same transaction that stores its record (`inbox::store`; those already stored by
+    // `cases::backfill` right after this migration). Each state change goes into
+    // `case_history`. Guides' departments come from the published content
+    // (`departments::refresh`). Per-kiosk record counts and per-day rating counts are kept as
+    // counters by `inbox::store` (and `prune` for heartbeats), so the fleet page and the charts
+    // never count the typed tables (36 million ratings a year for 10,000 kiosks). The indexes
+    // are those the console's lists read: newest first, by kind, state and department.
+    "CREATE TABLE feedback_case (
+        kiosk_id TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('rating', 'suggestion')),
+        received_at BIGINT NOT NULL,
+        guide TEXT,
+        department TEXT,
+        state TEXT NOT NULL CHECK (state IN ('new', 'visited', 'fixed', 'explained', 'appealed')),
+        handler TEXT,
+        updated_at BIGINT NOT NULL,
+        PRIMARY KEY (kiosk_id, seq)
+    );
+    CREATE INDEX case_kind_received ON feedback_case (kind, received_at);
+    CREATE INDEX case_kind_state ON feedback_case (kind, state, received_at);
+    CREATE INDEX case_department ON feedback_case (department, kind, received_at);
+    CREATE INDEX case_department_state ON feedback_case (department, kind, state, received_at);
+    CREATE INDEX case_guide ON feedback_case (guide);
+    CREATE TABLE case_history (
+        kiosk_id TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        step BIGINT NOT NULL,
+        at BIGINT NOT NULL,
+        user_name TEXT NOT NULL,
+        from_state TEXT NOT NULL,
+        to_state TEXT NOT NULL,
+        note TEXT NOT NULL,
+        PRIMARY KEY (kiosk_id, seq, step)
+    );
+    CREATE TABLE department (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        short_name TEXT NOT NULL
+    );
+    CREATE TABLE guide_department (
+        guide TEXT PRIMARY KEY,
+        title TEXT NOT NULL,
+        department TEXT NOT NULL
+    );
+    CREATE INDEX guide_department_title ON guide_department (title);
+    CREATE INDEX guide_department_department ON guide_department (department);
+    CREATE TABLE kiosk_count (
+        kiosk_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        n BIGINT NOT NULL,
+        PRIMARY KEY (kiosk_id, kind)
+    );
+    INSERT INTO kiosk_count (kiosk_id, kind, n)
+        SELECT kiosk_id, 'rating', COUNT(*) FROM rating GROUP BY kiosk_id;
+    INSERT INTO kiosk_count (kiosk_id, kind, n)
+        SELECT kiosk_id, 'suggestion', COUNT(*) FROM suggestion GROUP BY kiosk_id;
+    INSERT INTO kiosk_count (kiosk_id, kind, n)
+        SELECT kiosk_id, 'miss', COUNT(*) FROM miss GROUP BY kiosk_id;
+    INSERT INTO kiosk_count (kiosk_id, kind, n)
+        SELECT kiosk_id, 'usage', COUNT(*) FROM usage_count GROUP BY kiosk_id;
+    INSERT INTO kiosk_count (kiosk_id, kind, n)
+        SELECT kiosk_id, 'heartbeat', COUNT(*) FROM heartbeat GROUP BY kiosk_id;
+    CREATE TABLE rating_day_guide (
+        day TEXT NOT NULL,
+        guide TEXT NOT NULL,
+        level INTEGER NOT NULL,
+        n BIGINT NOT NULL,
+        PRIMARY KEY (day, guide, level)
+    );
+    CREATE INDEX rating_day_guide_guide ON rating_day_guide (guide, day);
+    CREATE TABLE rating_day_kiosk (
+        kiosk_id TEXT NOT NULL,
+        day TEXT NOT NULL,
+        level INTEGER NOT NULL,
+        n BIGINT NOT NULL,
+        PRIMARY KEY (kiosk_id, day, level)
+    );
+    CREATE INDEX rating_day_kiosk_day ON rating_day_kiosk (day);
+    INSERT INTO rating_day_guide (day, guide, level, n)
+        SELECT substr(at, 1, 10), COALESCE(guide, ''), level, COUNT(*) FROM rating
+        GROUP BY substr(at, 1, 10), COALESCE(guide, ''), level;
+    INSERT INTO rating_day_kiosk (kiosk_id, day, level, n)
+        SELECT kiosk_id, substr(at, 1, 10), level, COUNT(*) FROM rating
+        GROUP BY kiosk_id, substr(at, 1, 10), level;
+    CREATE INDEX usage_count_day ON usage_count (day);
+    CREATE INDEX miss_at ON miss (at);",
 ];
+
+/// Work a migration needs beyond its SQL, in the same transaction.
+fn after(db: &mut dyn Db, version: i64) -> DbResult<()> {
+    if version == 4 {
+        super::console::cases::backfill(db, super::now())?;
+    }
+    Ok(())
+}
 
 /// Brings the database to the newest schema; the version it is at.
 pub fn migrate(db: &mut dyn Db) -> DbResult<i64> {
@@ -157,6 +253,7 @@ pub fn migrate(db: &mut dyn Db) -> DbResult<i64> {
         let version = i as i64 + 1;
         db.transaction(|db| {
             db.batch(sql)?;
+            after(db, version)?;
             db.exec(
                 "INSERT INTO hub_migration (version, applied_at) VALUES ($1, $2)",
                 &[version.into(), super::now().into()],

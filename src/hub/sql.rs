@@ -99,7 +99,33 @@ pub trait Db: Send {
     fn insert_chunks(&self) -> &'static [usize] {
         &[1]
     }
+    /// Loads many rows into `table` at once (generated data: the console benchmark), inside
+    /// the caller's transaction. By default multi-row `INSERT`s of [`BULK_ROWS`] rows;
+    /// PostgreSQL uses `COPY … FROM STDIN`.
+    fn bulk_insert(&mut self, table: &str, columns: &[&str], rows: &[Vec<Value>]) -> DbResult<()> {
+        let cols = columns.len();
+        for chunk in rows.chunks(BULK_ROWS) {
+            let tuples: Vec<String> = (0..chunk.len())
+                .map(|r| {
+                    let cells: Vec<String> =
+                        (1..=cols).map(|c| format!("${}", r * cols + c)).collect();
+                    format!("({})", cells.join(", "))
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO {table} ({}) VALUES {}",
+                columns.join(", "),
+                tuples.join(", ")
+            );
+            let params: Vec<Value> = chunk.iter().flatten().cloned().collect();
+            self.exec(&sql, &params)?;
+        }
+        Ok(())
+    }
 }
+
+/// Rows per statement in the default [`Db::bulk_insert`].
+pub const BULK_ROWS: usize = 100;
 
 impl dyn Db + '_ {
     /// The first row of a query, if any.

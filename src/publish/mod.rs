@@ -101,6 +101,30 @@ fn current(repo: &Path) -> anyhow::Result<Option<(u64, PathBuf)>> {
     )))
 }
 
+/// The newest content published to `repo` and its version, rebuilt from the repository's
+/// own files (each object checked against its hash; the signatures are the kiosks' business:
+/// this is for the hub serving its own `--repo`). `None` when nothing was published yet.
+pub fn read_current(repo: &Path) -> anyhow::Result<Option<(u64, crate::model::Content)>> {
+    let Some((version, manifest_path)) = current(repo)? else {
+        return Ok(None);
+    };
+    let bytes = std::fs::read(&manifest_path)
+        .with_context(|| format!("无法读取 {}", manifest_path.display()))?;
+    let manifest = pack::parse_manifest(&bytes)?;
+    let content = pack::unpack(&manifest, |r| {
+        let path = object_path(repo, &r.hash);
+        let bytes = std::fs::read(&path).map_err(|_| pack::PackError::Missing(r.hash.clone()))?;
+        if pack::sha256_hex(&bytes) != r.hash {
+            return Err(pack::PackError::Parse {
+                what: path.display().to_string(),
+                message: "文件内容与它的摘要不符（仓库损坏）".into(),
+            });
+        }
+        Ok(bytes)
+    })?;
+    Ok(Some((version, content)))
+}
+
 fn write_object(repo: &Path, hash: &str, bytes: &[u8]) -> anyhow::Result<bool> {
     let path = object_path(repo, hash);
     if path.exists() {
