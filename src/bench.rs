@@ -375,20 +375,6 @@ pub fn convert_child(args: ConvertChildArgs) -> anyhow::Result<()> {
         }
         other => return Err(anyhow!("unknown step {other}")),
     }
-    let console = if args.only == Some(Part::Console) {
-        Some(crate::hub::console::bench::run(
-            &crate::hub::console::bench::Options {
-                kiosks: args.console_kiosks,
-                days: args.console_days,
-                per_day: args.console_per_day,
-                bad_pct: args.console_bad_pct,
-                samples: args.console_samples,
-                db: args.hub_db.clone(),
-            },
-        )?)
-    } else {
-        None
-    };
     let out = serde_json::json!({"seconds": (t.elapsed().as_secs_f64() * 100.0).round() / 100.0, "peak_rss_mb": peak_rss_mb()});
     println!("{out}");
     Ok(())

@@ -11,6 +11,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
+use banshi::outbox::{Level, Miss, Outbox, Rating, Record, Subject, Suggestion};
 use common::browser::{self, Browser};
 use common::hub::{outbox_flush, Hub};
 use common::{banshi, text};
@@ -129,16 +130,52 @@ fn log_in(b: &Browser, hub: &Hub, name: &str) {
     b.type_into("input[name=name]", name);
     b.type_into("input[name=password]", PASSWORD);
     b.click("form.login button");
-    assert!(
-        b.url().ends_with("/console/fleet"),
-        "logged in: {}",
-        b.url()
-    );
+    b.wait_url("/console/fleet");
 }
 
 fn log_out(b: &Browser) {
     b.click("form.who button");
     b.wait_url("/console/login");
+}
+
+/// What residents left at kiosk `id` (its data folder beside its config): a 差评 of a guide
+/// with a phone number, a suggestion and an unanswered search.
+fn residents_write(config: &Path, id: &str) {
+    let mut o = Outbox::open(&config.parent().unwrap().join("data"), id).unwrap();
+    o.put(&Record::Rating(Rating {
+        subject: Subject::Guide {
+            id: "gongan-chusheng-dengji".into(),
+        },
+        level: Level::new(5).unwrap(),
+        reasons: vec!["等待时间长".into()],
+        indicator_set: "builtin-1".into(),
+        case_no: None,
+        phone: Some("13800138000".into()),
+    }))
+    .unwrap();
+    o.put(&Record::Suggestion(Suggestion {
+        topic: "大厅服务".into(),
+        about: Some("希望周六上午也能办理户口业务".into()),
+        phone: None,
+    }))
+    .unwrap();
+    o.put(&Record::Miss(Miss {
+        query: "狗证".into(),
+        step: None,
+        found: false,
+    }))
+    .unwrap();
+}
+
+fn case_state(hub: &Hub) -> String {
+    let mut db = hub.db();
+    db.row(
+        "SELECT state FROM feedback_case WHERE kind = 'rating' AND kiosk_id = 'village-07'",
+        &[],
+    )
+    .unwrap()
+    .expect("the case")
+    .text(0)
 }
 
 fn kiosk_state(hub: &Hub, id: &str) -> String {
@@ -238,8 +275,45 @@ fn staff_follow_the_fleet_in_a_real_browser() {
     b.click(".actions form button");
     b.wait_text("已批准。");
     assert_eq!(kiosk_state(&hub, "village-07"), "approved");
+    residents_write(&village, "village-07");
     let (rc, out) = outbox_flush(&village);
     assert_eq!(rc, 0, "{out}");
+
+    // The 差评 is a case: 待回访 → 已回访 → 已整改, each with a note, in the browser.
+    b.goto(&format!("{base}/ratings"));
+    let ratings = b.wait_text("差评回访");
+    assert!(
+        ratings.contains("待回访") && ratings.contains("出生登记"),
+        "{ratings}"
+    );
+    assert!(
+        ratings.contains("*******8000") && !ratings.contains("13800138000"),
+        "the phone is masked: {ratings}"
+    );
+    b.screenshot(&shots.join("console-ratings.png"), 1366);
+    b.click("table.cases a");
+    b.wait_text("办理经过");
+    b.select("select[name=to]", "visited");
+    b.type_into(
+        "textarea[name=note]",
+        "已电话回访，群众反映周一上午排队久。",
+    );
+    b.click("form.card button");
+    b.wait_text("已保存。");
+    assert_eq!(case_state(&hub), "visited");
+    b.select("select[name=to]", "fixed");
+    b.type_into("textarea[name=note]", "周一上午加开一个户籍窗口。");
+    b.click("form.card button");
+    let done = b.wait_text("已办结");
+    assert!(
+        done.contains("周一上午加开一个户籍窗口") && done.contains("管理员"),
+        "{done}"
+    );
+    assert_eq!(case_state(&hub), "fixed");
+    b.screenshot(&shots.join("console-case.png"), 1366);
+    b.goto(&format!("{base}/suggestions"));
+    b.wait_text("希望周六上午也能办理户口业务");
+    b.screenshot(&shots.join("console-suggestions.png"), 1366);
 
     b.goto(&format!("{base}/searches"));
     b.screenshot(&shots.join("console-searches.png"), 1366);

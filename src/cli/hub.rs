@@ -52,6 +52,13 @@ pub struct ServeHubArgs {
     /// Kiosks that may wait for approval (enrolled without a code); beyond it new ones get 503.
     #[arg(long, default_value_t = hub::writer::MAX_PENDING, value_parser = clap::value_parser!(i64).range(0..))]
     pub max_pending: i64,
+    /// Working days the console gives staff to follow up a 差评 or a suggestion.
+    #[arg(long, default_value_t = hub::console::workdays::CASE_DAYS)]
+    pub case_days: u32,
+    /// The year's public holidays and 调休 working days (TOML, see
+    /// packaging/county/holidays-2026.toml); without it only weekends are days off.
+    #[arg(long, value_name = "TOML")]
+    pub holidays: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -152,6 +159,11 @@ pub fn hub(args: HubArgs) -> anyhow::Result<()> {
                 burst: s.kiosk_burst,
                 queue: s.queue.max(1),
                 tls,
+                deadlines: hub::console::workdays::Deadlines::new(
+                    s.case_days,
+                    s.holidays.as_deref(),
+                )
+                .map_err(anyhow::Error::msg)?,
                 policy: hub::writer::Policy {
                     keep_heartbeat_days: s.keep_heartbeat_days,
                     max_pending: s.max_pending,

@@ -46,6 +46,8 @@ pub struct Options {
     pub tls: Option<TlsFiles>,
     /// How long the writer keeps heartbeats, and how many kiosks may wait for approval.
     pub policy: Policy,
+    /// The console's follow-up deadlines (working days and the holiday calendar).
+    pub deadlines: console::workdays::Deadlines,
 }
 
 struct Hub {
@@ -420,7 +422,11 @@ pub fn start(opts: Options) -> anyhow::Result<Running> {
         None => None,
     };
     let writer = Writer::start(super::db::open(&opts.db)?, opts.queue, opts.policy)?;
-    let console = Arc::new(console::web::Console::new(tls.is_some(), repo.clone()));
+    let console = Arc::new(console::web::Console::new(
+        tls.is_some(),
+        repo.clone(),
+        opts.deadlines.clone(),
+    ));
     let hub = Arc::new(Hub {
         console,
         console_db: Arc::new(Mutex::new(super::db::open(&opts.db)?)),

@@ -1,6 +1,6 @@
 //! What the console reads of the published repository the hub serves (`--repo`): its versions
-//! with their dates, the metadata expiry, the newest content (its version, guides and
-//! departments) and what changed between two versions. The repository is the county's own
+//! with their dates, the metadata expiry, the newest content version and what changed between
+//! two versions (guides and departments: `departments::refresh`). The repository is the county's own
 //! folder on the hub host, written by `banshi publish`; it is read again only when
 //! `timestamp.json` changes.
 
@@ -23,13 +23,6 @@ pub struct Version {
     pub manifest: PathBuf,
 }
 
-/// A guide as the console names it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Guide {
-    pub title: String,
-    pub department: String,
-}
-
 #[derive(Debug, Clone, Default)]
 pub struct Published {
     /// Oldest first; the last is the newest.
@@ -38,10 +31,6 @@ pub struct Published {
     pub expires: Option<i64>,
     /// The county's own content version (`county.toml`), as kiosks report it.
     pub content_version: Option<i64>,
-    /// Guide id → title and department id, in the newest version.
-    pub guides: BTreeMap<String, Guide>,
-    /// Department id → name.
-    pub departments: BTreeMap<String, String>,
 }
 
 /// The last reading, keyed by `timestamp.json`'s modification time and length.
@@ -55,10 +44,16 @@ impl Cache {
     /// The repository as published now (read again after a publish); `None` when it cannot be
     /// read (logged once per change).
     pub fn get(&mut self, repo: &Path) -> Option<Arc<Published>> {
+        self.get_changed(repo).0
+    }
+
+    /// [`Cache::get`], and whether it was read again just now.
+    pub fn get_changed(&mut self, repo: &Path) -> (Option<Arc<Published>>, bool) {
         let key = std::fs::metadata(repo.join(METADATA_DIR).join("timestamp.json"))
             .ok()
             .map(|m| (m.modified().unwrap_or(SystemTime::UNIX_EPOCH), m.len()));
-        if key != self.seen || (self.value.is_none() && key.is_some()) {
+        let changed = key != self.seen || (self.value.is_none() && key.is_some());
+        if changed {
             self.seen = key;
             self.value = match read(repo) {
                 Ok(p) => Some(Arc::new(p)),
@@ -68,7 +63,7 @@ impl Cache {
                 }
             };
         }
-        self.value.clone()
+        (self.value.clone(), changed)
     }
 }
 
@@ -131,10 +126,10 @@ fn entries(repo: &Path, m: &Manifest) -> anyhow::Result<BTreeMap<String, pack::O
     Ok(out)
 }
 
-fn title(repo: &Path, key: &str, r: &pack::ObjectRef) -> anyhow::Result<(String, String)> {
+fn title(repo: &Path, key: &str, r: &pack::ObjectRef) -> anyhow::Result<String> {
     Ok(match pack::parse_document(key, &object(repo, r)?)? {
-        Document::Item(i) => (i.name, i.department),
-        Document::Notice(n) => (format!("公告：{}", n.title), String::new()),
+        Document::Item(i) => i.name,
+        Document::Notice(n) => format!("公告：{}", n.title),
     })
 }
 
@@ -159,17 +154,6 @@ pub fn read(repo: &Path) -> anyhow::Result<Published> {
         let m = manifest(&newest.manifest)?;
         let base = pack::parse_base(&object(repo, &m.base)?)?;
         p.content_version = Some(base.county.content_version);
-        p.departments = base
-            .departments
-            .into_iter()
-            .map(|d| (d.id, d.name))
-            .collect();
-        for (key, r) in entries(repo, &m)? {
-            if let Some(id) = key.strip_prefix("item:") {
-                let (title, department) = title(repo, &key, &r)?;
-                p.guides.insert(id.to_string(), Guide { title, department });
-            }
-        }
     }
     p.versions = versions;
     Ok(p)
@@ -206,7 +190,7 @@ pub fn diff(repo: &Path, from: &Version, to: &Version) -> anyhow::Result<(Diff, 
     let push = |list: &mut Vec<String>, n: &mut usize, key: &str, r| -> anyhow::Result<()> {
         *n += 1;
         if list.len() < DIFF_SHOWN {
-            list.push(title(repo, key, r)?.0);
+            list.push(title(repo, key, r)?);
         }
         Ok(())
     };

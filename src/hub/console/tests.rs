@@ -12,7 +12,7 @@ const NOW: i64 = 1_800_000_000;
 const PASSWORD: &str = "正确的密码-2026";
 
 fn console() -> Console {
-    Console::new(false, None)
+    Console::new(false, None, Default::default())
 }
 
 fn setup() -> (tempfile::TempDir, SqliteDb) {
@@ -146,7 +146,7 @@ fn pages_need_a_session_and_the_login_form_its_own_token() {
 #[test]
 fn the_session_cookie_is_httponly_samesite_and_secure_under_https() {
     let (_d, mut db) = setup();
-    let c = Console::new(true, None);
+    let c = Console::new(true, None, Default::default());
     let form = handle(&c, &mut db, &Request::get("/login", NOW));
     let token = cookie_value(&form, "banshi_login").unwrap();
     let r = handle(

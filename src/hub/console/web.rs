@@ -181,22 +181,44 @@ pub struct Console {
     pub repo: Option<PathBuf>,
     /// What was last read of the published repository, read again when it changes.
     pub published: Mutex<super::published::Cache>,
+    /// Follow-up deadlines of 差评 and suggestions.
+    pub deadlines: super::workdays::Deadlines,
 }
 
 impl Console {
-    pub fn new(secure: bool, repo: Option<PathBuf>) -> Console {
+    pub fn new(
+        secure: bool,
+        repo: Option<PathBuf>,
+        deadlines: super::workdays::Deadlines,
+    ) -> Console {
         Console {
             secure,
             repo,
             published: Mutex::new(super::published::Cache::default()),
+            deadlines,
         }
     }
 
-    /// The newest published content version, when the hub serves a repository.
-    pub fn newest_version(&self) -> Option<i64> {
+    /// The published repository as read now; after a publish, the guide → department mapping
+    /// is stored again first (so cases of a guide that moved follow it).
+    pub fn published(
+        &self,
+        db: &mut dyn Db,
+    ) -> Option<std::sync::Arc<super::published::Published>> {
         let repo = self.repo.as_ref()?;
         let mut cache = self.published.lock().unwrap_or_else(|e| e.into_inner());
-        cache.get(repo).and_then(|p| p.content_version)
+        let (p, changed) = cache.get_changed(repo);
+        if changed {
+            if let Err(e) = super::departments::refresh(db, repo) {
+                log::warn!("没能从发布仓库更新部门对照：{e:#}");
+            }
+        }
+        p
+    }
+
+    /// The newest published content version, when the hub serves a repository.
+    pub fn newest_version(&self, db: &mut dyn Db) -> Option<i64> {
+        self.published(db).and_then(|p| p.content_version)
     }
 }
 
@@ -339,6 +361,11 @@ fn route(console: &Console, db: &mut dyn Db, req: &Request) -> PageResult {
         (Method::Post, ["kiosk", id, action]) => pages::fleet::act(&ctx, db, id, action),
         (Method::Get, ["enrol"]) => pages::fleet::enrolment(&ctx, db, None),
         (Method::Post, ["enrol", "code"]) => pages::fleet::issue_code(&ctx, db),
+        (Method::Get, ["ratings"]) => pages::feedback::ratings(&ctx, db),
+        (Method::Get, ["suggestions"]) => pages::feedback::suggestions(&ctx, db),
+        (Method::Get, ["cases", id]) => pages::feedback::detail(&ctx, db, id),
+        (Method::Post, ["cases", id]) => pages::feedback::advance(&ctx, db, id),
+        (Method::Get, ["export", file]) => pages::feedback::export(&ctx, db, file),
         (Method::Get, ["searches"]) => pages::searches::page(&ctx, db),
         (Method::Get, ["content"]) => pages::content::page(&ctx, db),
         _ => Ok(pages::message(

@@ -58,7 +58,7 @@ pub fn countdown(expires: i64, now: i64) -> (String, bool) {
     }
 }
 
-pub fn page(ctx: &Ctx<'_>, _db: &mut dyn Db) -> PageResult {
+pub fn page(ctx: &Ctx<'_>, db: &mut dyn Db) -> PageResult {
     let f = Frame::new(ctx, "content", "内容");
     let Some(repo) = ctx.console.repo.as_ref() else {
         let page = Page {
@@ -74,12 +74,7 @@ pub fn page(ctx: &Ctx<'_>, _db: &mut dyn Db) -> PageResult {
         };
         return Ok(Response::html(200, render(&page)));
     };
-    let published = ctx
-        .console
-        .published
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .get(repo);
+    let published = ctx.console.published(db);
     let mut error = None;
     let (versions, expires) = match &published {
         Some(p) => (p.versions.clone(), p.expires),

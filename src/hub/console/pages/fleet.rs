@@ -98,7 +98,7 @@ struct FleetPage {
 }
 
 pub fn list(ctx: &Ctx<'_>, db: &mut dyn Db) -> PageResult {
-    let newest = ctx.console.newest_version();
+    let newest = ctx.console.newest_version(db);
     let state = ctx.req.query("state").and_then(Light::parse);
     let region = ctx.req.query("region").map(str::to_string);
     let all = kiosks::list(db)?;
@@ -209,7 +209,7 @@ pub fn kiosk(ctx: &Ctx<'_>, db: &mut dyn Db, id: &str) -> PageResult {
     let Some(k) = kiosks::get(db, id)? else {
         return Ok(not_found(id));
     };
-    let (_, head) = row(&k, ctx.console.newest_version(), ctx.req.now);
+    let (_, head) = row(&k, ctx.console.newest_version(db), ctx.req.now);
     let since = ctx.req.now - HISTORY_DAYS * 86_400;
     let mut warnings = Vec::new();
     for r in db.query(

@@ -2,6 +2,7 @@
 //! fills an askama template (`assets/console/*.html`, compiled in, HTML-escaped by default).
 
 pub mod content;
+pub mod feedback;
 pub mod fleet;
 pub mod login;
 pub mod searches;
