@@ -286,6 +286,8 @@ impl Browser {
 
     /// The page as PNG, grown first to show the whole document (up to 4000 px).
     pub fn screenshot(&self, path: &std::path::Path, width: u32) {
+        // Measured at the final width (text wraps differently), then grown to fit.
+        self.resize(width, 800);
         let h = self
             .script("return Math.ceil(Math.max(document.documentElement.scrollHeight, document.body.getBoundingClientRect().bottom + 48))")
             .as_u64()

@@ -19,7 +19,8 @@ fn setup() -> (tempfile::TempDir, SqliteDb) {
     let (dir, mut db) = scratch();
     for (name, role, dept) in [
         ("admin", Role::Admin, None),
-        ("staff", Role::Staff, Some("rsj")),
+        ("staff", Role::Staff, Some("renshe")),
+        ("police", Role::Staff, Some("gongan")),
         ("viewer", Role::Viewer, None),
     ] {
         accounts::add(&mut db, name, role, dept, PASSWORD, NOW - 100).unwrap();
@@ -493,4 +494,183 @@ fn pages_forbid_framing_and_foreign_scripts() {
     );
     assert_eq!(css.status, 200);
     assert!(css.header("Content-Type").unwrap().starts_with("text/css"));
+}
+
+/// The sample county's departments and guides in the hub, and a 差评 of a 公安 guide stored
+/// as an upload stores it (the case opens with it): the case's id.
+fn bad_rating_of_a_police_guide(db: &mut dyn Db) -> String {
+    use crate::hub::{inbox, wire};
+    let content = crate::source::load_dir(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample"),
+    )
+    .unwrap();
+    super::departments::store(db, &content).unwrap();
+    let guide = content
+        .items
+        .iter()
+        .find(|i| i.department == "gongan")
+        .unwrap();
+    add_kiosk(db, "K-HALL", "approved", "县政务服务中心", Some(NOW), None);
+    let record = serde_json::json!({"kind": "rating", "subject": {"of": "guide", "id": guide.id},
+        "level": 5, "reasons": ["等太久"], "indicator_set": "2019-v1", "case_no": null,
+        "phone": "13812345678"});
+    let req = wire::UploadRequest {
+        records: vec![wire::WireRecord {
+            seq: 7,
+            at: "2026-12-01T09:30:00+08:00".into(),
+            record,
+        }],
+    };
+    let (ok, bad) = inbox::check(req).unwrap();
+    db.transaction(|db| inbox::store(db, "K-HALL", &ok, &bad, NOW))
+        .unwrap();
+    "K-HALL-7".into()
+}
+
+fn case_state(db: &mut dyn Db) -> String {
+    one(
+        db,
+        "SELECT state FROM feedback_case WHERE kiosk_id = 'K-HALL'",
+    )
+    .text(0)
+}
+
+#[test]
+fn a_department_sees_and_handles_only_its_own_cases() {
+    let (_d, mut db) = setup();
+    let c = console();
+    let id = bad_rating_of_a_police_guide(&mut db);
+    let path = format!("/cases/{id}");
+    let move_on = [("to", "visited"), ("note", "已电话回访")];
+
+    // 人社 staff: not in the list, not found by address, cannot move it.
+    let (cookie, csrf) = login(&mut db, "staff", NOW);
+    let list = handle(
+        &c,
+        &mut db,
+        &Request::get("/ratings", NOW).with_cookies(&cookie),
+    )
+    .text();
+    assert!(list.contains("共 0 件"), "{list}");
+    assert_eq!(
+        handle(&c, &mut db, &Request::get(&path, NOW).with_cookies(&cookie)).status,
+        404
+    );
+    let form: Vec<(&str, &str)> = [("csrf", csrf.as_str())]
+        .into_iter()
+        .chain(move_on)
+        .collect();
+    let r = handle(
+        &c,
+        &mut db,
+        &Request::post(&path, &form, NOW).with_cookies(&cookie),
+    );
+    assert_eq!(r.status, 404);
+    assert_eq!(case_state(&mut db), "new");
+
+    // A viewer sees it but may not move it.
+    let (cookie, csrf) = login(&mut db, "viewer", NOW);
+    let page = handle(&c, &mut db, &Request::get(&path, NOW).with_cookies(&cookie)).text();
+    assert!(
+        page.contains("只读") && !page.contains("<textarea"),
+        "{page}"
+    );
+    let form: Vec<(&str, &str)> = [("csrf", csrf.as_str())]
+        .into_iter()
+        .chain(move_on)
+        .collect();
+    assert_eq!(
+        handle(
+            &c,
+            &mut db,
+            &Request::post(&path, &form, NOW).with_cookies(&cookie)
+        )
+        .status,
+        403
+    );
+    assert_eq!(case_state(&mut db), "new");
+
+    // 公安 staff: listed, and a move the rules refuse keeps the typed note on the page.
+    let (cookie, csrf) = login(&mut db, "police", NOW);
+    let list = handle(
+        &c,
+        &mut db,
+        &Request::get("/ratings", NOW).with_cookies(&cookie),
+    )
+    .text();
+    assert!(list.contains(&id) && list.contains("待回访"), "{list}");
+    let r = handle(
+        &c,
+        &mut db,
+        &Request::post(
+            &path,
+            &[("csrf", &csrf), ("to", "fixed"), ("note", "直接整改了")],
+            NOW,
+        )
+        .with_cookies(&cookie),
+    );
+    assert_eq!(r.status, 400);
+    assert!(r.text().contains("直接整改了</textarea>"), "{}", r.text());
+    assert_eq!(case_state(&mut db), "new");
+    let form: Vec<(&str, &str)> = [("csrf", csrf.as_str())]
+        .into_iter()
+        .chain(move_on)
+        .collect();
+    let r = handle(
+        &c,
+        &mut db,
+        &Request::post(&path, &form, NOW).with_cookies(&cookie),
+    );
+    assert_eq!(
+        (r.status, r.header("Location")),
+        (303, Some(format!("/console{path}?done=saved").as_str()))
+    );
+    assert_eq!(case_state(&mut db), "visited");
+    let page = handle(&c, &mut db, &Request::get(&path, NOW).with_cookies(&cookie)).text();
+    assert!(
+        page.contains("已电话回访") && page.contains("police"),
+        "the history: {page}"
+    );
+}
+
+#[test]
+fn exports_are_files_in_the_documented_columns() {
+    let (_d, mut db) = setup();
+    let c = console();
+    bad_rating_of_a_police_guide(&mut db);
+    let (cookie, _) = login(&mut db, "admin", NOW);
+    let r = handle(
+        &c,
+        &mut db,
+        &Request::get("/export/cases.csv", NOW).with_cookies(&cookie),
+    );
+    assert_eq!(r.status, 200);
+    assert!(r
+        .header("Content-Disposition")
+        .unwrap()
+        .starts_with("attachment"));
+    let text = r.text();
+    let header = text
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    assert_eq!(header, super::export::case_header().join(","));
+    assert!(text.contains("K-HALL"), "{text}");
+    let r = handle(
+        &c,
+        &mut db,
+        &Request::get("/export/ratings.xlsx?days=30", NOW).with_cookies(&cookie),
+    );
+    assert_eq!(r.status, 200);
+    assert!(r.body.starts_with(b"PK"), "an xlsx (zip) file");
+    // Another department's staff export nothing of it.
+    let (cookie, _) = login(&mut db, "staff", NOW);
+    let r = handle(
+        &c,
+        &mut db,
+        &Request::get("/export/cases.csv", NOW).with_cookies(&cookie),
+    );
+    assert!(!r.text().contains("K-HALL"));
 }
