@@ -494,6 +494,20 @@ fn pages_forbid_framing_and_foreign_scripts() {
     );
     assert_eq!(css.status, 200);
     assert!(css.header("Content-Type").unwrap().starts_with("text/css"));
+    let font = handle(
+        &console(),
+        &mut db,
+        &Request::get("/static/regular.otf", NOW),
+    );
+    assert_eq!(
+        (font.status, font.header("Content-Type")),
+        (200, Some("font/otf"))
+    );
+    assert_eq!(
+        font.body,
+        crate::fonts::glyphs::REGULAR,
+        "the kiosk's own font"
+    );
 }
 
 /// The sample county's departments and guides in the hub, and a 差评 of a 公安 guide stored

@@ -307,6 +307,8 @@ fn route(console: &Console, db: &mut dyn Db, req: &Request) -> PageResult {
                 body: pages::CSS.as_bytes().to_vec(),
             })
         }
+        (Method::Get, "/static/regular.otf") => return Ok(font(crate::fonts::glyphs::REGULAR)),
+        (Method::Get, "/static/bold.otf") => return Ok(font(crate::fonts::glyphs::BOLD)),
         (Method::Get, "/login") => return Ok(pages::login::form(console, req)),
         (Method::Post, "/login") => return pages::login::submit(console, db, req),
         (Method::Other, _) => {
@@ -375,6 +377,20 @@ fn route(console: &Console, db: &mut dyn Db, req: &Request) -> PageResult {
         )),
     }?;
     Ok(r)
+}
+
+/// One of the kiosk's own embedded fonts (GB 2312 and the sample's characters), the pages'
+/// last fallback for a browser without a Chinese font; cached for a day.
+fn font(bytes: &'static [u8]) -> Response {
+    Response {
+        status: 200,
+        headers: vec![
+            ("Content-Type", "font/otf".into()),
+            ("Cache-Control", "max-age=86400".into()),
+            ("X-Content-Type-Options", "nosniff".into()),
+        ],
+        body: bytes.to_vec(),
+    }
 }
 
 /// Logs a user in: a session cookie and a redirect, or the form again with why.
