@@ -688,3 +688,52 @@ fn exports_are_files_in_the_documented_columns() {
     );
     assert!(!r.text().contains("K-HALL"));
 }
+
+#[test]
+fn a_large_fleet_is_paged_worst_first() {
+    let (_d, mut db) = setup();
+    let c = console();
+    let good = r#"{"app_version":"0.1.0","content_version":"3","last_sync_status":"up-to-date","free_disk_mb":30000,"warnings":0}"#;
+    for i in 0..150 {
+        add_kiosk(
+            &mut db,
+            &format!("K{i:03}"),
+            "approved",
+            "村便民服务室",
+            Some(NOW - 60),
+            Some(good),
+        );
+    }
+    add_kiosk(
+        &mut db,
+        "Z-BROKEN",
+        "approved",
+        "村便民服务室",
+        Some(NOW - 5 * 86_400),
+        Some(good),
+    );
+    let (cookie, _) = login(&mut db, "viewer", NOW);
+    let first = handle(
+        &c,
+        &mut db,
+        &Request::get("/fleet", NOW).with_cookies(&cookie),
+    )
+    .text();
+    assert_eq!(first.matches("<tr class=").count(), 100);
+    assert!(
+        first.contains("Z-BROKEN"),
+        "the red one is on the first page"
+    );
+    assert!(
+        first.contains("共 152 台") && first.contains("下一页"),
+        "{first}"
+    );
+    let second = handle(
+        &c,
+        &mut db,
+        &Request::get("/fleet?page=2", NOW).with_cookies(&cookie),
+    )
+    .text();
+    assert_eq!(second.matches("<tr class=").count(), 52);
+    assert!(second.contains("上一页") && !second.contains("下一页"));
+}

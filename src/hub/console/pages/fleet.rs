@@ -39,6 +39,10 @@ fn hb_text(k: &Kiosk, name: &str) -> Option<String> {
 
 pub fn row(k: &Kiosk, newest: Option<i64>, now: i64) -> (Light, Row) {
     let h = health::assess(k, newest, now);
+    (h.light, row_of(k, h, newest))
+}
+
+fn row_of(k: &Kiosk, h: health::Health, newest: Option<i64>) -> Row {
     let sync = match (hb_text(k, "last_sync_status"), hb_text(k, "last_sync_at")) {
         (Some(s), Some(at)) => format!("{} {}", when_text(&at), health::sync_status_name(&s)),
         (Some(s), None) => health::sync_status_name(&s).to_string(),
@@ -63,8 +67,7 @@ pub fn row(k: &Kiosk, newest: Option<i64>, now: i64) -> (Light, Row) {
             None => format!("第 {v} 版"),
         })
         .unwrap_or_default();
-    (
-        h.light,
+    {
         Row {
             id: k.id.clone(),
             light: h.light.as_str(),
@@ -80,8 +83,8 @@ pub fn row(k: &Kiosk, newest: Option<i64>, now: i64) -> (Light, Row) {
                 .unwrap_or_default(),
             free_disk: free,
             app_version: hb_text(k, "app_version").unwrap_or_default(),
-        },
-    )
+        }
+    }
 }
 
 #[derive(Template)]
@@ -95,7 +98,13 @@ struct FleetPage {
     counts: [usize; 4],
     newest: Option<i64>,
     kiosks: Vec<Row>,
+    shown: String,
+    prev: Option<String>,
+    next: Option<String>,
 }
+
+/// Kiosks per fleet page (worst first, so what needs doing is on the first).
+pub const PER_PAGE: usize = 100;
 
 pub fn list(ctx: &Ctx<'_>, db: &mut dyn Db) -> PageResult {
     let newest = ctx.console.newest_version(db);
@@ -103,9 +112,11 @@ pub fn list(ctx: &Ctx<'_>, db: &mut dyn Db) -> PageResult {
     let region = ctx.req.query("region").map(str::to_string);
     let all = kiosks::list(db)?;
     let mut regions: Vec<String> = all.iter().filter_map(|k| k.region.clone()).collect();
+    regions.sort();
     regions.dedup();
     let mut counts = [0usize; 4];
-    let mut rows: Vec<(Light, Row)> = Vec::new();
+    // Health for every kiosk (the counts and the order need it); rows only for the page.
+    let mut rows: Vec<(Light, &Kiosk, health::Health)> = Vec::new();
     for k in &all {
         if region
             .as_ref()
@@ -113,19 +124,50 @@ pub fn list(ctx: &Ctx<'_>, db: &mut dyn Db) -> PageResult {
         {
             continue;
         }
-        let (light, r) = row(k, newest, ctx.req.now);
-        counts[light as usize] += 1;
-        if state.is_none_or(|s| s == light) {
-            rows.push((light, r));
+        let h = health::assess(k, newest, ctx.req.now);
+        counts[h.light as usize] += 1;
+        if state.is_none_or(|s| s == h.light) {
+            rows.push((h.light, k, h));
         }
     }
     // Worst first, then by region and id (the list's own order; the sort is stable).
-    rows.sort_by_key(|(l, _)| match l {
+    rows.sort_by_key(|(l, _, _)| match l {
         Light::Red => 0,
         Light::Amber => 1,
         Light::Green => 2,
         Light::Off => 3,
     });
+    let total = rows.len();
+    let pages = total.div_ceil(PER_PAGE).max(1);
+    let page_no = ctx
+        .req
+        .query("page")
+        .and_then(|p| p.parse::<usize>().ok())
+        .unwrap_or(1)
+        .clamp(1, pages);
+    let link = |p: usize| {
+        let mut q = url::form_urlencoded::Serializer::new(String::new());
+        if let Some(s) = state {
+            q.append_pair("state", s.as_str());
+        }
+        if let Some(r) = &region {
+            q.append_pair("region", r);
+        }
+        q.append_pair("page", &p.to_string());
+        format!("{PREFIX}/fleet?{}", q.finish())
+    };
+    let start = (page_no - 1) * PER_PAGE;
+    let shown = if total > PER_PAGE {
+        format!(
+            "第 {}–{} 台，共 {total} 台（问题多的在前）",
+            start + 1,
+            (start + PER_PAGE).min(total)
+        )
+    } else {
+        String::new()
+    };
+    let prev = (page_no > 1).then(|| link(page_no - 1));
+    let next = (page_no < pages).then(|| link(page_no + 1));
     let page = FleetPage {
         f: Frame::new(ctx, "fleet", "终端"),
         states: [Light::Red, Light::Amber, Light::Green, Light::Off]
@@ -137,7 +179,15 @@ pub fn list(ctx: &Ctx<'_>, db: &mut dyn Db) -> PageResult {
         region: region.unwrap_or_default(),
         counts,
         newest,
-        kiosks: rows.into_iter().map(|(_, r)| r).collect(),
+        kiosks: rows
+            .into_iter()
+            .skip(start)
+            .take(PER_PAGE)
+            .map(|(_, k, h)| row_of(k, h, newest))
+            .collect(),
+        shown,
+        prev,
+        next,
     };
     Ok(Response::html(200, render(&page)))
 }
