@@ -224,6 +224,9 @@ pub const MIGRATIONS: &[&str] = &[
         GROUP BY kiosk_id, substr(at, 1, 10), level;
     CREATE INDEX usage_count_day ON usage_count (day);
     CREATE INDEX miss_at ON miss (at);",
+    // 5: a kiosk's page reads its heartbeats of the last 30 days by arrival (hours online),
+    // out of up to a year of them.
+    "CREATE INDEX heartbeat_kiosk_received ON heartbeat (kiosk_id, received_at);",
 ];
 
 /// Work a migration needs beyond its SQL, in the same transaction.
