@@ -289,7 +289,7 @@ impl Browser {
         // Measured at the final width (text wraps differently), then grown to fit.
         self.resize(width, 800);
         let h = self
-            .script("return Math.ceil(Math.max(document.documentElement.scrollHeight, document.body.getBoundingClientRect().bottom + 48))")
+            .script("return Math.ceil(Math.max(document.documentElement.scrollHeight, document.body.getBoundingClientRect().bottom) + 140)")
             .as_u64()
             .unwrap_or(800)
             .clamp(300, 4000) as u32;
