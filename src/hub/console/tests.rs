@@ -1,6 +1,6 @@
 //! The console's handlers over a real SQLite hub database: sessions, CSRF, roles, lock-out,
-//! the fleet's reasons, enrolment and escaping. (The same pages in a real browser:
-//! tests/console.rs.)
+//! the fleet's reasons and pages, enrolment, escaping, department scoping of cases and
+//! exports. (The same pages in a real browser: tests/console.rs.)
 
 use super::accounts::{self, Role};
 use super::sessions;
@@ -10,6 +10,7 @@ use crate::hub::sqlite::{scratch, SqliteDb};
 
 const NOW: i64 = 1_800_000_000;
 const PASSWORD: &str = "正确的密码-2026";
+const GOOD: &str = r#"{"app_version":"0.1.0","content_version":"3","last_sync_status":"up-to-date","free_disk_mb":30000,"warnings":0}"#;
 
 fn console() -> Console {
     Console::new(false, None, Default::default())
@@ -70,34 +71,84 @@ fn cookie_value(r: &Response, name: &str) -> Option<String> {
 }
 
 fn hidden_csrf(html: &str) -> String {
-    let at =
-        html.find(r#"name="csrf" value=""#).expect("a csrf field") + r#"name="csrf" value=""#.len();
+    const FIELD: &str = r#"name="csrf" value=""#;
+    let at = html.find(FIELD).expect("a csrf field") + FIELD.len();
     html[at..].split('"').next().unwrap().to_string()
 }
 
-/// Logs in through the form; the `Cookie` header of the session and its CSRF token.
-fn login(db: &mut dyn Db, name: &str, now: i64) -> (String, String) {
-    let c = console();
-    let form = handle(&c, db, &Request::get("/login", now));
+/// One login attempt through the form (its own token from a fresh GET) on `c`.
+fn try_login(c: &Console, db: &mut dyn Db, name: &str, password: &str) -> Response {
+    let form = handle(c, db, &Request::get("/login", NOW));
     assert_eq!(form.status, 200);
     let token = cookie_value(&form, "banshi_login").unwrap();
     assert_eq!(hidden_csrf(&form.text()), token);
-    let r = handle(
-        &c,
+    handle(
+        c,
         db,
         &Request::post(
             "/login",
-            &[("csrf", &token), ("name", name), ("password", PASSWORD)],
-            now,
+            &[("csrf", &token), ("name", name), ("password", password)],
+            NOW,
         )
         .with_cookies(&format!("banshi_login={token}")),
-    );
-    assert_eq!(r.status, 303, "{}", r.text());
-    let session = cookie_value(&r, sessions::COOKIE).expect("a session cookie");
-    let cookie = format!("{}={session}", sessions::COOKIE);
-    let page = handle(&c, db, &Request::get("/fleet", now).with_cookies(&cookie));
-    assert_eq!(page.status, 200);
-    (cookie.clone(), hidden_csrf(&page.text()))
+    )
+}
+
+/// A logged-in browser: its session cookie and the CSRF token its pages carry.
+struct Staff {
+    cookie: String,
+    csrf: String,
+}
+
+impl Staff {
+    fn login(db: &mut dyn Db, name: &str) -> Staff {
+        let r = try_login(&console(), db, name, PASSWORD);
+        assert_eq!(r.status, 303, "{}", r.text());
+        let session = cookie_value(&r, sessions::COOKIE).expect("a session cookie");
+        let cookie = format!("{}={session}", sessions::COOKIE);
+        let page = handle(
+            &console(),
+            db,
+            &Request::get("/fleet", NOW).with_cookies(&cookie),
+        );
+        assert_eq!(page.status, 200);
+        Staff {
+            csrf: hidden_csrf(&page.text()),
+            cookie,
+        }
+    }
+
+    fn get_at(&self, db: &mut dyn Db, path: &str, now: i64) -> Response {
+        handle(
+            &console(),
+            db,
+            &Request::get(path, now).with_cookies(&self.cookie),
+        )
+    }
+
+    fn get(&self, db: &mut dyn Db, path: &str) -> Response {
+        self.get_at(db, path, NOW)
+    }
+
+    fn page(&self, db: &mut dyn Db, path: &str) -> String {
+        self.get(db, path).text()
+    }
+
+    /// A form as the page posts it: with the session's CSRF token.
+    fn post(&self, db: &mut dyn Db, path: &str, fields: &[(&str, &str)]) -> Response {
+        let mut form = vec![("csrf", self.csrf.as_str())];
+        form.extend_from_slice(fields);
+        self.post_raw(db, path, &form)
+    }
+
+    /// A form exactly as given (a forged one may lack the token).
+    fn post_raw(&self, db: &mut dyn Db, path: &str, form: &[(&str, &str)]) -> Response {
+        handle(
+            &console(),
+            db,
+            &Request::post(path, form, NOW).with_cookies(&self.cookie),
+        )
+    }
 }
 
 fn one(db: &mut dyn Db, sql: &str) -> crate::hub::sql::Row {
@@ -110,6 +161,8 @@ fn state(db: &mut dyn Db, id: &str) -> String {
         .unwrap()
         .text(0)
 }
+
+const CODE: [(&str, &str); 2] = [("region", "439021000000"), ("expires", "2099-01-01")];
 
 #[test]
 fn pages_need_a_session_and_the_login_form_its_own_token() {
@@ -127,7 +180,7 @@ fn pages_need_a_session_and_the_login_form_its_own_token() {
     );
     assert_eq!(r.status, 403);
     assert_eq!(state(&mut db, "K-PENDING"), "pending");
-    // A login posted from elsewhere (no cookie, or a token that is not the cookie's) is refused.
+    // A login posted from elsewhere (a token that is not the form cookie's) is refused.
     let r = handle(
         &c,
         &mut db,
@@ -140,26 +193,16 @@ fn pages_need_a_session_and_the_login_form_its_own_token() {
     );
     assert_eq!(r.status, 403);
     assert!(cookie_value(&r, sessions::COOKIE).is_none());
-    let (cookie, _) = login(&mut db, "admin", NOW);
-    assert!(cookie.starts_with("banshi_console="));
+    assert!(Staff::login(&mut db, "admin")
+        .cookie
+        .starts_with("banshi_console="));
 }
 
 #[test]
 fn the_session_cookie_is_httponly_samesite_and_secure_under_https() {
     let (_d, mut db) = setup();
     let c = Console::new(true, None, Default::default());
-    let form = handle(&c, &mut db, &Request::get("/login", NOW));
-    let token = cookie_value(&form, "banshi_login").unwrap();
-    let r = handle(
-        &c,
-        &mut db,
-        &Request::post(
-            "/login",
-            &[("csrf", &token), ("name", "admin"), ("password", PASSWORD)],
-            NOW,
-        )
-        .with_cookies(&format!("banshi_login={token}")),
-    );
+    let r = try_login(&c, &mut db, "admin", PASSWORD);
     let set: Vec<&str> = r
         .headers
         .iter()
@@ -176,24 +219,15 @@ fn the_session_cookie_is_httponly_samesite_and_secure_under_https() {
 #[test]
 fn a_post_without_its_csrf_token_changes_nothing() {
     let (_d, mut db) = setup();
-    let c = console();
-    let (cookie, csrf) = login(&mut db, "admin", NOW);
-    for form in [vec![], vec![("csrf", "0".repeat(64))]] {
-        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let r = handle(
-            &c,
-            &mut db,
-            &Request::post("/kiosk/K-PENDING/approve", &form, NOW).with_cookies(&cookie),
-        );
+    let admin = Staff::login(&mut db, "admin");
+    let wrong = "0".repeat(64);
+    for form in [vec![], vec![("csrf", wrong.as_str())]] {
+        let r = admin.post_raw(&mut db, "/kiosk/K-PENDING/approve", &form);
         assert_eq!(r.status, 403, "{}", r.text());
         assert!(r.text().contains("安全码"), "{}", r.text());
         assert_eq!(state(&mut db, "K-PENDING"), "pending");
     }
-    let r = handle(
-        &c,
-        &mut db,
-        &Request::post("/kiosk/K-PENDING/approve", &[("csrf", &csrf)], NOW).with_cookies(&cookie),
-    );
+    let r = admin.post(&mut db, "/kiosk/K-PENDING/approve", &[]);
     assert_eq!(r.status, 303);
     assert_eq!(state(&mut db, "K-PENDING"), "approved");
 }
@@ -201,87 +235,40 @@ fn a_post_without_its_csrf_token_changes_nothing() {
 #[test]
 fn only_admins_approve_revoke_and_issue_codes() {
     let (_d, mut db) = setup();
-    let c = console();
     for who in ["viewer", "staff"] {
-        let (cookie, csrf) = login(&mut db, who, NOW);
+        let s = Staff::login(&mut db, who);
         for path in ["/kiosk/K-PENDING/approve", "/kiosk/K-PENDING/revoke"] {
-            let r = handle(
-                &c,
-                &mut db,
-                &Request::post(path, &[("csrf", &csrf)], NOW).with_cookies(&cookie),
-            );
+            let r = s.post(&mut db, path, &[]);
             assert_eq!(r.status, 403, "{who} {path}");
             assert!(r.text().contains("管理员"), "{}", r.text());
         }
-        let r = handle(
-            &c,
-            &mut db,
-            &Request::post(
-                "/enrol/code",
-                &[
-                    ("csrf", &csrf),
-                    ("region", "439021000000"),
-                    ("expires", "2099-01-01"),
-                ],
-                NOW,
-            )
-            .with_cookies(&cookie),
-        );
-        assert_eq!(r.status, 403);
+        assert_eq!(s.post(&mut db, "/enrol/code", &CODE).status, 403);
         // The buttons are not offered either.
-        let page = handle(
-            &c,
-            &mut db,
-            &Request::get("/kiosk/K-PENDING", NOW).with_cookies(&cookie),
-        )
-        .text();
-        assert!(!page.contains("批准这台终端"), "{who}");
+        assert!(
+            !s.page(&mut db, "/kiosk/K-PENDING").contains("批准这台终端"),
+            "{who}"
+        );
     }
     assert_eq!(state(&mut db, "K-PENDING"), "pending");
-    let codes = one(&mut db, "SELECT COUNT(*) FROM enrol_code").int(0);
-    assert_eq!(codes, 0);
+    assert_eq!(one(&mut db, "SELECT COUNT(*) FROM enrol_code").int(0), 0);
 
-    let (cookie, csrf) = login(&mut db, "admin", NOW);
-    let page = handle(
-        &c,
-        &mut db,
-        &Request::get("/kiosk/K-PENDING", NOW).with_cookies(&cookie),
-    )
-    .text();
-    assert!(page.contains("批准这台终端"));
+    let admin = Staff::login(&mut db, "admin");
+    assert!(admin
+        .page(&mut db, "/kiosk/K-PENDING")
+        .contains("批准这台终端"));
     // Revoking asks first; the confirmation page posts the real thing.
-    let confirm = handle(
-        &c,
-        &mut db,
-        &Request::get("/kiosk/K-PENDING/revoke", NOW).with_cookies(&cookie),
-    );
-    assert!(confirm.text().contains("确认停用"));
+    assert!(admin
+        .page(&mut db, "/kiosk/K-PENDING/revoke")
+        .contains("确认停用"));
     assert_eq!(state(&mut db, "K-PENDING"), "pending");
-    let r = handle(
-        &c,
-        &mut db,
-        &Request::post("/kiosk/K-PENDING/revoke", &[("csrf", &csrf)], NOW).with_cookies(&cookie),
-    );
+    let r = admin.post(&mut db, "/kiosk/K-PENDING/revoke", &[]);
     assert_eq!(
         (r.status, r.header("Location")),
         (303, Some("/console/kiosk/K-PENDING?done=revoked"))
     );
     assert_eq!(state(&mut db, "K-PENDING"), "revoked");
 
-    let r = handle(
-        &c,
-        &mut db,
-        &Request::post(
-            "/enrol/code",
-            &[
-                ("csrf", &csrf),
-                ("region", "439021000000"),
-                ("expires", "2099-01-01"),
-            ],
-            NOW,
-        )
-        .with_cookies(&cookie),
-    );
+    let r = admin.post(&mut db, "/enrol/code", &CODE);
     assert_eq!(r.status, 200);
     let html = r.text();
     let code = html
@@ -298,19 +285,10 @@ fn only_admins_approve_revoke_and_issue_codes() {
         crate::hub::codes::hash(code),
         "only the hash is kept"
     );
-    let r = handle(
-        &c,
+    let r = admin.post(
         &mut db,
-        &Request::post(
-            "/enrol/code",
-            &[
-                ("csrf", &csrf),
-                ("region", "4390"),
-                ("expires", "2099-01-01"),
-            ],
-            NOW,
-        )
-        .with_cookies(&cookie),
+        "/enrol/code",
+        &[("region", "4390"), ("expires", "2099-01-01")],
     );
     assert_eq!(r.status, 400);
     assert!(r.text().contains("12 位"), "{}", r.text());
@@ -321,28 +299,16 @@ fn only_admins_approve_revoke_and_issue_codes() {
 fn five_wrong_passwords_lock_the_account_even_for_the_right_one() {
     let (_d, mut db) = setup();
     let c = console();
-    let try_login = |db: &mut SqliteDb, password: &str| {
-        let form = handle(&c, db, &Request::get("/login", NOW));
-        let token = cookie_value(&form, "banshi_login").unwrap();
-        handle(
-            &c,
-            db,
-            &Request::post(
-                "/login",
-                &[("csrf", &token), ("name", "staff"), ("password", password)],
-                NOW,
-            )
-            .with_cookies(&format!("banshi_login={token}")),
-        )
-    };
     for i in 1..5 {
-        let r = try_login(&mut db, "wrong password");
+        let r = try_login(&c, &mut db, "staff", "wrong password");
         assert_eq!(r.status, 401, "try {i}");
         assert!(r.text().contains("账号或密码不对"));
     }
-    let r = try_login(&mut db, "wrong password");
-    assert_eq!(r.status, 423);
-    let r = try_login(&mut db, PASSWORD);
+    assert_eq!(
+        try_login(&c, &mut db, "staff", "wrong password").status,
+        423
+    );
+    let r = try_login(&c, &mut db, "staff", PASSWORD);
     assert_eq!(r.status, 423, "locked even with the right password");
     assert!(r.text().contains("锁定"), "{}", r.text());
     assert!(cookie_value(&r, sessions::COOKIE).is_none());
@@ -351,48 +317,39 @@ fn five_wrong_passwords_lock_the_account_even_for_the_right_one() {
 #[test]
 fn logout_and_idleness_end_the_session() {
     let (_d, mut db) = setup();
-    let c = console();
-    let (cookie, csrf) = login(&mut db, "viewer", NOW);
+    let first = Staff::login(&mut db, "viewer");
     let later = NOW + sessions::IDLE_SECS + 1;
-    let r = handle(
-        &c,
-        &mut db,
-        &Request::get("/fleet", later).with_cookies(&cookie),
+    assert_eq!(
+        first.get_at(&mut db, "/fleet", later).status,
+        303,
+        "idle too long"
     );
-    assert_eq!(r.status, 303, "idle too long");
 
-    let (cookie, csrf2) = login(&mut db, "viewer", NOW);
-    assert_ne!(csrf, csrf2, "each session its own CSRF token");
-    let r = handle(
-        &c,
-        &mut db,
-        &Request::post("/logout", &[("csrf", &csrf2)], NOW).with_cookies(&cookie),
-    );
+    let second = Staff::login(&mut db, "viewer");
+    assert_ne!(first.csrf, second.csrf, "each session its own CSRF token");
+    let r = second.post(&mut db, "/logout", &[]);
     assert_eq!(r.status, 303);
     assert!(r
         .headers
         .iter()
         .any(|(n, v)| *n == "Set-Cookie" && v.contains("Max-Age=0")));
-    let r = handle(
-        &c,
-        &mut db,
-        &Request::get("/fleet", NOW).with_cookies(&cookie),
+    assert_eq!(
+        second.get(&mut db, "/fleet").status,
+        303,
+        "the old cookie opens nothing"
     );
-    assert_eq!(r.status, 303, "the old cookie opens nothing");
 }
 
 #[test]
 fn the_fleet_says_why_a_kiosk_needs_attention_and_filters_by_state() {
     let (_d, mut db) = setup();
-    let c = console();
-    let good = r#"{"app_version":"0.1.0","content_version":"3","last_sync_status":"up-to-date","free_disk_mb":30000,"warnings":0}"#;
     add_kiosk(
         &mut db,
         "K-OK",
         "approved",
         "县政务服务中心",
         Some(NOW - 60),
-        Some(good),
+        Some(GOOD),
     );
     add_kiosk(
         &mut db,
@@ -400,56 +357,76 @@ fn the_fleet_says_why_a_kiosk_needs_attention_and_filters_by_state() {
         "approved",
         "<script>alert(1)</script>",
         Some(NOW - 4 * 86_400),
-        Some(good),
+        Some(GOOD),
     );
-    let (cookie, _) = login(&mut db, "viewer", NOW);
-    let page = handle(
-        &c,
-        &mut db,
-        &Request::get("/fleet", NOW).with_cookies(&cookie),
-    )
-    .text();
+    let viewer = Staff::login(&mut db, "viewer");
+    let page = viewer.page(&mut db, "/fleet");
     assert!(page.contains("4 天没有联系"), "{page}");
     assert!(page.contains("等待批准"));
     assert!(!page.contains("<script>alert"), "kiosk text is escaped");
     assert!(page.contains("&lt;script&gt;") || page.contains("&#60;script&#62;"));
     // Red first.
     assert!(page.find("K-QUIET").unwrap() < page.find("K-OK").unwrap());
-    let red = handle(
-        &c,
-        &mut db,
-        &Request::get("/fleet?state=red", NOW).with_cookies(&cookie),
-    )
-    .text();
+    let red = viewer.page(&mut db, "/fleet?state=red");
     assert!(
         red.contains("K-QUIET") && !red.contains(">K-OK<") && !red.contains(">K-PENDING<"),
         "{red}"
     );
-    let kiosk = handle(
-        &c,
-        &mut db,
-        &Request::get("/kiosk/K-QUIET", NOW).with_cookies(&cookie),
-    )
-    .text();
-    assert!(kiosk.contains("<svg"), "the online chart");
-    let none = handle(
-        &c,
-        &mut db,
-        &Request::get("/kiosk/NOPE", NOW).with_cookies(&cookie),
+    assert!(
+        viewer.page(&mut db, "/kiosk/K-QUIET").contains("<svg"),
+        "the online chart"
     );
-    assert_eq!(none.status, 404);
+    assert_eq!(viewer.get(&mut db, "/kiosk/NOPE").status, 404);
+}
+
+#[test]
+fn a_large_fleet_is_paged_worst_first() {
+    let (_d, mut db) = setup();
+    for i in 0..150 {
+        let id = format!("K{i:03}");
+        add_kiosk(
+            &mut db,
+            &id,
+            "approved",
+            "村便民服务室",
+            Some(NOW - 60),
+            Some(GOOD),
+        );
+    }
+    let five_days = Some(NOW - 5 * 86_400);
+    add_kiosk(
+        &mut db,
+        "Z-BROKEN",
+        "approved",
+        "村便民服务室",
+        five_days,
+        Some(GOOD),
+    );
+    let viewer = Staff::login(&mut db, "viewer");
+    let first = viewer.page(&mut db, "/fleet");
+    assert_eq!(first.matches("<tr class=").count(), 100);
+    assert!(
+        first.contains("Z-BROKEN"),
+        "the red one is on the first page"
+    );
+    assert!(
+        first.contains("共 152 台") && first.contains("下一页"),
+        "{first}"
+    );
+    let second = viewer.page(&mut db, "/fleet?page=2");
+    assert_eq!(second.matches("<tr class=").count(), 52);
+    assert!(second.contains("上一页") && !second.contains("下一页"));
 }
 
 #[test]
 fn the_searches_page_counts_misses_of_the_last_month() {
     let (_d, mut db) = setup();
-    let c = console();
-    let recent = chrono::DateTime::from_timestamp(NOW - 86_400, 0)
-        .unwrap()
-        .to_rfc3339();
-    let old = chrono::DateTime::from_timestamp(NOW - 90 * 86_400, 0)
-        .unwrap()
-        .to_rfc3339();
+    let at = |secs: i64| {
+        chrono::DateTime::from_timestamp(secs, 0)
+            .unwrap()
+            .to_rfc3339()
+    };
+    let (recent, old) = (at(NOW - 86_400), at(NOW - 90 * 86_400));
     for (seq, (q, at)) in [
         ("低保", &recent),
         ("低保", &recent),
@@ -465,13 +442,7 @@ fn the_searches_page_counts_misses_of_the_last_month() {
         )
         .unwrap();
     }
-    let (cookie, _) = login(&mut db, "viewer", NOW);
-    let page = handle(
-        &c,
-        &mut db,
-        &Request::get("/searches", NOW).with_cookies(&cookie),
-    )
-    .text();
+    let page = Staff::login(&mut db, "viewer").page(&mut db, "/searches");
     assert!(
         page.contains("<td>低保</td><td class=\"num\">2</td>"),
         "{page}"
@@ -483,22 +454,15 @@ fn the_searches_page_counts_misses_of_the_last_month() {
 #[test]
 fn pages_forbid_framing_and_foreign_scripts() {
     let (_d, mut db) = setup();
-    let r = handle(&console(), &mut db, &Request::get("/login", NOW));
+    let mut get = |path: &str| handle(&console(), &mut db, &Request::get(path, NOW));
+    let r = get("/login");
     let csp = r.header("Content-Security-Policy").unwrap();
     assert!(csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'none'"));
     assert_eq!(r.header("Cache-Control"), Some("no-store"));
-    let css = handle(
-        &console(),
-        &mut db,
-        &Request::get("/static/console.css", NOW),
-    );
+    let css = get("/static/console.css");
     assert_eq!(css.status, 200);
     assert!(css.header("Content-Type").unwrap().starts_with("text/css"));
-    let font = handle(
-        &console(),
-        &mut db,
-        &Request::get("/static/regular.otf", NOW),
-    );
+    let font = get("/static/regular.otf");
     assert_eq!(
         (font.status, font.header("Content-Type")),
         (200, Some("font/otf"))
@@ -552,95 +516,40 @@ fn case_state(db: &mut dyn Db) -> String {
 #[test]
 fn a_department_sees_and_handles_only_its_own_cases() {
     let (_d, mut db) = setup();
-    let c = console();
     let id = bad_rating_of_a_police_guide(&mut db);
     let path = format!("/cases/{id}");
     let move_on = [("to", "visited"), ("note", "已电话回访")];
 
     // 人社 staff: not in the list, not found by address, cannot move it.
-    let (cookie, csrf) = login(&mut db, "staff", NOW);
-    let list = handle(
-        &c,
-        &mut db,
-        &Request::get("/ratings", NOW).with_cookies(&cookie),
-    )
-    .text();
-    assert!(list.contains("共 0 件"), "{list}");
-    assert_eq!(
-        handle(&c, &mut db, &Request::get(&path, NOW).with_cookies(&cookie)).status,
-        404
-    );
-    let form: Vec<(&str, &str)> = [("csrf", csrf.as_str())]
-        .into_iter()
-        .chain(move_on)
-        .collect();
-    let r = handle(
-        &c,
-        &mut db,
-        &Request::post(&path, &form, NOW).with_cookies(&cookie),
-    );
-    assert_eq!(r.status, 404);
+    let other = Staff::login(&mut db, "staff");
+    assert!(other.page(&mut db, "/ratings").contains("共 0 件"));
+    assert_eq!(other.get(&mut db, &path).status, 404);
+    assert_eq!(other.post(&mut db, &path, &move_on).status, 404);
     assert_eq!(case_state(&mut db), "new");
 
     // A viewer sees it but may not move it.
-    let (cookie, csrf) = login(&mut db, "viewer", NOW);
-    let page = handle(&c, &mut db, &Request::get(&path, NOW).with_cookies(&cookie)).text();
+    let viewer = Staff::login(&mut db, "viewer");
+    let page = viewer.page(&mut db, &path);
     assert!(
         page.contains("只读") && !page.contains("<textarea"),
         "{page}"
     );
-    let form: Vec<(&str, &str)> = [("csrf", csrf.as_str())]
-        .into_iter()
-        .chain(move_on)
-        .collect();
-    assert_eq!(
-        handle(
-            &c,
-            &mut db,
-            &Request::post(&path, &form, NOW).with_cookies(&cookie)
-        )
-        .status,
-        403
-    );
+    assert_eq!(viewer.post(&mut db, &path, &move_on).status, 403);
     assert_eq!(case_state(&mut db), "new");
 
     // 公安 staff: listed, and a move the rules refuse keeps the typed note on the page.
-    let (cookie, csrf) = login(&mut db, "police", NOW);
-    let list = handle(
-        &c,
-        &mut db,
-        &Request::get("/ratings", NOW).with_cookies(&cookie),
-    )
-    .text();
+    let police = Staff::login(&mut db, "police");
+    let list = police.page(&mut db, "/ratings");
     assert!(list.contains(&id) && list.contains("待回访"), "{list}");
-    let r = handle(
-        &c,
-        &mut db,
-        &Request::post(
-            &path,
-            &[("csrf", &csrf), ("to", "fixed"), ("note", "直接整改了")],
-            NOW,
-        )
-        .with_cookies(&cookie),
-    );
+    let r = police.post(&mut db, &path, &[("to", "fixed"), ("note", "直接整改了")]);
     assert_eq!(r.status, 400);
     assert!(r.text().contains("直接整改了</textarea>"), "{}", r.text());
     assert_eq!(case_state(&mut db), "new");
-    let form: Vec<(&str, &str)> = [("csrf", csrf.as_str())]
-        .into_iter()
-        .chain(move_on)
-        .collect();
-    let r = handle(
-        &c,
-        &mut db,
-        &Request::post(&path, &form, NOW).with_cookies(&cookie),
-    );
-    assert_eq!(
-        (r.status, r.header("Location")),
-        (303, Some(format!("/console{path}?done=saved").as_str()))
-    );
+    let r = police.post(&mut db, &path, &move_on);
+    let done = format!("/console{path}?done=saved");
+    assert_eq!((r.status, r.header("Location")), (303, Some(done.as_str())));
     assert_eq!(case_state(&mut db), "visited");
-    let page = handle(&c, &mut db, &Request::get(&path, NOW).with_cookies(&cookie)).text();
+    let page = police.page(&mut db, &path);
     assert!(
         page.contains("已电话回访") && page.contains("police"),
         "the history: {page}"
@@ -650,90 +559,22 @@ fn a_department_sees_and_handles_only_its_own_cases() {
 #[test]
 fn exports_are_files_in_the_documented_columns() {
     let (_d, mut db) = setup();
-    let c = console();
     bad_rating_of_a_police_guide(&mut db);
-    let (cookie, _) = login(&mut db, "admin", NOW);
-    let r = handle(
-        &c,
-        &mut db,
-        &Request::get("/export/cases.csv", NOW).with_cookies(&cookie),
-    );
+    let admin = Staff::login(&mut db, "admin");
+    let r = admin.get(&mut db, "/export/cases.csv");
     assert_eq!(r.status, 200);
     assert!(r
         .header("Content-Disposition")
         .unwrap()
         .starts_with("attachment"));
     let text = r.text();
-    let header = text
-        .trim_start_matches('\u{feff}')
-        .lines()
-        .next()
-        .unwrap()
-        .to_string();
+    let header = text.trim_start_matches('\u{feff}').lines().next().unwrap();
     assert_eq!(header, super::export::case_header().join(","));
     assert!(text.contains("K-HALL"), "{text}");
-    let r = handle(
-        &c,
-        &mut db,
-        &Request::get("/export/ratings.xlsx?days=30", NOW).with_cookies(&cookie),
-    );
+    let r = admin.get(&mut db, "/export/ratings.xlsx?days=30");
     assert_eq!(r.status, 200);
     assert!(r.body.starts_with(b"PK"), "an xlsx (zip) file");
     // Another department's staff export nothing of it.
-    let (cookie, _) = login(&mut db, "staff", NOW);
-    let r = handle(
-        &c,
-        &mut db,
-        &Request::get("/export/cases.csv", NOW).with_cookies(&cookie),
-    );
-    assert!(!r.text().contains("K-HALL"));
-}
-
-#[test]
-fn a_large_fleet_is_paged_worst_first() {
-    let (_d, mut db) = setup();
-    let c = console();
-    let good = r#"{"app_version":"0.1.0","content_version":"3","last_sync_status":"up-to-date","free_disk_mb":30000,"warnings":0}"#;
-    for i in 0..150 {
-        add_kiosk(
-            &mut db,
-            &format!("K{i:03}"),
-            "approved",
-            "村便民服务室",
-            Some(NOW - 60),
-            Some(good),
-        );
-    }
-    add_kiosk(
-        &mut db,
-        "Z-BROKEN",
-        "approved",
-        "村便民服务室",
-        Some(NOW - 5 * 86_400),
-        Some(good),
-    );
-    let (cookie, _) = login(&mut db, "viewer", NOW);
-    let first = handle(
-        &c,
-        &mut db,
-        &Request::get("/fleet", NOW).with_cookies(&cookie),
-    )
-    .text();
-    assert_eq!(first.matches("<tr class=").count(), 100);
-    assert!(
-        first.contains("Z-BROKEN"),
-        "the red one is on the first page"
-    );
-    assert!(
-        first.contains("共 152 台") && first.contains("下一页"),
-        "{first}"
-    );
-    let second = handle(
-        &c,
-        &mut db,
-        &Request::get("/fleet?page=2", NOW).with_cookies(&cookie),
-    )
-    .text();
-    assert_eq!(second.matches("<tr class=").count(), 52);
-    assert!(second.contains("上一页") && !second.contains("下一页"));
+    let other = Staff::login(&mut db, "staff");
+    assert!(!other.page(&mut db, "/export/cases.csv").contains("K-HALL"));
 }
