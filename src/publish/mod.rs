@@ -66,14 +66,22 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> anyhow::Result<T> {
     serde_json::from_slice(&bytes).with_context(|| format!("{} 已损坏", path.display()))
 }
 
-/// The current version of a repository and its manifest file, if it has been published to.
-fn current(repo: &Path) -> anyhow::Result<Option<(u64, PathBuf)>> {
-    let meta = repo.join(METADATA_DIR);
-    let ts_path = meta.join("timestamp.json");
-    if !ts_path.exists() {
+/// The repository's signed `timestamp.json` (its version, expiry and the snapshot it names),
+/// `None` before the first publish.
+pub fn timestamp(repo: &Path) -> anyhow::Result<Option<Signed<Timestamp>>> {
+    let path = repo.join(METADATA_DIR).join("timestamp.json");
+    if !path.exists() {
         return Ok(None);
     }
-    let ts: Signed<Timestamp> = read_json(&ts_path)?;
+    read_json(&path).map(Some)
+}
+
+/// The current version of a repository and its manifest file, if it has been published to.
+pub fn current(repo: &Path) -> anyhow::Result<Option<(u64, PathBuf)>> {
+    let meta = repo.join(METADATA_DIR);
+    let Some(ts) = timestamp(repo)? else {
+        return Ok(None);
+    };
     let snap_v = ts
         .signed
         .meta

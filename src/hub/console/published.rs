@@ -135,23 +135,13 @@ fn title(repo: &Path, key: &str, r: &pack::ObjectRef) -> anyhow::Result<String> 
 
 pub fn read(repo: &Path) -> anyhow::Result<Published> {
     let versions = versions(repo)?;
-    let ts = json(&repo.join(METADATA_DIR).join("timestamp.json"))?;
-    let expires = ts["signed"]["expires"]
-        .as_str()
-        .and_then(|e| chrono::DateTime::parse_from_rfc3339(e).ok())
-        .map(|t| t.timestamp());
     let mut p = Published {
-        expires,
+        expires: publish::timestamp(repo)?.map(|t| t.signed.expires.as_second()),
         ..Published::default()
     };
     // The newest version is the one timestamp.json names (through its snapshot).
-    let snap_v = ts["signed"]["meta"]["snapshot.json"]["version"].as_u64();
-    let targets_v = snap_v
-        .map(|v| json(&repo.join(METADATA_DIR).join(format!("{v}.snapshot.json"))))
-        .transpose()?
-        .and_then(|s| s["signed"]["meta"]["targets.json"]["version"].as_u64());
-    if let Some(newest) = versions.iter().find(|v| Some(v.number) == targets_v) {
-        let m = manifest(&newest.manifest)?;
+    if let Some((_, manifest)) = publish::current(repo)? {
+        let m = self::manifest(&manifest)?;
         let base = pack::parse_base(&object(repo, &m.base)?)?;
         p.content_version = Some(base.county.content_version);
     }
