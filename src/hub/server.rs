@@ -273,6 +273,11 @@ impl Hub {
             .filter_map(|v| v.to_str().ok())
             .collect::<Vec<_>>()
             .join("; ");
+        let forwarded_https = req
+            .headers()
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"));
         let form = if method == M::Post {
             match Limited::new(req.into_body(), web::MAX_FORM).collect().await {
                 Ok(b) => web::parse_form(&b.to_bytes()),
@@ -287,6 +292,7 @@ impl Hub {
             query,
             form,
             cookies,
+            forwarded_https,
             now: now(),
         };
         let (db, c) = (self.console_db.clone(), self.console.clone());

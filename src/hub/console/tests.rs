@@ -217,6 +217,22 @@ fn the_session_cookie_is_httponly_samesite_and_secure_under_https() {
 }
 
 #[test]
+fn behind_an_https_front_end_cookies_are_secure_too() {
+    let (_d, mut db) = setup();
+    let c = console();
+    let mut form = Request::get("/login", NOW);
+    form.forwarded_https = true;
+    let r = handle(&c, &mut db, &form);
+    let set = r.header("Set-Cookie").unwrap();
+    assert!(
+        set.starts_with("banshi_login=") && set.contains("Secure"),
+        "{set}"
+    );
+    let plain = handle(&c, &mut db, &Request::get("/login", NOW));
+    assert!(!plain.header("Set-Cookie").unwrap().contains("Secure"));
+}
+
+#[test]
 fn a_post_without_its_csrf_token_changes_nothing() {
     let (_d, mut db) = setup();
     let admin = Staff::login(&mut db, "admin");

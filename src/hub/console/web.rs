@@ -34,6 +34,9 @@ pub struct Request {
     pub form: Vec<(String, String)>,
     /// The `Cookie` header.
     pub cookies: String,
+    /// Reached over HTTPS through the county's front end (`X-Forwarded-Proto: https`): cookies
+    /// are then `Secure` too. (Believing it can only make cookies stricter.)
+    pub forwarded_https: bool,
     /// Unix seconds.
     pub now: i64,
 }
@@ -47,6 +50,7 @@ impl Request {
             query: parse_form(query.as_bytes()),
             form: vec![],
             cookies: String::new(),
+            forwarded_https: false,
             now,
         }
     }
@@ -65,6 +69,11 @@ impl Request {
     pub fn with_cookies(mut self, cookies: &str) -> Request {
         self.cookies = cookies.to_string();
         self
+    }
+
+    /// Whether cookies must be `Secure`: the hub serves HTTPS itself or behind a front end.
+    pub fn secure(&self, console: &Console) -> bool {
+        console.secure || self.forwarded_https
     }
 
     pub fn query(&self, name: &str) -> Option<&str> {
@@ -347,7 +356,7 @@ fn route(console: &Console, db: &mut dyn Db, req: &Request) -> PageResult {
             sessions::close(db, t)?;
         }
         return Ok(Response::redirect(&format!("{PREFIX}/login"))
-            .set_cookie(sessions::clear_cookie(console.secure)));
+            .set_cookie(sessions::clear_cookie(req.secure(console))));
     }
     let ctx = Ctx {
         console,
@@ -394,11 +403,16 @@ fn font(bytes: &'static [u8]) -> Response {
 }
 
 /// Logs a user in: a session cookie and a redirect, or the form again with why.
-pub(super) fn logged_in(console: &Console, db: &mut dyn Db, user: &str, now: i64) -> PageResult {
-    let token = sessions::open(db, user, now)?;
+pub(super) fn logged_in(
+    console: &Console,
+    db: &mut dyn Db,
+    req: &Request,
+    user: &str,
+) -> PageResult {
+    let token = sessions::open(db, user, req.now)?;
     Ok(Response::redirect(&format!("{PREFIX}/fleet"))
-        .set_cookie(sessions::set_cookie(&token, console.secure))
-        .set_cookie(login_cookie("", console.secure, 0)))
+        .set_cookie(sessions::set_cookie(&token, req.secure(console)))
+        .set_cookie(login_cookie("", req.secure(console), 0)))
 }
 
 /// The login form's CSRF cookie (`max_age` 0 clears it).

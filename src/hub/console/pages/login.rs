@@ -24,7 +24,7 @@ fn random() -> String {
 
 /// The form, with a fresh token.
 pub fn form(console: &Console, req: &Request) -> Response {
-    form_with(req, None, 200, console.secure)
+    form_with(req, None, 200, req.secure(console))
 }
 
 fn form_with(req: &Request, error: Option<&str>, status: u16, secure: bool) -> Response {
@@ -55,19 +55,19 @@ pub fn submit(console: &Console, db: &mut dyn Db, req: &Request) -> PageResult {
             req,
             Some("登录表单已过期或不是从本页提交的，请再输入一次。"),
             403,
-            console.secure,
+            req.secure(console),
         ));
     }
     let name = req.field("name").unwrap_or_default().trim();
     let password = req.field("password").unwrap_or_default();
     match web::check_login(db, name, password, req.now)? {
-        Login::Ok(user) => web::logged_in(console, db, &user.name, req.now),
+        Login::Ok(user) => web::logged_in(console, db, req, &user.name),
         Login::Wrong { left } => {
             let text = match left {
                 Some(n) if n <= 2 => format!("账号或密码不对。再错 {n} 次账号会锁定 15 分钟。"),
                 _ => "账号或密码不对。".to_string(),
             };
-            Ok(form_with(req, Some(&text), 401, console.secure))
+            Ok(form_with(req, Some(&text), 401, req.secure(console)))
         }
         Login::Locked { until } => {
             let mins = ((until - req.now) + 59) / 60;
@@ -77,7 +77,7 @@ pub fn submit(console: &Console, db: &mut dyn Db, req: &Request) -> PageResult {
                     "密码连续输错太多次，账号已锁定，请 {mins} 分钟后再试，或请技术员用 banshi hub user unlock 解锁。"
                 )),
                 423,
-                console.secure,
+                req.secure(console),
             ))
         }
     }
