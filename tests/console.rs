@@ -28,18 +28,7 @@ impl County {
     fn publish() -> County {
         let dir = tempfile::tempdir().unwrap();
         let c = County { dir };
-        let o = banshi(&["keygen", "--out", &c.path("keys")]);
-        assert!(o.status.success(), "{}", text(&o));
-        let o = banshi(&[
-            "publish",
-            "--source",
-            &common::sample_dir().display().to_string(),
-            "--keys",
-            &c.path("keys"),
-            "--out",
-            &c.path("repo"),
-        ]);
-        assert!(o.status.success(), "{}", text(&o));
+        common::keygen_and_publish_sample(&c.path("keys"), &c.path("repo"), &[]);
         c
     }
 

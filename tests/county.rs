@@ -24,20 +24,11 @@ impl Host {
     fn new(days: u32) -> Host {
         let dir = tempfile::tempdir().unwrap();
         let host = Host { dir };
-        let o = banshi(&["keygen", "--out", &host.keys()]);
-        assert!(o.status.success(), "{}", text(&o));
-        let o = banshi(&[
-            "publish",
-            "--source",
-            &common::sample_dir().display().to_string(),
-            "--keys",
+        common::keygen_and_publish_sample(
             &host.keys(),
-            "--out",
             &host.repo(),
-            "--expires-days",
-            &days.to_string(),
-        ]);
-        assert!(o.status.success(), "{}", text(&o));
+            &["--expires-days", &days.to_string()],
+        );
         std::fs::remove_file(Path::new(&host.keys()).join("root.key")).unwrap();
         host
     }

@@ -78,3 +78,17 @@ pub fn text(o: &Output) -> String {
         String::from_utf8_lossy(&o.stderr)
     )
 }
+
+/// `banshi keygen --out KEYS`, then `banshi publish` of the sample county into `repo` with
+/// `extra` arguments, as a county does the first time.
+pub fn keygen_and_publish_sample(keys: &str, repo: &str, extra: &[&str]) {
+    let o = banshi(&["keygen", "--out", keys]);
+    assert!(o.status.success(), "{}", text(&o));
+    let sample = sample_dir().display().to_string();
+    let mut args = vec![
+        "publish", "--source", &sample, "--keys", keys, "--out", repo,
+    ];
+    args.extend_from_slice(extra);
+    let o = banshi(&args);
+    assert!(o.status.success(), "{}", text(&o));
+}
