@@ -173,7 +173,7 @@ pub fn assess(k: &Kiosk, newest: Option<i64>, now: i64) -> Health {
             found.push((Light::Amber, format!("最近有 {w} 条警告")));
         }
     }
-    found.sort_by(|a, b| b.0.cmp(&a.0));
+    found.sort_by_key(|f| std::cmp::Reverse(f.0));
     Health {
         light: found.first().map_or(Light::Green, |f| f.0),
         reasons: found.into_iter().map(|f| f.1).collect(),

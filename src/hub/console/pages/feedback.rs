@@ -205,6 +205,9 @@ pub fn suggestions(ctx: &Ctx<'_>, db: &mut dyn Db) -> PageResult {
     Ok(Response::html(200, render(&page)))
 }
 
+/// A breakdown row: (query selecting it, name, ratings, not satisfied, 满意率).
+type GroupRow = (String, String, i64, i64, String);
+
 #[derive(Template)]
 #[template(path = "ratings.html")]
 struct RatingsPage {
@@ -216,8 +219,8 @@ struct RatingsPage {
     chart_query: String,
     summary: stats::Counts,
     chart: String,
-    /// (what, rows of (query, name, ratings, bad, 满意率))
-    breakdowns: Vec<(&'static str, Vec<(String, String, i64, i64, String)>)>,
+    /// (what, its rows)
+    breakdowns: Vec<(&'static str, Vec<GroupRow>)>,
 }
 
 impl std::ops::Deref for RatingsPage {
@@ -232,10 +235,12 @@ const BREAKDOWN_ROWS: usize = 10;
 pub fn ratings(ctx: &Ctx<'_>, db: &mut dyn Db) -> PageResult {
     let _ = ctx.console.published(db);
     let scope = Scope::for_user(&ctx.session.user);
-    let days = match ctx.req.query("days").and_then(|d| d.parse::<u32>().ok()) {
-        Some(d @ (30 | 90 | 365)) => d,
-        _ => 30,
-    };
+    let days = ctx
+        .req
+        .query("days")
+        .and_then(|d| d.parse::<u32>().ok())
+        .filter(|d| matches!(d, 30 | 90 | 365))
+        .unwrap_or(30);
     let q = |n: &str| ctx.req.query(n).map(str::to_string);
     let chart = Chart {
         days,
