@@ -289,12 +289,16 @@ async fn fetch_planned(
 
 /// Every object of `manifest` (format 2, with packs), from the database, the downloads folder
 /// or the packs. `prune` is called with every wanted hash once the buckets are known.
+// The sync's context (store, fetcher, base, downloads folder) and what to fetch with what:
+// a struct for them would be built at this one call.
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn collect(
     store: &Store,
     fetcher: &Fetcher,
     base: &Url,
     staging: &Path,
     manifest: &Manifest,
+    dict: Option<&pack::Dictionary>,
     prune: impl FnOnce(&std::collections::HashSet<String>),
     free_check: &FreeCheck,
 ) -> Result<BTreeMap<String, Vec<u8>>, Failure> {
@@ -321,6 +325,7 @@ pub(super) async fn collect(
     let mut seqs = Vec::new();
     let mut wanted: std::collections::HashSet<String> = std::collections::HashSet::new();
     wanted.insert(manifest.base.hash.clone());
+    wanted.extend(manifest.dictionary.iter().map(|d| d.hash.clone()));
     for j in 0..manifest.packs.len() {
         let mut seq: Vec<ObjectRef> = manifest.pack_buckets(j).to_vec();
         for b in manifest.pack_buckets(j) {
@@ -328,7 +333,7 @@ pub(super) async fn collect(
                 .get(&b.hash)
                 .ok_or_else(|| fail(Status::Rejected, "内容包缺少分组对象"))?;
             seq.extend(
-                pack::parse_bucket(body)
+                pack::parse_bucket_with(body, dict)
                     .map_err(rejected)?
                     .entries
                     .into_iter()
