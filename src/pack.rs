@@ -206,7 +206,9 @@ impl Dictionary {
             message,
         };
         let raw = decode(body).map_err(bad)?.into_owned();
-        if !raw.starts_with(&DICTIONARY_MAGIC) || zstd::zstd_safe::get_dict_id_from_dict(&raw).is_none() {
+        if !raw.starts_with(&DICTIONARY_MAGIC)
+            || zstd::zstd_safe::get_dict_id_from_dict(&raw).is_none()
+        {
             return Err(bad("不是 zstd 字典".into()));
         }
         Ok(Dictionary {
@@ -288,7 +290,12 @@ fn train_at_least(content: &Content, min_documents: usize) -> Option<Dictionary>
         .items
         .iter()
         .map(|i| (item_key(&i.id), to_json(i)))
-        .chain(content.notices.iter().map(|n| (notice_key(&n.id), to_json(n))))
+        .chain(
+            content
+                .notices
+                .iter()
+                .map(|n| (notice_key(&n.id), to_json(n))),
+        )
         .collect();
     if docs.len() < min_documents {
         return None;
@@ -744,6 +751,37 @@ mod dictionary_tests {
 
     fn docs_bytes(p: &Packed) -> u64 {
         p.objects.values().map(|b| b.len() as u64).sum()
+    }
+
+    #[test]
+    fn an_object_is_read_only_with_its_own_dictionary() {
+        let a = crate::sample::generated(200);
+        let mut b = a.clone();
+        for i in &mut b.items {
+            i.summary = format!("另一县的写法：{}", i.name);
+        }
+        let da = Arc::new(train_at_least(&a, 1).unwrap());
+        let db = Arc::new(train_at_least(&b, 1).unwrap());
+        assert_ne!(da.object, db.object);
+        let p = pack_with(&a, FORMAT, Some(da.clone()));
+        assert_eq!(p.manifest.dictionary.as_ref(), Some(&da.object));
+        let base = &p.objects[&p.manifest.base.hash];
+        assert!(decode_with(base, Some(&da)).is_ok());
+        assert!(decode_with(base, Some(&db)).is_err());
+        assert!(decode_with(base, None).is_err());
+        // The dictionary object round-trips, and anything else is not a dictionary.
+        let back = Dictionary::from_object(&da.body).unwrap();
+        assert_eq!(back.raw(), da.raw());
+        assert!(Dictionary::from_object(&compress(b"{}")).is_err());
+        // unpack finds the dictionary through the manifest.
+        let back = unpack(&p.manifest, |r| {
+            p.objects
+                .get(&r.hash)
+                .cloned()
+                .ok_or_else(|| PackError::Missing(r.hash.clone()))
+        })
+        .unwrap();
+        assert_eq!(back.items.len(), a.items.len());
     }
 
     /// Sizes with and without a dictionary (`cargo test --lib dictionary_sizes -- --ignored

@@ -59,7 +59,10 @@ fn objects_in_db(kiosk: &Path) -> Vec<String> {
 /// Every guide's text changes: what a few years of edits do to a county's documents.
 fn drift(content: &mut banshi::model::Content) {
     for (i, item) in content.items.iter_mut().enumerate() {
-        item.summary = format!("自2027年1月1日起，本事项按新修订的办法办理（第{i}项）。{}", item.summary);
+        item.summary = format!(
+            "自2027年1月1日起，本事项按新修订的办法办理（第{i}项）。{}",
+            item.summary
+        );
         item.consult_phone = format!("0739-{:07}", 5_000_000 + i);
     }
 }
@@ -74,7 +77,10 @@ fn training_is_deterministic_and_small_counties_get_no_dictionary() {
     assert_eq!(b.manifest.dictionary, Some(d.clone()));
     assert_eq!(a.manifest.digest, b.manifest.digest);
     assert_eq!(a.manifest_bytes, b.manifest_bytes);
-    assert!(a.objects.contains_key(&d.hash), "the dictionary is an object");
+    assert!(
+        a.objects.contains_key(&d.hash),
+        "the dictionary is an object"
+    );
     // Every other object is a zstd frame made with the dictionary: it cannot be read without.
     let base = &a.objects[&a.manifest.base.hash];
     assert!(pack::parse_base(base).is_err());
@@ -140,8 +146,8 @@ fn a_tampered_dictionary_is_rejected_and_the_content_kept() {
     // A new dictionary (trained on content that changed a lot: retraining on nearly the same
     // content gives the same dictionary), tampered: the kiosk with version 1 keeps it.
     drift(&mut content);
-    let p2 =
-        publish::publish_content_with(Some(&content), &county.keys, &county.repo, 30, true).unwrap();
+    let p2 = publish::publish_content_with(Some(&content), &county.keys, &county.repo, 30, true)
+        .unwrap();
     let d2 = p2.dictionary.clone().unwrap();
     assert_ne!(d2, d1);
     let path2 = publish::object_path(&county.repo, &d2);
@@ -207,8 +213,8 @@ fn a_kept_dictionary_keeps_unchanged_documents_and_a_new_one_is_followed() {
     // --new-dictionary: every object changes once, the kiosk takes all of it and keeps only
     // the new version's objects.
     drift(&mut content);
-    let p3 =
-        publish::publish_content_with(Some(&content), &county.keys, &county.repo, 30, true).unwrap();
+    let p3 = publish::publish_content_with(Some(&content), &county.keys, &county.repo, 30, true)
+        .unwrap();
     assert!(p3.dictionary_trained);
     assert_ne!(p3.dictionary, p1.dictionary);
     assert_eq!(p3.objects_reused, 0, "every object changes");

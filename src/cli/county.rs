@@ -112,7 +112,9 @@ pub fn publish(args: PublishArgs) -> anyhow::Result<()> {
             p.version, p.documents, p.objects_written, p.bytes_written, p.objects_reused, p.expires, p.digest
         );
         if p.dictionary_trained {
-            println!("已训练新的压缩字典：所有对象都换了一遍，各终端下次同步会重新下载全部内容一次。");
+            println!(
+                "已训练新的压缩字典：所有对象都换了一遍，各终端下次同步会重新下载全部内容一次。"
+            );
         }
     }
     Ok(())

@@ -202,7 +202,9 @@ fn current_dictionary(repo: &Path) -> anyhow::Result<Option<std::sync::Arc<pack:
             path.display()
         );
     }
-    Ok(Some(std::sync::Arc::new(pack::Dictionary::from_object(&body)?)))
+    Ok(Some(std::sync::Arc::new(pack::Dictionary::from_object(
+        &body,
+    )?)))
 }
 
 /// [`publish_content`] for content already packed (tests publish the previous format with it).
