@@ -119,9 +119,8 @@ impl Stager {
             .name("sync-stage".into())
             .spawn(move || {
                 for (path, body) in rx {
-                    std::fs::write(&path, &body).map_err(|e| {
-                        format!("无法写入 {}：{e}（磁盘满了？）", path.display())
-                    })?;
+                    std::fs::write(&path, &body)
+                        .map_err(|e| format!("无法写入 {}：{e}（磁盘满了？）", path.display()))?;
                 }
                 Ok(())
             })
