@@ -38,6 +38,10 @@ pub struct PublishArgs {
     /// Re-sign the current content with a new expiry, without --source.
     #[arg(long, conflicts_with = "source")]
     pub refresh: bool,
+    /// Train a new compression dictionary on this content instead of keeping the repository's:
+    /// every object changes once, so every kiosk downloads the whole county once more.
+    #[arg(long, conflicts_with = "refresh")]
+    pub new_dictionary: bool,
     #[arg(long)]
     pub json: bool,
 }
@@ -89,6 +93,7 @@ pub fn publish(args: PublishArgs) -> anyhow::Result<()> {
         out,
         expires_days,
         refresh,
+        new_dictionary,
         json,
     } = args;
     let opts = crate::publish::PublishOptions {
@@ -98,7 +103,7 @@ pub fn publish(args: PublishArgs) -> anyhow::Result<()> {
         expires_days,
         refresh,
     };
-    let p = crate::publish::publish(&opts)?;
+    let p = crate::publish::publish_with(&opts, new_dictionary)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&p)?);
     } else {
@@ -106,6 +111,11 @@ pub fn publish(args: PublishArgs) -> anyhow::Result<()> {
             "已发布第 {} 版：{} 份文档，新写入 {} 个对象（{} 字节），沿用 {} 个；有效期至 {}。\n内容摘要：{}",
             p.version, p.documents, p.objects_written, p.bytes_written, p.objects_reused, p.expires, p.digest
         );
+        if p.dictionary_trained {
+            println!(
+                "已训练新的压缩字典：所有对象都换了一遍，各终端下次同步会重新下载全部内容一次。"
+            );
+        }
     }
     Ok(())
 }

@@ -12,6 +12,10 @@
 //! REPO/packs/HASH                      immutable packs of objects (format 2), named by SHA-256
 //! ```
 //!
+//! The zstd dictionary (format 3) is one of the objects, named in the manifest. A publish keeps
+//! the repository's dictionary (unchanged documents keep their hashes), trains one when the
+//! repository has none, and trains a new one only when asked (`--new-dictionary`).
+//!
 //! Everything but `timestamp.json` is written under a new name, so a kiosk (or a mirror) reading
 //! during a publish sees the old version or the new one.
 
@@ -54,6 +58,10 @@ pub struct Published {
     pub packs_written: usize,
     pub pack_bytes_written: u64,
     pub expires: String,
+    /// The dictionary object's hash (format 3), when the county has one.
+    pub dictionary: Option<String>,
+    /// This publish trained the dictionary (every object changed).
+    pub dictionary_trained: bool,
 }
 
 /// Path of an object inside a repository.
@@ -146,10 +154,21 @@ fn write_object(repo: &Path, hash: &str, bytes: &[u8]) -> anyhow::Result<bool> {
 
 /// `banshi publish`: validates, packs, writes new objects, signs and switches the pointer.
 pub fn publish(opts: &PublishOptions) -> anyhow::Result<Published> {
+    publish_with(opts, false)
+}
+
+/// [`publish`], training a new dictionary when `new_dictionary` (`--new-dictionary`).
+pub fn publish_with(opts: &PublishOptions, new_dictionary: bool) -> anyhow::Result<Published> {
     match (&opts.source, opts.refresh) {
         (Some(dir), false) => {
             let content = crate::source::load_dir(dir).map_err(|p| anyhow::anyhow!("{p}"))?;
-            publish_content(Some(&content), &opts.keys, &opts.out, opts.expires_days)
+            publish_content_with(
+                Some(&content),
+                &opts.keys,
+                &opts.out,
+                opts.expires_days,
+                new_dictionary,
+            )
         }
         (None, true) => publish_content(None, &opts.keys, &opts.out, opts.expires_days),
         _ => bail!("要么给出 --source 内容目录（发布新内容），要么给出 --refresh（只重新签名，延长有效期），二者选一。"),
@@ -157,19 +176,67 @@ pub fn publish(opts: &PublishOptions) -> anyhow::Result<Published> {
 }
 
 /// Publishes validated `content` as the next version of `repo` (or, with `None`, re-signs the
-/// current content with a new expiry).
+/// current content with a new expiry), keeping the repository's dictionary.
 pub fn publish_content(
     content: Option<&crate::model::Content>,
     keys_dir: &Path,
     repo: &Path,
     expires_days: i64,
 ) -> anyhow::Result<Published> {
-    publish_packed(
-        content.map(pack::pack).as_ref(),
-        keys_dir,
-        repo,
-        expires_days,
-    )
+    publish_content_with(content, keys_dir, repo, expires_days, false)
+}
+
+/// [`publish_content`]; `new_dictionary` trains a new dictionary on `content` even when the
+/// repository has one.
+pub fn publish_content_with(
+    content: Option<&crate::model::Content>,
+    keys_dir: &Path,
+    repo: &Path,
+    expires_days: i64,
+    new_dictionary: bool,
+) -> anyhow::Result<Published> {
+    let Some(content) = content else {
+        return publish_packed(None, keys_dir, repo, expires_days);
+    };
+    let kept = if new_dictionary {
+        None
+    } else {
+        current_dictionary(repo)?
+    };
+    let trained = kept.is_none();
+    let dictionary = match kept {
+        Some(d) => Some(d),
+        None => pack::train(content).map(std::sync::Arc::new),
+    };
+    let packed = pack::pack_with(content, pack::FORMAT, dictionary);
+    let mut published = publish_packed(Some(&packed), keys_dir, repo, expires_days)?;
+    published.dictionary_trained = trained && packed.dictionary.is_some();
+    Ok(published)
+}
+
+/// The dictionary the repository's current version names, read from its object (hash checked).
+fn current_dictionary(repo: &Path) -> anyhow::Result<Option<std::sync::Arc<pack::Dictionary>>> {
+    let Some((_, manifest_path)) = current(repo)? else {
+        return Ok(None);
+    };
+    let manifest = pack::parse_manifest(
+        &std::fs::read(&manifest_path)
+            .with_context(|| format!("无法读取 {}", manifest_path.display()))?,
+    )?;
+    let Some(r) = manifest.dictionary else {
+        return Ok(None);
+    };
+    let path = object_path(repo, &r.hash);
+    let body = std::fs::read(&path).with_context(|| format!("无法读取 {}", path.display()))?;
+    if pack::ObjectRef::of(&body) != r {
+        bail!(
+            "仓库里的压缩字典 {} 已损坏（与清单不符）。请从备份恢复它，或用 --new-dictionary 训练新字典（各终端会重新下载全部内容一次）。",
+            path.display()
+        );
+    }
+    Ok(Some(std::sync::Arc::new(pack::Dictionary::from_object(
+        &body,
+    )?)))
 }
 
 /// [`publish_content`] for content already packed (tests publish the previous format with it).
@@ -288,5 +355,7 @@ pub fn publish_packed(
         packs_written,
         pack_bytes_written,
         expires: expires.to_string(),
+        dictionary: manifest.dictionary.map(|d| d.hash),
+        dictionary_trained: false,
     })
 }

@@ -317,6 +317,12 @@ pub fn run(items: usize, line: Option<Line>) -> anyhow::Result<serde_json::Value
         "documents": first.documents,
         "line": line.map(|l| serde_json::json!({"mbit": l.mbit, "rtt_ms": l.rtt_ms})),
         "publish_seconds": round3(publish_s),
+        // Format 3: the dictionary object's size (0: none), part of the first sync's bytes.
+        "dictionary_bytes": first
+            .dictionary
+            .as_ref()
+            .and_then(|h| std::fs::metadata(publish::object_path(&repo, h)).ok())
+            .map_or(0, |m| m.len()),
         "objects_rewritten_for_one_change": second.objects_written,
         "archive": {"bytes": archive_bytes, "seconds": round3(archive_s)},
         "plain_archive": {"bytes": plain_bytes, "seconds": round3(plain_s)},

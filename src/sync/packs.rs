@@ -8,7 +8,8 @@
 //! - First the buckets (the front of each pack), then the documents: the kiosk asks only for the
 //!   runs of objects it has neither in its database nor among its downloads; a run of objects
 //!   it has is bridged when it is short (one more request would cost more on a village line).
-//! - Each object is written to `DATA/sync/HASH` as soon as it is checked, so an interrupted
+//! - Each object is queued for `DATA/sync/HASH` (a writer thread) as soon as it is checked, and
+//!   the sync waits for those writes before it goes on, so an interrupted
 //!   first sync resumes with the objects still missing; an object cut in the middle is kept as
 //!   `HASH.part` and resumed on its own with `Range` (see `Fetcher::object`).
 
@@ -101,9 +102,65 @@ pub fn plan(
     (spans, partial)
 }
 
+/// Writes checked objects into the downloads folder on a thread of its own, so the download
+/// never waits for the disk: creating one file per object (11,000 for 10,000 guides) took
+/// seconds on a busy ext4 disk and, done between two reads, left the line idle meanwhile
+/// (10,000 guides over 8 Mbit/s: 47 s, of which 6.5 s on the line). A full queue makes the
+/// download wait (the disk is the slower one then).
+struct Stager {
+    tx: Option<std::sync::mpsc::SyncSender<(std::path::PathBuf, Vec<u8>)>>,
+    thread: Option<std::thread::JoinHandle<Result<(), String>>>,
+}
+
+impl Stager {
+    fn start() -> Result<Stager, FetchError> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(std::path::PathBuf, Vec<u8>)>(2048);
+        let thread = std::thread::Builder::new()
+            .name("sync-stage".into())
+            .spawn(move || {
+                for (path, body) in rx {
+                    std::fs::write(&path, &body)
+                        .map_err(|e| format!("无法写入 {}：{e}（磁盘满了？）", path.display()))?;
+                }
+                Ok(())
+            })
+            .map_err(|e| FetchError::Local(format!("无法启动写入线程：{e}")))?;
+        Ok(Stager {
+            tx: Some(tx),
+            thread: Some(thread),
+        })
+    }
+
+    fn write(&self, path: std::path::PathBuf, body: Vec<u8>) -> Result<(), FetchError> {
+        let tx = self.tx.as_ref().expect("not finished");
+        tx.send((path, body))
+            .map_err(|_| FetchError::Local("下载的内容无法写入磁盘（磁盘满了？）".into()))
+    }
+
+    /// Waits until every queued object is written; the first write error, if any.
+    fn finish(mut self) -> Result<(), FetchError> {
+        self.tx = None;
+        match self.thread.take().map(|t| t.join()) {
+            Some(Ok(Err(m))) => Err(FetchError::Local(m)),
+            Some(Err(_)) => Err(FetchError::Local("写入线程意外结束".into())),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Drop for Stager {
+    fn drop(&mut self) {
+        self.tx = None;
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
 /// Splits the bytes of a span into objects as they arrive, checks each, keeps the wanted ones.
 struct Splitter<'a> {
     staging: &'a Path,
+    stager: &'a Stager,
     objects: std::vec::IntoIter<(ObjectRef, bool)>,
     current: Option<(ObjectRef, bool)>,
     buf: Vec<u8>,
@@ -139,10 +196,8 @@ impl Splitter<'_> {
             )));
         }
         if wanted {
-            let path = self.staging.join(&r.hash);
-            std::fs::write(&path, &body).map_err(|e| {
-                FetchError::Local(format!("无法写入 {}：{e}（磁盘满了？）", path.display()))
-            })?;
+            self.stager
+                .write(self.staging.join(&r.hash), body.clone())?;
             self.out.push((r.hash, body));
         }
         self.current = self.objects.next();
@@ -164,6 +219,7 @@ async fn fetch_span(
     fetcher: &Fetcher,
     base: &Url,
     staging: &Path,
+    stager: &Stager,
     span: &Span,
 ) -> Result<Vec<(String, Vec<u8>)>, FetchError> {
     let url = base
@@ -173,6 +229,7 @@ async fn fetch_span(
     let current = objects.next();
     let mut splitter = Splitter {
         staging,
+        stager,
         objects,
         current,
         buf: Vec::new(),
@@ -255,13 +312,15 @@ async fn fetch_planned(
 ) -> Result<(), Failure> {
     let failed = std::sync::atomic::AtomicBool::new(false);
     let failed = &failed;
+    let writer = Stager::start()?;
+    let stager = &writer;
     let mut ranges = futures::stream::iter(spans.iter())
         .map(|s| async move {
             if failed.load(std::sync::atomic::Ordering::Relaxed) {
                 // No new request after a failure (a dead line would time each one out).
                 return Ok(Vec::new());
             }
-            let r = fetch_span(fetcher, base, staging, s).await;
+            let r = fetch_span(fetcher, base, staging, stager, s).await;
             if r.is_err() {
                 failed.store(true, std::sync::atomic::Ordering::Relaxed);
             }
@@ -281,6 +340,9 @@ async fn fetch_planned(
         }
     }
     drop(ranges);
+    // Every checked object on disk (or the reason it could not be) before going on: what the
+    // next attempt resumes from does not depend on how far the writer had come.
+    writer.finish()?;
     if let Some(e) = first_error {
         return Err(e.into());
     }
@@ -289,12 +351,16 @@ async fn fetch_planned(
 
 /// Every object of `manifest` (format 2, with packs), from the database, the downloads folder
 /// or the packs. `prune` is called with every wanted hash once the buckets are known.
+// The sync's context (store, fetcher, base, downloads folder) and what to fetch with what:
+// a struct for them would be built at this one call.
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn collect(
     store: &Store,
     fetcher: &Fetcher,
     base: &Url,
     staging: &Path,
     manifest: &Manifest,
+    dict: Option<&pack::Dictionary>,
     prune: impl FnOnce(&std::collections::HashSet<String>),
     free_check: &FreeCheck,
 ) -> Result<BTreeMap<String, Vec<u8>>, Failure> {
@@ -321,6 +387,7 @@ pub(super) async fn collect(
     let mut seqs = Vec::new();
     let mut wanted: std::collections::HashSet<String> = std::collections::HashSet::new();
     wanted.insert(manifest.base.hash.clone());
+    wanted.extend(manifest.dictionary.iter().map(|d| d.hash.clone()));
     for j in 0..manifest.packs.len() {
         let mut seq: Vec<ObjectRef> = manifest.pack_buckets(j).to_vec();
         for b in manifest.pack_buckets(j) {
@@ -328,7 +395,7 @@ pub(super) async fn collect(
                 .get(&b.hash)
                 .ok_or_else(|| fail(Status::Rejected, "内容包缺少分组对象"))?;
             seq.extend(
-                pack::parse_bucket(body)
+                pack::parse_bucket_with(body, dict)
                     .map_err(rejected)?
                     .entries
                     .into_iter()
