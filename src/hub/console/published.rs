@@ -115,22 +115,41 @@ pub fn manifest(path: &Path) -> anyhow::Result<Manifest> {
     Ok(pack::parse_manifest(&b)?)
 }
 
+/// The zstd dictionary a (format 3) manifest names, loaded.
+fn dictionary(repo: &Path, m: &Manifest) -> anyhow::Result<Option<pack::Dictionary>> {
+    m.dictionary
+        .as_ref()
+        .map(|r| Ok(pack::Dictionary::from_object(&object(repo, r)?)?))
+        .transpose()
+}
+
 /// Document key (`item:ID`, `notice:ID`) → object hash, from a manifest's buckets.
-fn entries(repo: &Path, m: &Manifest) -> anyhow::Result<BTreeMap<String, pack::ObjectRef>> {
+fn entries(
+    repo: &Path,
+    m: &Manifest,
+    dict: Option<&pack::Dictionary>,
+) -> anyhow::Result<BTreeMap<String, pack::ObjectRef>> {
     let mut out = BTreeMap::new();
     for b in &m.buckets {
-        for e in pack::parse_bucket(&object(repo, b)?)?.entries {
+        for e in pack::parse_bucket_with(&object(repo, b)?, dict)?.entries {
             out.insert(e.key, e.object);
         }
     }
     Ok(out)
 }
 
-fn title(repo: &Path, key: &str, r: &pack::ObjectRef) -> anyhow::Result<String> {
-    Ok(match pack::parse_document(key, &object(repo, r)?)? {
-        Document::Item(i) => i.name,
-        Document::Notice(n) => format!("公告：{}", n.title),
-    })
+fn title(
+    repo: &Path,
+    key: &str,
+    r: &pack::ObjectRef,
+    dict: Option<&pack::Dictionary>,
+) -> anyhow::Result<String> {
+    Ok(
+        match pack::parse_document_with(key, &object(repo, r)?, dict)? {
+            Document::Item(i) => i.name,
+            Document::Notice(n) => format!("公告：{}", n.title),
+        },
+    )
 }
 
 pub fn read(repo: &Path) -> anyhow::Result<Published> {
@@ -142,7 +161,8 @@ pub fn read(repo: &Path) -> anyhow::Result<Published> {
     // The newest version is the one timestamp.json names (through its snapshot).
     if let Some((_, manifest)) = publish::current(repo)? {
         let m = self::manifest(&manifest)?;
-        let base = pack::parse_base(&object(repo, &m.base)?)?;
+        let dict = dictionary(repo, &m)?;
+        let base = pack::parse_base_with(&object(repo, &m.base)?, dict.as_ref())?;
         p.content_version = Some(base.county.content_version);
     }
     p.versions = versions;
@@ -171,29 +191,40 @@ pub struct DiffCounts {
 
 pub fn diff(repo: &Path, from: &Version, to: &Version) -> anyhow::Result<(Diff, DiffCounts)> {
     let (a, b) = (manifest(&from.manifest)?, manifest(&to.manifest)?);
-    let (ea, eb) = (entries(repo, &a)?, entries(repo, &b)?);
+    let (da, db) = (dictionary(repo, &a)?, dictionary(repo, &b)?);
+    let (ea, eb) = (
+        entries(repo, &a, da.as_ref())?,
+        entries(repo, &b, db.as_ref())?,
+    );
     let mut d = Diff {
         base_changed: a.base.hash != b.base.hash,
         ..Diff::default()
     };
     let mut c = DiffCounts::default();
-    let push = |list: &mut Vec<String>, n: &mut usize, key: &str, r| -> anyhow::Result<()> {
+    let push = |list: &mut Vec<String>,
+                n: &mut usize,
+                key: &str,
+                r,
+                dict: Option<&pack::Dictionary>|
+     -> anyhow::Result<()> {
         *n += 1;
         if list.len() < DIFF_SHOWN {
-            list.push(title(repo, key, r)?);
+            list.push(title(repo, key, r, dict)?);
         }
         Ok(())
     };
     for (key, r) in &eb {
         match ea.get(key) {
-            None => push(&mut d.added, &mut c.added, key, r)?,
-            Some(old) if old.hash != r.hash => push(&mut d.changed, &mut c.changed, key, r)?,
+            None => push(&mut d.added, &mut c.added, key, r, db.as_ref())?,
+            Some(old) if old.hash != r.hash => {
+                push(&mut d.changed, &mut c.changed, key, r, db.as_ref())?
+            }
             Some(_) => {}
         }
     }
     for (key, r) in &ea {
         if !eb.contains_key(key) {
-            push(&mut d.removed, &mut c.removed, key, r)?;
+            push(&mut d.removed, &mut c.removed, key, r, da.as_ref())?;
         }
     }
     Ok((d, c))
