@@ -133,6 +133,9 @@ pub struct BenchArgs {
     console_bad_pct: f64,
     #[arg(long, default_value_t = 200)]
     console_samples: usize,
+    /// Keep the console benchmark's SQLite file (its path is printed).
+    #[arg(long)]
+    console_keep: bool,
     /// Items in the generated workbook for the convert benchmark (0 skips it).
     #[arg(long, default_value_t = 2_000)]
     convert_items: usize,
@@ -313,6 +316,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                 bad_pct: args.console_bad_pct,
                 samples: args.console_samples,
                 db: args.hub_db.clone(),
+                keep: args.console_keep,
             },
         )?)
     } else {
@@ -375,20 +379,6 @@ pub fn convert_child(args: ConvertChildArgs) -> anyhow::Result<()> {
         }
         other => return Err(anyhow!("unknown step {other}")),
     }
-    let console = if args.only == Some(Part::Console) {
-        Some(crate::hub::console::bench::run(
-            &crate::hub::console::bench::Options {
-                kiosks: args.console_kiosks,
-                days: args.console_days,
-                per_day: args.console_per_day,
-                bad_pct: args.console_bad_pct,
-                samples: args.console_samples,
-                db: args.hub_db.clone(),
-            },
-        )?)
-    } else {
-        None
-    };
     let out = serde_json::json!({"seconds": (t.elapsed().as_secs_f64() * 100.0).round() / 100.0, "peak_rss_mb": peak_rss_mb()});
     println!("{out}");
     Ok(())

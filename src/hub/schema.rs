@@ -200,6 +200,15 @@ pub const MIGRATIONS: &[&str] = &[
         SELECT kiosk_id, 'usage', COUNT(*) FROM usage_count GROUP BY kiosk_id;
     INSERT INTO kiosk_count (kiosk_id, kind, n)
         SELECT kiosk_id, 'heartbeat', COUNT(*) FROM heartbeat GROUP BY kiosk_id;
+    CREATE TABLE rating_day (
+        day TEXT NOT NULL,
+        level INTEGER NOT NULL,
+        n BIGINT NOT NULL,
+        PRIMARY KEY (day, level)
+    );
+    INSERT INTO rating_day (day, level, n)
+        SELECT substr(at, 1, 10), level, COUNT(*) FROM rating GROUP BY substr(at, 1, 10), level;
+    CREATE INDEX kiosk_hall ON kiosk (hall);
     CREATE TABLE rating_day_guide (
         day TEXT NOT NULL,
         guide TEXT NOT NULL,

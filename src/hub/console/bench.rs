@@ -30,6 +30,8 @@ pub struct Options {
     pub samples: usize,
     /// A PostgreSQL URL (an empty database); `None`: a SQLite file in a temporary folder.
     pub db: Option<String>,
+    /// Keep the SQLite file (its path is in the report) to look at afterwards.
+    pub keep: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -51,6 +53,8 @@ pub struct Report {
     pub generate_s: f64,
     pub db_mb: f64,
     pub timings: Vec<Timing>,
+    /// The SQLite file, when kept.
+    pub kept: Option<String>,
 }
 
 /// splitmix64: reproducible data without a random-number crate.
@@ -158,6 +162,10 @@ pub fn run(o: &Options) -> anyhow::Result<Report> {
         std::fs::metadata(&path).map_or(0, |m| m.len() as i64)
     };
     let timings = measure(db.as_mut(), o, &case_ids)?;
+    let kept = (o.keep && !postgres).then(|| {
+        let dir = dir.keep();
+        dir.join("hub.db").display().to_string()
+    });
     Ok(Report {
         backend: if postgres { "postgresql" } else { "sqlite" },
         kiosks: o.kiosks,
@@ -167,6 +175,7 @@ pub fn run(o: &Options) -> anyhow::Result<Report> {
         generate_s,
         db_mb: (bytes as f64 / 1_048_576.0).round(),
         timings,
+        kept,
     })
 }
 
@@ -320,6 +329,19 @@ fn generate(db: &mut dyn Db, o: &Options, postgres: bool) -> anyhow::Result<(u64
         counts.clear();
         Ok(())
     };
+    // Each rating's time of day, by day and number: made once.
+    let times: Vec<Vec<(i64, Value)>> = days
+        .iter()
+        .map(|(day, _)| {
+            (0..o.per_day)
+                .map(|j| {
+                    let secs = 8 * 3600 + (j as i64 * 9 * 3600) / o.per_day.max(1) as i64;
+                    let at = format!("{day}T{:02}:{:02}:00+08:00", secs / 3600, secs % 3600 / 60);
+                    (secs, Value::from(at))
+                })
+                .collect()
+        })
+        .collect();
     for k in 0..o.kiosks {
         let id = kiosk(k);
         let mut seq = 0i64;
@@ -336,8 +358,8 @@ fn generate(db: &mut dyn Db, o: &Options, postgres: bool) -> anyhow::Result<(u64
                 levels[(level - 1) as usize] += 1;
                 let g = (rng.below(GUIDES as u64 + 30)) as usize;
                 let g = (g < GUIDES).then_some(g);
-                let secs = 8 * 3600 + (j as i64 * 9 * 3600) / o.per_day.max(1) as i64;
-                let at = format!("{day}T{:02}:{:02}:00+08:00", secs / 3600, secs % 3600 / 60);
+                let (secs, at) = &times[d][j];
+                let secs = *secs;
                 *by_guide
                     .entry((d, g.map_or(GUIDES, |g| g), level))
                     .or_default() += 1;
@@ -345,7 +367,7 @@ fn generate(db: &mut dyn Db, o: &Options, postgres: bool) -> anyhow::Result<(u64
                 ratings.push(vec![
                     id.as_str().into(),
                     seq.into(),
-                    at.as_str().into(),
+                    at.clone(),
                     if g.is_some() { "guide" } else { "hall" }.into(),
                     g.map(guide).into(),
                     level.into(),
@@ -442,6 +464,10 @@ fn generate(db: &mut dyn Db, o: &Options, postgres: bool) -> anyhow::Result<(u64
         &mut per_kiosk,
         &mut counts,
     )?;
+    let mut totals: HashMap<(usize, i64), i64> = HashMap::new();
+    for ((d, _, level), n) in &by_guide {
+        *totals.entry((*d, *level)).or_default() += n;
+    }
     let guide_rows: Vec<Vec<Value>> = by_guide
         .into_iter()
         .map(|((d, g, level), n)| {
@@ -453,7 +479,12 @@ fn generate(db: &mut dyn Db, o: &Options, postgres: bool) -> anyhow::Result<(u64
             ]
         })
         .collect();
+    let total_rows: Vec<Vec<Value>> = totals
+        .into_iter()
+        .map(|((d, level), n)| vec![days[d].0.as_str().into(), level.into(), n.into()])
+        .collect();
     db.begin()?;
+    db.bulk_insert("rating_day", &["day", "level", "n"], &total_rows)?;
     db.bulk_insert(
         "rating_day_guide",
         &["day", "guide", "level", "n"],
