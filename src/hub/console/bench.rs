@@ -347,7 +347,7 @@ fn generate(db: &mut dyn Db, o: &Options, postgres: bool) -> anyhow::Result<(u64
         let mut seq = 0i64;
         for (d, (day, midnight)) in days.iter().enumerate() {
             let mut levels = [0i64; 5];
-            for j in 0..o.per_day {
+            for (secs, at) in &times[d] {
                 seq += 1;
                 let bad = rng.pct() < o.bad_pct;
                 let level: i64 = if bad {
@@ -358,7 +358,6 @@ fn generate(db: &mut dyn Db, o: &Options, postgres: bool) -> anyhow::Result<(u64
                 levels[(level - 1) as usize] += 1;
                 let g = (rng.below(GUIDES as u64 + 30)) as usize;
                 let g = (g < GUIDES).then_some(g);
-                let (secs, at) = &times[d][j];
                 let secs = *secs;
                 *by_guide
                     .entry((d, g.map_or(GUIDES, |g| g), level))
