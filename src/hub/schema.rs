@@ -209,6 +209,7 @@ pub const MIGRATIONS: &[&str] = &[
     INSERT INTO rating_day (day, level, n)
         SELECT substr(at, 1, 10), level, COUNT(*) FROM rating GROUP BY substr(at, 1, 10), level;
     CREATE INDEX kiosk_hall ON kiosk (hall);
+    CREATE INDEX kiosk_region ON kiosk (region, id);
     CREATE TABLE rating_day_guide (
         day TEXT NOT NULL,
         guide TEXT NOT NULL,

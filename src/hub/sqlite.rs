@@ -93,6 +93,13 @@ impl Db for SqliteDb {
         self.conn.execute_batch("BEGIN IMMEDIATE").map_err(err)
     }
 
+    fn optimize(&mut self) -> DbResult<()> {
+        // Bounded work on a large database (SQLite samples at most this many rows an index).
+        self.conn
+            .execute_batch("PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002;")
+            .map_err(err)
+    }
+
     /// One prepared single-row insert, bound by position: in-process, statements cost no
     /// round trip, and this skips building and binding by name many-row statements.
     fn bulk_insert(&mut self, table: &str, columns: &[&str], rows: &[Vec<Value>]) -> DbResult<()> {
