@@ -566,25 +566,7 @@ fn the_hub_also_serves_a_published_repository(backend: Backend) {
 fn staff_accounts_are_made_on_the_hub_host(backend: Backend) {
     use banshi::hub::console::accounts::{self, Login};
     let hub = Hub::start_on(backend, &[]);
-    let user = |args: &[&str], stdin: &str| {
-        use std::io::Write;
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_banshi"))
-            .args(["hub", "user"])
-            .args(args)
-            .args(["--db", &hub.db_url()])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
-    };
+    let user = |args: &[&str], stdin: &str| hub.user(args, stdin);
     let out = user(
         &["add", "王芳", "--role", "staff", "--department", "minzheng"],
         "绿水青山就是金山银山\n",

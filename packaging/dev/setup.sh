@@ -10,7 +10,9 @@ set -euo pipefail
 # postgresql: the hub's PostgreSQL backend is tested against a real server (tests/common/pg.rs
 # starts a cluster of its own per test, as the postgres user when run as root).
 # openssl: tests/hub.rs makes a county CA and the hub's certificate for the HTTPS tests.
-packages=(build-essential pkg-config libfontconfig1-dev libxkbcommon-dev libinput-dev libudev-dev libseat-dev libzinnia0 tegaki-zinnia-simplified-chinese fonts-noto-cjk espeak-ng alsa-utils postgresql openssl)
+# chromium, chromium-driver: tests/console.rs drives the county console in a real browser over
+# WebDriver (Debian's builds; nothing is downloaded at test time).
+packages=(build-essential pkg-config libfontconfig1-dev libxkbcommon-dev libinput-dev libudev-dev libseat-dev libzinnia0 tegaki-zinnia-simplified-chinese fonts-noto-cjk espeak-ng alsa-utils postgresql openssl chromium chromium-driver)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -52,6 +52,13 @@ pub struct ServeHubArgs {
     /// Kiosks that may wait for approval (enrolled without a code); beyond it new ones get 503.
     #[arg(long, default_value_t = hub::writer::MAX_PENDING, value_parser = clap::value_parser!(i64).range(0..))]
     pub max_pending: i64,
+    /// Working days the console gives staff to follow up a 差评 or a suggestion.
+    #[arg(long, default_value_t = hub::console::workdays::CASE_DAYS)]
+    pub case_days: u32,
+    /// The year's public holidays and 调休 working days (TOML, see
+    /// packaging/county/holidays-2026.toml); without it only weekends are days off.
+    #[arg(long, value_name = "TOML")]
+    pub holidays: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -152,6 +159,11 @@ pub fn hub(args: HubArgs) -> anyhow::Result<()> {
                 burst: s.kiosk_burst,
                 queue: s.queue.max(1),
                 tls,
+                deadlines: hub::console::workdays::Deadlines::new(
+                    s.case_days,
+                    s.holidays.as_deref(),
+                )
+                .map_err(anyhow::Error::msg)?,
                 policy: hub::writer::Policy {
                     keep_heartbeat_days: s.keep_heartbeat_days,
                     max_pending: s.max_pending,
@@ -255,25 +267,11 @@ fn kiosks_cmd(action: KioskAction, url: &str, json: bool) -> anyhow::Result<()> 
 }
 
 fn code(region: &str, expires: &str, url: &str) -> anyhow::Result<()> {
-    if !codes::is_region(region) {
-        bail!("--region {region} 不对：要写 12 位区划代码，例如县 439021000000。");
-    }
-    let day = chrono::NaiveDate::parse_from_str(expires, "%Y-%m-%d")
-        .map_err(|_| anyhow!("--expires {expires} 不对：写成 年-月-日，例如 2027-01-31。"))?;
-    if day < chrono::Local::now().date_naive() {
-        bail!("--expires {expires} 已经过去了：写今天或以后的日期。");
-    }
     let mut db = db::open(url)?;
-    let code = codes::generate();
-    db.exec(
-        "INSERT INTO enrol_code (hash, region, expires, created_at) VALUES ($1, $2, $3, $4)",
-        &[
-            codes::hash(&code).into(),
-            region.into(),
-            day.format("%Y-%m-%d").to_string().into(),
-            hub::now().into(),
-        ],
-    )?;
+    let code = codes::issue(db.as_mut(), region, expires, hub::now()).map_err(|e| match e {
+        codes::CodeError::Db(e) => anyhow!(e),
+        e => anyhow!("--region/--expires：{e}"),
+    })?;
     println!("{code}");
     eprintln!(
         "这是区划 {region} 内一台终端的一次性登记码，{expires} 前有效。写进终端 kiosk.toml 的 enrol_code；用过一次即作废。汇总服务只保存它的摘要，丢了请重新发一个。"

@@ -278,6 +278,7 @@ pub fn run(
         db.batch("COMMIT")?;
     }
     let hub = server::start(Options {
+        deadlines: Default::default(),
         listen: "127.0.0.1:0".into(),
         db: db_url.clone(),
         repo: None,

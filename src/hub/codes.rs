@@ -30,6 +30,50 @@ pub fn hash(code: &str) -> String {
     hex::encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, plain.as_bytes()).as_ref())
 }
 
+#[derive(Debug, thiserror::Error)]
+pub enum CodeError {
+    #[error("区划代码 {0} 不对：要写 12 位区划代码，例如县 439021000000。")]
+    Region(String),
+    #[error("有效期 {0} 不对：写成 年-月-日，例如 2027-01-31。")]
+    Day(String),
+    #[error("有效期 {0} 已经过去了：写今天或以后的日期。")]
+    Past(String),
+    #[error(transparent)]
+    Db(#[from] super::sql::DbError),
+}
+
+/// Issues a code for one kiosk in `region`, usable until the end of day `expires`
+/// (`YYYY-MM-DD`); the code itself is returned once and only its hash is stored.
+pub fn issue(
+    db: &mut dyn super::sql::Db,
+    region: &str,
+    expires: &str,
+    now: i64,
+) -> Result<String, CodeError> {
+    if !is_region(region) {
+        return Err(CodeError::Region(region.to_string()));
+    }
+    let day = chrono::NaiveDate::parse_from_str(expires, "%Y-%m-%d")
+        .map_err(|_| CodeError::Day(expires.to_string()))?;
+    let today = chrono::DateTime::from_timestamp(now, 0)
+        .map(|t| t.with_timezone(&chrono::Local).date_naive())
+        .unwrap_or_default();
+    if day < today {
+        return Err(CodeError::Past(expires.to_string()));
+    }
+    let code = generate();
+    db.exec(
+        "INSERT INTO enrol_code (hash, region, expires, created_at) VALUES ($1, $2, $3, $4)",
+        &[
+            hash(&code).into(),
+            region.into(),
+            day.format("%Y-%m-%d").to_string().into(),
+            now.into(),
+        ],
+    )?;
+    Ok(code)
+}
+
 /// A 12-digit region code (province 2, city 2, county 2, town 3, village 3 digits).
 pub fn is_region(r: &str) -> bool {
     r.len() == 12 && r.bytes().all(|b| b.is_ascii_digit())

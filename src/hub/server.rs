@@ -20,6 +20,7 @@ use hyper::header::{HeaderMap, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, RETRY_
 use hyper::{Method, Request, Response, StatusCode};
 use serde::Serialize;
 
+use super::console;
 use super::kiosks::{self, KioskState};
 use super::limit::Limiter;
 use super::sql::{Db, DbError};
@@ -45,6 +46,8 @@ pub struct Options {
     pub tls: Option<TlsFiles>,
     /// How long the writer keeps heartbeats, and how many kiosks may wait for approval.
     pub policy: Policy,
+    /// The console's follow-up deadlines (working days and the holiday calendar).
+    pub deadlines: console::workdays::Deadlines,
 }
 
 struct Hub {
@@ -54,6 +57,9 @@ struct Hub {
     writer: Writer,
     limiter: Mutex<Limiter>,
     repo: Option<PathBuf>,
+    /// The county console's pages (`/console/…`), on a connection of their own.
+    console: Arc<console::web::Console>,
+    console_db: Arc<Mutex<Box<dyn Db>>>,
 }
 
 type Reply = Response<Full<Bytes>>;
@@ -245,7 +251,72 @@ impl Hub {
         }
     }
 
+    /// A console page: the form read (bounded), then the page made on the blocking pool.
+    async fn console(&self, req: Request<Incoming>) -> Reply {
+        use console::web::{self, Method as M};
+        let method = match *req.method() {
+            Method::GET | Method::HEAD => M::Get,
+            Method::POST => M::Post,
+            _ => M::Other,
+        };
+        let path = req.uri().path()[web::PREFIX.len()..].to_string();
+        let path = if path.is_empty() {
+            "/".to_string()
+        } else {
+            path
+        };
+        let query = web::parse_form(req.uri().query().unwrap_or_default().as_bytes());
+        let cookies = req
+            .headers()
+            .get_all(hyper::header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect::<Vec<_>>()
+            .join("; ");
+        let form = if method == M::Post {
+            match Limited::new(req.into_body(), web::MAX_FORM).collect().await {
+                Ok(b) => web::parse_form(&b.to_bytes()),
+                Err(_) => return empty(StatusCode::PAYLOAD_TOO_LARGE),
+            }
+        } else {
+            vec![]
+        };
+        let request = web::Request {
+            method,
+            path,
+            query,
+            form,
+            cookies,
+            now: now(),
+        };
+        let (db, c) = (self.console_db.clone(), self.console.clone());
+        let page = tokio::task::spawn_blocking(move || {
+            let mut db = db.lock().unwrap_or_else(|e| e.into_inner());
+            web::handle(&c, db.as_mut(), &request)
+        })
+        .await;
+        let page = match page {
+            Ok(p) => p,
+            Err(e) => {
+                log::error!("控制台页面任务失败：{e}");
+                return empty(StatusCode::INTERNAL_SERVER_ERROR);
+            }
+        };
+        let mut r = Response::new(Full::new(Bytes::from(page.body)));
+        *r.status_mut() = StatusCode::from_u16(page.status).unwrap_or(StatusCode::OK);
+        for (name, value) in page.headers {
+            if let Ok(v) = HeaderValue::from_str(&value) {
+                r.headers_mut().append(name, v);
+            }
+        }
+        r
+    }
+
     async fn handle(&self, req: Request<Incoming>) -> Reply {
+        let p = req.uri().path();
+        if p == console::web::PREFIX || p.starts_with("/console/") {
+            return self.console(req).await;
+        }
         let path = match req.uri().path() {
             ENROL_PATH => Some(ENROL_PATH),
             UPLOAD_PATH => Some(UPLOAD_PATH),
@@ -351,7 +422,14 @@ pub fn start(opts: Options) -> anyhow::Result<Running> {
         None => None,
     };
     let writer = Writer::start(super::db::open(&opts.db)?, opts.queue, opts.policy)?;
+    let console = Arc::new(console::web::Console::new(
+        tls.is_some(),
+        repo.clone(),
+        opts.deadlines.clone(),
+    ));
     let hub = Arc::new(Hub {
+        console,
+        console_db: Arc::new(Mutex::new(super::db::open(&opts.db)?)),
         reader: Arc::new(Mutex::new(super::db::open(&opts.db)?)),
         writer,
         limiter: Mutex::new(Limiter::new(opts.rate, opts.burst)),

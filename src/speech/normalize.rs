@@ -332,10 +332,11 @@ fn re(pattern: &str) -> Regex {
 }
 
 /// A document number's year in its brackets: 〔2026〕, [2026], （2026）.
-static DOC_YEAR: LazyLock<Regex> = LazyLock::new(|| re(r"[〔\[［(（]((?:19|20)\d{2})[〕\]］)）]"));
+static DOC_YEAR: LazyLock<Regex> =
+    LazyLock::new(|| re(r"[〔\[［(（]((?:19|20)[0-9]{2})[〕\]］)）]"));
 /// "1. 身份证", "2、户口簿" or "（3）结婚证" at the start of a line (not "1.5元").
 static LIST_MARKER: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?m)^([ \t]*)(?:(\d{1,2})(?:、|\.[ \t]*)|[（(](\d{1,2})[)）][ \t]*)([^\d\n])")
+    re(r"(?m)^([ \t]*)(?:([0-9]{1,2})(?:、|\.[ \t]*)|[（(]([0-9]{1,2})[)）][ \t]*)([^0-9\n])")
 });
 
 #[cfg(test)]

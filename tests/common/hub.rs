@@ -107,6 +107,26 @@ impl Hub {
             .unwrap()
     }
 
+    /// `banshi hub user ARGS… --db …` with `stdin` as its input (the password's line).
+    pub fn user(&self, args: &[&str], stdin: &str) -> Output {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_banshi"))
+            .args(["hub", "user"])
+            .args(args)
+            .args(["--db", &self.db_url])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }
+
     /// A connection of the test's own to the hub's database (either backend).
     pub fn db(&self) -> Box<dyn Db> {
         banshi::hub::db::open(&self.db_url).unwrap()

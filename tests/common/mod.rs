@@ -21,6 +21,7 @@ macro_rules! on_both_backends {
     };
 }
 
+pub mod browser;
 pub mod hub;
 pub mod pg;
 pub mod sync;
