@@ -133,6 +133,13 @@ pub struct BenchArgs {
     console_bad_pct: f64,
     #[arg(long, default_value_t = 200)]
     console_samples: usize,
+    /// Keep the console benchmark's SQLite file (its path is printed).
+    #[arg(long)]
+    console_keep: bool,
+    /// Time the console's reads on a database a kept run made (a SQLite file or
+    /// `postgres://…`) instead of generating one.
+    #[arg(long)]
+    console_reuse: Option<String>,
     /// Items in the generated workbook for the convert benchmark (0 skips it).
     #[arg(long, default_value_t = 2_000)]
     convert_items: usize,
@@ -313,6 +320,8 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                 bad_pct: args.console_bad_pct,
                 samples: args.console_samples,
                 db: args.hub_db.clone(),
+                keep: args.console_keep,
+                reuse: args.console_reuse.clone(),
             },
         )?)
     } else {

@@ -553,15 +553,55 @@ fn exports_keep_the_documented_columns_within_the_scope(backend: Backend) {
         &rows[0][15..],
         ["已回访", "2026-12-11", "否", "admin", "已回访"]
     );
-    let text = String::from_utf8(export::cases_csv(&rows).unwrap()).unwrap();
+    let text = String::from_utf8(export::cases_csv(Kind::Rating, &rows).unwrap()).unwrap();
     let first = text.lines().next().unwrap().trim_start_matches('\u{feff}');
     assert!(
         first.ends_with("差评原因,指标版本,回访电话,办理状态,回访期限,是否超期,办理人,办理说明")
     );
-    let xlsx = export::cases_xlsx(&rows).unwrap();
+    let xlsx = export::cases_xlsx(Kind::Rating, &rows).unwrap();
     let mut wb = calamine::Xlsx::new(std::io::Cursor::new(xlsx)).unwrap();
     let range = wb.worksheet_range("差评回访").unwrap();
     assert_eq!(range.get_size(), (2, 20));
+
+    // Suggestions: their own columns, then the case's; the whole phone number.
+    store(
+        db,
+        "k",
+        "2026-12-03T11:00:00+08:00",
+        &[(
+            4,
+            json!({"kind": "suggestion", "topic": "大厅服务", "about": null,
+                   "phone": "13900001111"}),
+        )],
+        NOW - 3600,
+    );
+    let rows =
+        export::case_cells(db, &Scope::all(), &Filter::new(Kind::Suggestion), &d, NOW).unwrap();
+    assert_eq!(
+        rows,
+        [[
+            "k-4",
+            "2026-12-03T11:00:00+08:00",
+            "k",
+            "县政务服务中心",
+            VILLAGE,
+            "大厅服务",
+            "",
+            "13900001111",
+            "待回访",
+            "2026-12-11",
+            "否",
+            "",
+            ""
+        ]]
+    );
+    let text = String::from_utf8(export::cases_csv(Kind::Suggestion, &rows).unwrap()).unwrap();
+    assert!(text.starts_with(
+        "\u{feff}建议编号,建议时间,终端编号,大厅,区划代码,类别,关于,回访电话,办理状态"
+    ));
+    let xlsx = export::cases_xlsx(Kind::Suggestion, &rows).unwrap();
+    let mut wb = calamine::Xlsx::new(std::io::Cursor::new(xlsx)).unwrap();
+    assert_eq!(wb.worksheet_range("建议回访").unwrap().get_size(), (2, 13));
 }
 
 fn departments_come_from_the_published_repository(backend: Backend) {

@@ -44,5 +44,6 @@ pub fn open(url: &str) -> anyhow::Result<Box<dyn Db>> {
         Target::Postgres(url) => Box::new(PgDb::open(&url)?),
     };
     super::schema::migrate(db.as_mut())?;
+    db.optimize()?;
     Ok(db)
 }

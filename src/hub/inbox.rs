@@ -330,13 +330,15 @@ pub fn store(
 }
 
 /// The counters the console reads instead of counting the typed tables: records per kiosk
-/// and kind (`kiosk_count`), ratings per day and level by guide (`rating_day_guide`, `''` for
-/// the hall) and by kiosk (`rating_day_kiosk`); the day is the kiosk's own date of the rating.
+/// and kind (`kiosk_count`), ratings per day and level in all (`rating_day`), by guide
+/// (`rating_day_guide`, `''` for the hall) and by kiosk (`rating_day_kiosk`); the day is the
+/// kiosk's own date of the rating.
 fn counters(db: &mut dyn Db, kiosk: &str, fresh: &[&Checked]) -> DbResult<()> {
     use std::collections::BTreeMap;
     let mut kinds = BTreeMap::<&str, i64>::new();
     let mut by_guide = BTreeMap::<(String, String, i64), i64>::new();
     let mut by_kiosk = BTreeMap::<(String, i64), i64>::new();
+    let mut by_day = BTreeMap::<(String, i64), i64>::new();
     for c in fresh {
         *kinds.entry(c.record.kind()).or_default() += 1;
         if let Record::Rating(r) = &c.record {
@@ -347,6 +349,7 @@ fn counters(db: &mut dyn Db, kiosk: &str, fresh: &[&Checked]) -> DbResult<()> {
                 Subject::Hall => String::new(),
             };
             *by_guide.entry((day.clone(), guide, level)).or_default() += 1;
+            *by_day.entry((day.clone(), level)).or_default() += 1;
             *by_kiosk.entry((day, level)).or_default() += 1;
         }
     }
@@ -360,6 +363,16 @@ fn counters(db: &mut dyn Db, kiosk: &str, fresh: &[&Checked]) -> DbResult<()> {
             .map(|(kind, n)| vec![k.clone(), kind.into(), n.into()])
             .collect(),
         "ON CONFLICT (kiosk_id, kind) DO UPDATE SET n = kiosk_count.n + excluded.n",
+    )?;
+    insert_many(
+        db,
+        "INSERT INTO rating_day (day, level, n)",
+        3,
+        by_day
+            .into_iter()
+            .map(|((day, level), n)| vec![day.into(), level.into(), n.into()])
+            .collect(),
+        "ON CONFLICT (day, level) DO UPDATE SET n = rating_day.n + excluded.n",
     )?;
     insert_many(
         db,

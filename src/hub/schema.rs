@@ -227,6 +227,19 @@ pub const MIGRATIONS: &[&str] = &[
     // 5: a kiosk's page reads its heartbeats of the last 30 days by arrival (hours online),
     // out of up to a year of them.
     "CREATE INDEX heartbeat_kiosk_received ON heartbeat (kiosk_id, received_at);",
+    // 6: what the console benchmark (10,000 kiosks, a year) showed its reads need: ratings
+    // per day and level in all (the overall chart reads 5 rows a day, kept by `inbox::store`
+    // like the other counters), a hall's kiosks, and the fleet in its order without a sort.
+    "CREATE TABLE rating_day (
+        day TEXT NOT NULL,
+        level INTEGER NOT NULL,
+        n BIGINT NOT NULL,
+        PRIMARY KEY (day, level)
+    );
+    INSERT INTO rating_day (day, level, n)
+        SELECT substr(at, 1, 10), level, COUNT(*) FROM rating GROUP BY substr(at, 1, 10), level;
+    CREATE INDEX kiosk_hall ON kiosk (hall);
+    CREATE INDEX kiosk_region ON kiosk (region, id);",
 ];
 
 /// Work a migration needs beyond its SQL, in the same transaction.
@@ -271,6 +284,78 @@ pub fn migrate(db: &mut dyn Db) -> DbResult<i64> {
 mod tests {
     use super::*;
     use crate::hub::sqlite::SqliteDb;
+
+    /// A database from before the console: migration 4 opens cases for what it holds and
+    /// counts it.
+    #[test]
+    fn migration_4_opens_cases_and_counts_what_was_stored_before() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut db = SqliteDb::open(&dir.path().join("hub.db")).unwrap();
+        let db: &mut dyn Db = &mut db;
+        db.batch(
+            "CREATE TABLE hub_migration (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+        )
+        .unwrap();
+        for (i, sql) in MIGRATIONS[..3].iter().enumerate() {
+            db.batch(sql).unwrap();
+            db.exec(
+                "INSERT INTO hub_migration (version, applied_at) VALUES ($1, 0)",
+                &[(i as i64 + 1).into()],
+            )
+            .unwrap();
+        }
+        db.batch(
+            "INSERT INTO kiosk (id, public_key, state, enrolled_at) VALUES ('k', '00', 'approved', 0);
+             INSERT INTO rating VALUES ('k', 1, '2026-12-03T10:00:00+08:00', 'guide', 'g1', 5,
+                 '等太久', 'v1', NULL, NULL);
+             INSERT INTO inbox VALUES ('k', 1, 'rating', '2026-12-03T10:00:00+08:00', 1000, '{}');
+             INSERT INTO rating VALUES ('k', 2, '2026-12-03T11:00:00+08:00', 'hall', NULL, 1,
+                 '', 'v1', NULL, NULL);
+             INSERT INTO suggestion VALUES ('k', 3, '2026-12-03T10:00:00+08:00', '其他', NULL, NULL);
+             INSERT INTO heartbeat (kiosk_id, seq, at, app_version, body, received_at)
+                 VALUES ('k', 4, 'x', '1', '{}', 5);",
+        )
+        .unwrap();
+        assert_eq!(migrate(db).unwrap(), MIGRATIONS.len() as i64);
+        let rows = db
+            .query(
+                "SELECT seq, kind, received_at, state FROM feedback_case ORDER BY seq",
+                &[],
+            )
+            .unwrap();
+        let got: Vec<(i64, String, i64, String)> = rows
+            .iter()
+            .map(|r| (r.int(0), r.text(1), r.int(2), r.text(3)))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (1, "rating".into(), 1000, "new".into()),
+                // No inbox row any more: the kiosk's own time.
+                (3, "suggestion".into(), 1_796_263_200, "new".into()),
+            ]
+        );
+        let counts = db
+            .query("SELECT kind, n FROM kiosk_count ORDER BY kind", &[])
+            .unwrap();
+        let counts: Vec<(String, i64)> = counts.iter().map(|r| (r.text(0), r.int(1))).collect();
+        assert_eq!(
+            counts,
+            [
+                ("heartbeat".into(), 1),
+                ("rating".into(), 2),
+                ("suggestion".into(), 1)
+            ]
+        );
+        let day = db
+            .query("SELECT day, level, n FROM rating_day ORDER BY level", &[])
+            .unwrap();
+        assert_eq!(day.len(), 2);
+        assert_eq!(
+            (day[1].text(0), day[1].int(1), day[1].int(2)),
+            ("2026-12-03".into(), 5, 1)
+        );
+    }
 
     #[test]
     fn migrations_run_once_and_a_newer_database_is_refused() {

@@ -99,6 +99,12 @@ pub trait Db: Send {
     fn insert_chunks(&self) -> &'static [usize] {
         &[1]
     }
+    /// Refreshes the statistics the query planner chooses indexes by, where the backend needs
+    /// asking (SQLite: `PRAGMA optimize`, cheap when little changed; PostgreSQL's autovacuum
+    /// does it by itself). The hub calls it at start and hourly.
+    fn optimize(&mut self) -> DbResult<()> {
+        Ok(())
+    }
     /// Loads many rows into `table` at once (generated data: the console benchmark), inside
     /// the caller's transaction. By default multi-row `INSERT`s of [`BULK_ROWS`] rows;
     /// PostgreSQL uses `COPY … FROM STDIN`.

@@ -92,6 +92,37 @@ impl Db for SqliteDb {
     fn begin(&mut self) -> DbResult<()> {
         self.conn.execute_batch("BEGIN IMMEDIATE").map_err(err)
     }
+
+    fn optimize(&mut self) -> DbResult<()> {
+        // Bounded work on a large database (SQLite samples at most this many rows an index).
+        self.conn
+            .execute_batch("PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002;")
+            .map_err(err)
+    }
+
+    /// One prepared single-row insert, bound by position: in-process, statements cost no
+    /// round trip, and this skips building and binding by name many-row statements.
+    fn bulk_insert(&mut self, table: &str, columns: &[&str], rows: &[Vec<Value>]) -> DbResult<()> {
+        let marks: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
+        let sql = format!(
+            "INSERT INTO {table} ({}) VALUES ({})",
+            columns.join(", "),
+            marks.join(", ")
+        );
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(err)?;
+        for row in rows {
+            for (i, v) in row.iter().enumerate() {
+                let r = match v {
+                    Value::Null => stmt.raw_bind_parameter(i + 1, rusqlite::types::Null),
+                    Value::Int(n) => stmt.raw_bind_parameter(i + 1, n),
+                    Value::Text(t) => stmt.raw_bind_parameter(i + 1, t.as_str()),
+                };
+                r.map_err(err)?;
+            }
+            stmt.raw_execute().map_err(err)?;
+        }
+        Ok(())
+    }
 }
 
 /// A migrated hub database in a fresh temporary folder, for unit tests.

@@ -98,12 +98,20 @@ impl Writer {
 fn run(mut db: Box<dyn Db>, rx: Receiver<Waiting>, policy: Policy) {
     let every = policy.prune_every;
     let mut next_prune = Instant::now() + every;
+    // The planner's statistics, refreshed hourly as the tables grow (`Db::optimize`).
+    let mut next_optimize = Instant::now() + Duration::from_secs(3600);
     loop {
         let wait = next_prune.saturating_duration_since(Instant::now());
         match rx.recv_timeout(wait) {
             Ok(first) => write_group(db.as_mut(), &rx, first, &policy),
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => break,
+        }
+        if Instant::now() >= next_optimize {
+            if let Err(e) = db.optimize() {
+                log::warn!("更新数据库统计信息失败（一小时后再试）：{e}");
+            }
+            next_optimize = Instant::now() + Duration::from_secs(3600);
         }
         if Instant::now() >= next_prune {
             next_prune = match prune::step(db.as_mut(), policy.keep_heartbeat_days, now()) {

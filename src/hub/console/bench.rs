@@ -30,6 +30,11 @@ pub struct Options {
     pub samples: usize,
     /// A PostgreSQL URL (an empty database); `None`: a SQLite file in a temporary folder.
     pub db: Option<String>,
+    /// Keep the SQLite file (its path is in the report) to look at afterwards.
+    pub keep: bool,
+    /// Time the reads on a database a kept run made (a SQLite path or `postgres://…`)
+    /// instead of generating one.
+    pub reuse: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -51,6 +56,8 @@ pub struct Report {
     pub generate_s: f64,
     pub db_mb: f64,
     pub timings: Vec<Timing>,
+    /// The SQLite file, when kept.
+    pub kept: Option<String>,
 }
 
 /// splitmix64: reproducible data without a random-number crate.
@@ -130,6 +137,9 @@ fn time<T>(
 pub fn run(o: &Options) -> anyhow::Result<Report> {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("hub.db");
+    if let Some(r) = &o.reuse {
+        return reuse(o, r);
+    }
     let url = match &o.db {
         Some(u) => u.clone(),
         None => format!("sqlite:{}", path.display()),
@@ -151,6 +161,11 @@ pub fn run(o: &Options) -> anyhow::Result<Report> {
     let started = Instant::now();
     let (ratings, case_ids) = generate(db.as_mut(), o, postgres)?;
     let generate_s = (started.elapsed().as_secs_f64() * 10.0).round() / 10.0;
+    if !postgres {
+        // A running hub's WAL stays small (checkpoints after each commit); the generator's
+        // one large index build would otherwise leave a gigabyte in it for every read.
+        db.batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
+    }
     let bytes = if postgres {
         db.row("SELECT pg_database_size(current_database())", &[])?
             .map_or(0, |r| r.int(0))
@@ -158,6 +173,10 @@ pub fn run(o: &Options) -> anyhow::Result<Report> {
         std::fs::metadata(&path).map_or(0, |m| m.len() as i64)
     };
     let timings = measure(db.as_mut(), o, &case_ids)?;
+    let kept = (o.keep && !postgres).then(|| {
+        let dir = dir.keep();
+        dir.join("hub.db").display().to_string()
+    });
     Ok(Report {
         backend: if postgres { "postgresql" } else { "sqlite" },
         kiosks: o.kiosks,
@@ -167,6 +186,53 @@ pub fn run(o: &Options) -> anyhow::Result<Report> {
         generate_s,
         db_mb: (bytes as f64 / 1_048_576.0).round(),
         timings,
+        kept,
+    })
+}
+
+/// Times the reads on a database made before (`--console-keep`).
+fn reuse(o: &Options, place: &str) -> anyhow::Result<Report> {
+    let url = if place.starts_with("postgres") {
+        place.to_string()
+    } else {
+        format!("sqlite:{place}")
+    };
+    let postgres = place.starts_with("postgres");
+    let mut db = crate::hub::db::open(&url)?;
+    let count = |db: &mut dyn Db, sql: &str| -> anyhow::Result<i64> {
+        Ok(db.row(sql, &[])?.map_or(0, |r| r.int(0)))
+    };
+    let kiosks = count(db.as_mut(), "SELECT COUNT(*) FROM kiosk")? as usize;
+    let ratings = count(
+        db.as_mut(),
+        "SELECT COALESCE(CAST(SUM(n) AS BIGINT), 0) FROM rating_day",
+    )? as u64;
+    // Every 50th case: spread over the year and the kiosks.
+    let ids: Vec<CaseId> = db
+        .query("SELECT kiosk_id, seq FROM feedback_case", &[])?
+        .iter()
+        .step_by(50)
+        .map(|r| CaseId {
+            kiosk: r.text(0),
+            seq: r.int(1),
+        })
+        .collect();
+    let cases = count(db.as_mut(), "SELECT COUNT(*) FROM feedback_case")? as u64;
+    let o = Options {
+        kiosks,
+        ..o.clone()
+    };
+    let timings = measure(db.as_mut(), &o, &ids)?;
+    Ok(Report {
+        backend: if postgres { "postgresql" } else { "sqlite" },
+        kiosks,
+        days: o.days,
+        ratings,
+        cases,
+        generate_s: 0.0,
+        db_mb: 0.0,
+        timings,
+        kept: Some(place.to_string()),
     })
 }
 
@@ -320,12 +386,25 @@ fn generate(db: &mut dyn Db, o: &Options, postgres: bool) -> anyhow::Result<(u64
         counts.clear();
         Ok(())
     };
+    // Each rating's time of day, by day and number: made once.
+    let times: Vec<Vec<(i64, Value)>> = days
+        .iter()
+        .map(|(day, _)| {
+            (0..o.per_day)
+                .map(|j| {
+                    let secs = 8 * 3600 + (j as i64 * 9 * 3600) / o.per_day.max(1) as i64;
+                    let at = format!("{day}T{:02}:{:02}:00+08:00", secs / 3600, secs % 3600 / 60);
+                    (secs, Value::from(at))
+                })
+                .collect()
+        })
+        .collect();
     for k in 0..o.kiosks {
         let id = kiosk(k);
         let mut seq = 0i64;
         for (d, (day, midnight)) in days.iter().enumerate() {
             let mut levels = [0i64; 5];
-            for j in 0..o.per_day {
+            for (secs, at) in &times[d] {
                 seq += 1;
                 let bad = rng.pct() < o.bad_pct;
                 let level: i64 = if bad {
@@ -336,8 +415,7 @@ fn generate(db: &mut dyn Db, o: &Options, postgres: bool) -> anyhow::Result<(u64
                 levels[(level - 1) as usize] += 1;
                 let g = (rng.below(GUIDES as u64 + 30)) as usize;
                 let g = (g < GUIDES).then_some(g);
-                let secs = 8 * 3600 + (j as i64 * 9 * 3600) / o.per_day.max(1) as i64;
-                let at = format!("{day}T{:02}:{:02}:00+08:00", secs / 3600, secs % 3600 / 60);
+                let secs = *secs;
                 *by_guide
                     .entry((d, g.map_or(GUIDES, |g| g), level))
                     .or_default() += 1;
@@ -345,7 +423,7 @@ fn generate(db: &mut dyn Db, o: &Options, postgres: bool) -> anyhow::Result<(u64
                 ratings.push(vec![
                     id.as_str().into(),
                     seq.into(),
-                    at.as_str().into(),
+                    at.clone(),
                     if g.is_some() { "guide" } else { "hall" }.into(),
                     g.map(guide).into(),
                     level.into(),
@@ -442,6 +520,10 @@ fn generate(db: &mut dyn Db, o: &Options, postgres: bool) -> anyhow::Result<(u64
         &mut per_kiosk,
         &mut counts,
     )?;
+    let mut totals: HashMap<(usize, i64), i64> = HashMap::new();
+    for ((d, _, level), n) in &by_guide {
+        *totals.entry((*d, *level)).or_default() += n;
+    }
     let guide_rows: Vec<Vec<Value>> = by_guide
         .into_iter()
         .map(|((d, g, level), n)| {
@@ -453,7 +535,12 @@ fn generate(db: &mut dyn Db, o: &Options, postgres: bool) -> anyhow::Result<(u64
             ]
         })
         .collect();
+    let total_rows: Vec<Vec<Value>> = totals
+        .into_iter()
+        .map(|((d, level), n)| vec![days[d].0.as_str().into(), level.into(), n.into()])
+        .collect();
     db.begin()?;
+    db.bulk_insert("rating_day", &["day", "level", "n"], &total_rows)?;
     db.bulk_insert(
         "rating_day_guide",
         &["day", "guide", "level", "n"],
@@ -461,7 +548,12 @@ fn generate(db: &mut dyn Db, o: &Options, postgres: bool) -> anyhow::Result<(u64
     )?;
     db.batch("COMMIT")?;
     db.batch("CREATE INDEX rating_at ON rating (at)")?;
-    db.batch("ANALYZE")?;
+    // What the hub does at start and hourly (not a full ANALYZE, which the hub never runs).
+    if postgres {
+        db.batch("ANALYZE")?;
+    } else {
+        db.optimize()?;
+    }
     Ok((total, case_ids))
 }
 

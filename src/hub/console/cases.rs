@@ -336,12 +336,12 @@ pub fn mask_phone(p: &str) -> String {
         .collect()
 }
 
-const SELECT: &str =
-    "SELECT c.kiosk_id, c.seq, c.kind, c.state, c.received_at, c.guide, c.department,
+const COLUMNS: &str = "c.kiosk_id, c.seq, c.kind, c.state, c.received_at, c.guide, c.department,
         c.handler, c.updated_at, k.hall, k.region, g.title, d.name,
-        r.at, r.level, r.reasons, r.case_no, r.phone, s.at, s.topic, s.about, s.phone
-    FROM feedback_case c
-    LEFT JOIN kiosk k ON k.id = c.kiosk_id
+        r.at, r.level, r.reasons, r.case_no, r.phone, s.at, s.topic, s.about, s.phone";
+
+/// What [`COLUMNS`] reads besides the case `c`.
+const JOINS: &str = "LEFT JOIN kiosk k ON k.id = c.kiosk_id
     LEFT JOIN guide_department g ON g.guide = c.guide
     LEFT JOIN department d ON d.id = c.department
     LEFT JOIN rating r ON c.kind = 'rating' AND r.kiosk_id = c.kiosk_id AND r.seq = c.seq
@@ -490,9 +490,15 @@ pub fn list(
     let n = params.len();
     params.push(per_page.into());
     params.push(((page - 1) * per_page).into());
+    // The page's keys first, from the case table and its indexes alone; only those rows are
+    // joined to their record, kiosk, guide and department.
     let sql = format!(
-        "{SELECT} WHERE {cond} ORDER BY c.received_at DESC, c.kiosk_id DESC, c.seq DESC
-         LIMIT ${} OFFSET ${}",
+        "SELECT {COLUMNS} FROM (SELECT c.kiosk_id, c.seq FROM feedback_case c{join}
+             WHERE {cond} ORDER BY c.received_at DESC, c.kiosk_id DESC, c.seq DESC
+             LIMIT ${} OFFSET ${}) p
+         JOIN feedback_case c ON c.kiosk_id = p.kiosk_id AND c.seq = p.seq
+         {JOINS}
+         ORDER BY c.received_at DESC, c.kiosk_id DESC, c.seq DESC",
         n + 1,
         n + 2
     );
@@ -517,7 +523,9 @@ fn find(
     now: i64,
 ) -> Result<(CaseRow, Option<String>), CaseError> {
     let mut params: Vec<Value> = vec![id.kiosk.as_str().into(), id.seq.into()];
-    let mut sql = format!("{SELECT} WHERE c.kiosk_id = $1 AND c.seq = $2");
+    let mut sql = format!(
+        "SELECT {COLUMNS} FROM feedback_case c {JOINS} WHERE c.kiosk_id = $1 AND c.seq = $2"
+    );
     if let Some(d) = &scope.department {
         params.push(d.into());
         sql.push_str(" AND c.department = $3");

@@ -1,7 +1,7 @@
 //! Exports for the provincial 好差评 system and for county staff (issue 12), within a user's
 //! [`Scope`]: ratings in the documented layout (`report::RATING_CSV_COLUMNS`, the same as
-//! `banshi hub report ratings --csv`) as CSV or .xlsx, and 差评 cases — those columns followed
-//! by [`CASE_COLUMNS`] — in the same two formats.
+//! `banshi hub report ratings --csv`) as CSV or .xlsx, and cases — a 差评's columns or a
+//! suggestion's ([`SUGGESTION_COLUMNS`]), followed by [`CASE_COLUMNS`] — in the same two formats.
 
 use rust_xlsxwriter::{Format, Workbook};
 
@@ -45,8 +45,21 @@ pub fn ratings_xlsx(rows: &[RatingRow]) -> anyhow::Result<Vec<u8>> {
     xlsx("好差评", &RATING_CSV_COLUMNS, &cells)
 }
 
-/// 差评 cases matching `filter` (its page ignored: all of them), newest first, each as the
-/// rating's columns then [`CASE_COLUMNS`] (the note is the latest one).
+/// What a suggestion case export has before [`CASE_COLUMNS`].
+pub const SUGGESTION_COLUMNS: [&str; 8] = [
+    "建议编号",
+    "建议时间",
+    "终端编号",
+    "大厅",
+    "区划代码",
+    "类别",
+    "关于",
+    "回访电话",
+];
+
+/// Cases of `filter.kind` matching `filter` (its page ignored: all of them), newest first:
+/// a 差评 as the rating's columns ([`RATING_CSV_COLUMNS`]), a suggestion as
+/// [`SUGGESTION_COLUMNS`], then [`CASE_COLUMNS`] (the note is the latest one).
 pub fn case_cells(
     db: &mut dyn Db,
     scope: &Scope,
@@ -55,29 +68,51 @@ pub fn case_cells(
     now: i64,
 ) -> DbResult<Vec<Vec<String>>> {
     let mut f = filter.clone();
-    f.kind = Kind::Rating;
     f.per_page = cases::PER_PAGE_MAX;
     f.page = 1;
     let mut out = Vec::new();
     loop {
         let page = cases::list(db, scope, &f, deadlines, now)?;
         for c in &page.rows {
-            let rating = db
-                .row(
-                    &format!("{RATING_SELECT} WHERE r.kiosk_id = $1 AND r.seq = $2"),
-                    &[c.kiosk.as_str().into(), c.seq.into()],
-                )?
-                .map(|r| report::rating_row(&r));
-            let Some(rating) = rating else { continue };
+            let key: [Value; 2] = [c.kiosk.as_str().into(), c.seq.into()];
+            let mut row = match f.kind {
+                Kind::Rating => {
+                    let rating = db
+                        .row(
+                            &format!("{RATING_SELECT} WHERE r.kiosk_id = $1 AND r.seq = $2"),
+                            &key,
+                        )?
+                        .map(|r| report::rating_row(&r));
+                    let Some(rating) = rating else { continue };
+                    report::rating_cells(&rating).to_vec()
+                }
+                Kind::Suggestion => {
+                    let phone = db
+                        .row(
+                            "SELECT phone FROM suggestion WHERE kiosk_id = $1 AND seq = $2",
+                            &key,
+                        )?
+                        .and_then(|r| r.opt_text(0));
+                    vec![
+                        c.id.clone(),
+                        c.at.clone(),
+                        c.kiosk.clone(),
+                        c.hall.clone().unwrap_or_default(),
+                        c.region.clone().unwrap_or_default(),
+                        c.topic.clone().unwrap_or_default(),
+                        c.about.clone().unwrap_or_default(),
+                        phone.unwrap_or_default(),
+                    ]
+                }
+            };
             let note = db
                 .row(
                     "SELECT note FROM case_history WHERE kiosk_id = $1 AND seq = $2
                      ORDER BY step DESC LIMIT 1",
-                    &[c.kiosk.as_str().into(), c.seq.into()],
+                    &key,
                 )?
                 .map(|r| r.text(0))
                 .unwrap_or_default();
-            let mut row = report::rating_cells(&rating).to_vec();
             row.extend([
                 c.state_name.to_string(),
                 c.due.clone(),
@@ -94,21 +129,21 @@ pub fn case_cells(
     }
 }
 
-/// The header of a case export.
-pub fn case_header() -> Vec<&'static str> {
-    RATING_CSV_COLUMNS
-        .iter()
-        .chain(&CASE_COLUMNS)
-        .copied()
-        .collect()
+/// The header of a case export of `kind`.
+pub fn case_header(kind: Kind) -> Vec<&'static str> {
+    let first: &[&str] = match kind {
+        Kind::Rating => &RATING_CSV_COLUMNS,
+        Kind::Suggestion => &SUGGESTION_COLUMNS,
+    };
+    first.iter().chain(&CASE_COLUMNS).copied().collect()
 }
 
 /// Case rows ([`case_cells`]) as CSV: UTF-8 with a byte-order mark, one header row.
-pub fn cases_csv(rows: &[Vec<String>]) -> anyhow::Result<Vec<u8>> {
+pub fn cases_csv(kind: Kind, rows: &[Vec<String>]) -> anyhow::Result<Vec<u8>> {
     let mut out = "\u{feff}".as_bytes().to_vec();
     {
         let mut w = csv::Writer::from_writer(&mut out);
-        w.write_record(case_header())?;
+        w.write_record(case_header(kind))?;
         for r in rows {
             w.write_record(r)?;
         }
@@ -117,9 +152,13 @@ pub fn cases_csv(rows: &[Vec<String>]) -> anyhow::Result<Vec<u8>> {
     Ok(out)
 }
 
-/// Case rows ([`case_cells`]) as an .xlsx workbook (one sheet 差评回访).
-pub fn cases_xlsx(rows: &[Vec<String>]) -> anyhow::Result<Vec<u8>> {
-    xlsx("差评回访", &case_header(), rows)
+/// Case rows ([`case_cells`]) as an .xlsx workbook (one sheet, 差评回访 or 建议回访).
+pub fn cases_xlsx(kind: Kind, rows: &[Vec<String>]) -> anyhow::Result<Vec<u8>> {
+    let sheet = match kind {
+        Kind::Rating => "差评回访",
+        Kind::Suggestion => "建议回访",
+    };
+    xlsx(sheet, &case_header(kind), rows)
 }
 
 fn xlsx(sheet: &str, header: &[&str], rows: &[Vec<String>]) -> anyhow::Result<Vec<u8>> {

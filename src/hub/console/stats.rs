@@ -116,17 +116,18 @@ pub fn daily(db: &mut dyn Db, scope: &Scope, c: &Chart, today: NaiveDate) -> DbR
             push("t.kiosk_id = ?", k.into(), &mut params);
         }
         if let Some(h) = &c.hall {
-            push(
-                "t.kiosk_id IN (SELECT id FROM kiosk WHERE hall = ?)",
-                h.into(),
-                &mut params,
-            );
+            push("k.hall = ?", h.into(), &mut params);
         }
+        // From the hall's kiosks (`kiosk_hall`) to their days (the primary key).
         format!(
-            "SELECT t.day, t.level, CAST(SUM(t.n) AS BIGINT) FROM rating_day_kiosk t
+            "SELECT t.day, t.level, CAST(SUM(t.n) AS BIGINT) FROM kiosk k
+             JOIN rating_day_kiosk t ON t.kiosk_id = k.id
              WHERE t.day >= $1 AND t.day <= $2 AND {} GROUP BY t.day, t.level",
-            cond.join(" AND ")
+            cond.join(" AND ").replace("t.kiosk_id = ", "k.id = ")
         )
+    } else if c.guide.is_none() && department.is_none() {
+        // Everything: the per-day totals.
+        "SELECT day, level, n FROM rating_day WHERE day >= $1 AND day <= $2".to_string()
     } else {
         if let Some(g) = &c.guide {
             push("t.guide = ?", g.into(), &mut params);

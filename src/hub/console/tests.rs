@@ -585,7 +585,10 @@ fn exports_are_files_in_the_documented_columns() {
         .starts_with("attachment"));
     let text = r.text();
     let header = text.trim_start_matches('\u{feff}').lines().next().unwrap();
-    assert_eq!(header, super::export::case_header().join(","));
+    assert_eq!(
+        header,
+        super::export::case_header(super::cases::Kind::Rating).join(",")
+    );
     assert!(text.contains("K-HALL"), "{text}");
     let r = admin.get(&mut db, "/export/ratings.xlsx?days=30");
     assert_eq!(r.status, 200);

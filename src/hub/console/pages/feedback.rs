@@ -474,9 +474,12 @@ pub fn export(ctx: &Ctx<'_>, db: &mut dyn Db, file: &str) -> PageResult {
                 ctx.req.now,
             )?;
             if file.ends_with("csv") {
-                (export::cases_csv(&rows)?, "text/csv; charset=utf-8")
+                (
+                    export::cases_csv(Kind::Rating, &rows)?,
+                    "text/csv; charset=utf-8",
+                )
             } else {
-                (export::cases_xlsx(&rows)?, XLSX)
+                (export::cases_xlsx(Kind::Rating, &rows)?, XLSX)
             }
         }
         "ratings.csv" | "ratings.xlsx" => {
