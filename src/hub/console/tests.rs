@@ -593,6 +593,17 @@ fn exports_are_files_in_the_documented_columns() {
     let r = admin.get(&mut db, "/export/ratings.xlsx?days=30");
     assert_eq!(r.status, 200);
     assert!(r.body.starts_with(b"PK"), "an xlsx (zip) file");
+    let r = admin.get(&mut db, "/export/suggestions.csv");
+    assert_eq!(r.status, 200);
+    let header = r
+        .text()
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    let want = super::export::case_header(super::cases::Kind::Suggestion).join(",");
+    assert_eq!(header, want);
     // Another department's staff export nothing of it.
     let other = Staff::login(&mut db, "staff");
     assert!(!other.page(&mut db, "/export/cases.csv").contains("K-HALL"));

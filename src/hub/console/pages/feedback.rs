@@ -460,26 +460,28 @@ pub fn advance(ctx: &Ctx<'_>, db: &mut dyn Db, id: &str) -> PageResult {
     }
 }
 
-/// `cases.csv`, `cases.xlsx` (the list's filter), `ratings.csv`, `ratings.xlsx` (`?days=`).
+/// `cases.*` and `suggestions.*` (the list's filter), `ratings.*` (`?days=`); `.csv` or `.xlsx`.
 pub fn export(ctx: &Ctx<'_>, db: &mut dyn Db, file: &str) -> PageResult {
     let scope = Scope::for_user(&ctx.session.user);
     let today = workdays::day_of(ctx.req.now);
     let (body, mime) = match file {
-        "cases.csv" | "cases.xlsx" => {
+        "cases.csv" | "cases.xlsx" | "suggestions.csv" | "suggestions.xlsx" => {
+            let kind = if file.starts_with("cases") {
+                Kind::Rating
+            } else {
+                Kind::Suggestion
+            };
             let rows = export::case_cells(
                 db,
                 &scope,
-                &filter(ctx, Kind::Rating),
+                &filter(ctx, kind),
                 &ctx.console.deadlines,
                 ctx.req.now,
             )?;
             if file.ends_with("csv") {
-                (
-                    export::cases_csv(Kind::Rating, &rows)?,
-                    "text/csv; charset=utf-8",
-                )
+                (export::cases_csv(kind, &rows)?, "text/csv; charset=utf-8")
             } else {
-                (export::cases_xlsx(Kind::Rating, &rows)?, XLSX)
+                (export::cases_xlsx(kind, &rows)?, XLSX)
             }
         }
         "ratings.csv" | "ratings.xlsx" => {
@@ -509,10 +511,10 @@ pub fn export(ctx: &Ctx<'_>, db: &mut dyn Db, file: &str) -> PageResult {
     };
     let name = format!(
         "{}-{}.{}",
-        if file.starts_with("cases") {
-            "差评回访"
-        } else {
-            "好差评"
+        match file.split('.').next() {
+            Some("cases") => "差评回访",
+            Some("suggestions") => "意见建议回访",
+            _ => "好差评",
         },
         today.format("%Y%m%d"),
         file.rsplit('.').next().unwrap_or("csv")
