@@ -642,5 +642,71 @@ fn measure(db: &mut dyn Db, o: &Options, ids: &[CaseId]) -> anyhow::Result<Vec<T
     out.push(time("per hall, 30 days", n.min(50), |_| {
         Ok(stats::breakdown(db, &all, stats::By::Hall, 30, today)?.len())
     })?);
+    out.extend(pages(db, o, ids, now)?);
+    Ok(out)
+}
+
+/// The console's pages as a browser gets them (`web::handle`: session, queries, template),
+/// for an admin and for one department's staff.
+fn pages(db: &mut dyn Db, o: &Options, ids: &[CaseId], now: i64) -> anyhow::Result<Vec<Timing>> {
+    use super::accounts::{self, Role};
+    use super::web::{self, Console, Request};
+    let n = o.samples;
+    let console = Console::new(false, None, Deadlines::default());
+    let mut session =
+        |name: &str, role: Role, department: Option<String>| -> anyhow::Result<String> {
+            if accounts::get(db, name)?.is_none() {
+                accounts::add(
+                    db,
+                    name,
+                    role,
+                    department.as_deref(),
+                    "bench-password-1",
+                    now,
+                )?;
+            }
+            let token = super::sessions::open(db, name, now)?;
+            Ok(format!("{}={token}", super::sessions::COOKIE))
+        };
+    let admin = session("bench-admin", Role::Admin, None)?;
+    let staff = session("bench-staff", Role::Staff, Some(department(0)))?;
+    let mut page = |cookie: &str, path: &str| -> anyhow::Result<usize> {
+        let r = web::handle(&console, db, &Request::get(path, now).with_cookies(cookie));
+        anyhow::ensure!(r.status == 200, "{path}: {} {}", r.status, r.text());
+        Ok(r.body.len())
+    };
+    let mut out = Vec::new();
+    out.push(time(
+        "page /fleet (10,000 kiosks: health of each, 100 shown)",
+        n.min(50),
+        |_| page(&admin, "/fleet"),
+    )?);
+    out.push(time("page /fleet?state=red", n.min(50), |_| {
+        page(&admin, "/fleet?state=red")
+    })?);
+    out.push(time(
+        "page /ratings (chart, tables, 差评 list)",
+        n.min(50),
+        |_| page(&admin, "/ratings"),
+    )?);
+    out.push(time("page /ratings?overdue=1", n.min(50), |_| {
+        page(&admin, "/ratings?overdue=1")
+    })?);
+    out.push(time(
+        "page /ratings as one department's staff",
+        n.min(50),
+        |_| page(&staff, "/ratings"),
+    )?);
+    out.push(time("page /suggestions", n.min(50), |_| {
+        page(&admin, "/suggestions")
+    })?);
+    let mut rng = Rng(11);
+    out.push(time("page /cases/ID", n.min(50), |_| {
+        let id = &ids[rng.below(ids.len() as u64) as usize];
+        page(&admin, &format!("/cases/{id}"))
+    })?);
+    out.push(time("page /kiosk/ID (30 days online)", n.min(50), |i| {
+        page(&admin, &format!("/kiosk/{}", kiosk(i % o.kiosks.max(1))))
+    })?);
     Ok(out)
 }

@@ -221,6 +221,10 @@ struct RatingsPage {
     chart: String,
     /// (what, its rows)
     breakdowns: Vec<(&'static str, Vec<GroupRow>)>,
+    /// Every hall a kiosk named, for the chart's hall filter.
+    halls: Vec<String>,
+    hall: String,
+    kiosk: String,
 }
 
 impl std::ops::Deref for RatingsPage {
@@ -298,10 +302,10 @@ pub fn ratings(ctx: &Ctx<'_>, db: &mut dyn Db) -> PageResult {
     );
     let mut breakdowns = Vec::new();
     for (by, key, title) in [
+        // Per hall and per kiosk are a chart each (the form above the tables): a table of all
+        // 10,000 kiosks' counts would read a month of every kiosk's counters on every visit.
         (By::Department, "chart_department", "部门"),
         (By::Guide, "guide", "事项"),
-        (By::Hall, "hall", "大厅"),
-        (By::Kiosk, "kiosk", "终端"),
     ] {
         let groups = stats::breakdown(db, &scope, by, days, today)?;
         let rows = groups
@@ -341,6 +345,16 @@ pub fn ratings(ctx: &Ctx<'_>, db: &mut dyn Db) -> PageResult {
         summary,
         chart: svg,
         breakdowns,
+        halls: db
+            .query(
+                "SELECT DISTINCT hall FROM kiosk WHERE hall IS NOT NULL ORDER BY hall",
+                &[],
+            )?
+            .iter()
+            .map(|r| r.text(0))
+            .collect(),
+        hall: chart.hall.clone().unwrap_or_default(),
+        kiosk: chart.kiosk.clone().unwrap_or_default(),
     };
     Ok(Response::html(200, render(&page)))
 }
