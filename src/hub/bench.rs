@@ -252,16 +252,7 @@ pub fn run(
     let rng = aws_lc_rs::rand::SystemRandom::new();
     let mut sims = Vec::with_capacity(kiosks);
     {
-        let mut db = super::db::open(&db_url)?;
-        let there = db
-            .row("SELECT COUNT(*) FROM kiosk", &[])?
-            .map_or(0, |r| r.int(0));
-        if there > 0 {
-            anyhow::bail!(
-                "--hub-db {}: 库里已经有 {there} 台终端。基准测试要一个专为它新建的空库。",
-                super::db::describe(&db_url)
-            );
-        }
+        let mut db = open_empty(&db_url)?;
         db.begin()?;
         for i in 0..kiosks {
             let pkcs8 =
@@ -403,4 +394,20 @@ pub fn run(
         db_mb: (db_mb * 10.0).round() / 10.0,
         outbox: outbox_cost(2_000)?,
     })
+}
+
+/// Opens (and migrates) the database a benchmark fills, refusing one that already holds
+/// kiosks: a benchmark never writes into a county's real hub.
+pub fn open_empty(url: &str) -> anyhow::Result<Box<dyn super::sql::Db>> {
+    let mut db = super::db::open(url)?;
+    let there = db
+        .row("SELECT COUNT(*) FROM kiosk", &[])?
+        .map_or(0, |r| r.int(0));
+    if there > 0 {
+        anyhow::bail!(
+            "--hub-db {}: 库里已经有 {there} 台终端。基准测试要一个专为它新建的空库。",
+            super::db::describe(url)
+        );
+    }
+    Ok(db)
 }

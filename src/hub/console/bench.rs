@@ -148,16 +148,7 @@ pub fn run(o: &Options) -> anyhow::Result<Report> {
         crate::hub::db::parse(&url)?,
         crate::hub::db::Target::Postgres(_)
     );
-    let mut db = crate::hub::db::open(&url)?;
-    let there = db
-        .row("SELECT COUNT(*) FROM kiosk", &[])?
-        .map_or(0, |r| r.int(0));
-    if there > 0 {
-        anyhow::bail!(
-            "--hub-db {}: 库里已经有 {there} 台终端。基准测试要一个专为它新建的空库。",
-            crate::hub::db::describe(&url)
-        );
-    }
+    let mut db = crate::hub::bench::open_empty(&url)?;
     let started = Instant::now();
     let (ratings, case_ids) = generate(db.as_mut(), o, postgres)?;
     let generate_s = (started.elapsed().as_secs_f64() * 10.0).round() / 10.0;
