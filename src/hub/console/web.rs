@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use super::accounts::{self, AccountError, Role};
+use super::accounts::{AccountError, Role};
 use super::sessions::{self, Session};
 use crate::hub::sql::{Db, DbError};
 
@@ -429,13 +429,4 @@ pub(super) fn login_token(req: &Request) -> Option<&str> {
 
 pub(super) fn with_cookie(r: Response, cookie: String) -> Response {
     r.set_cookie(cookie)
-}
-
-pub(super) fn check_login(
-    db: &mut dyn Db,
-    name: &str,
-    password: &str,
-    now: i64,
-) -> Result<accounts::Login, AccountError> {
-    accounts::login(db, name, password, now)
 }

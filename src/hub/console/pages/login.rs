@@ -4,7 +4,7 @@
 use askama::Template;
 
 use super::render;
-use crate::hub::console::accounts::Login;
+use crate::hub::console::accounts::{self, Login};
 use crate::hub::console::web::{self, Console, PageResult, Request, Response};
 use crate::hub::sql::Db;
 
@@ -60,7 +60,7 @@ pub fn submit(console: &Console, db: &mut dyn Db, req: &Request) -> PageResult {
     }
     let name = req.field("name").unwrap_or_default().trim();
     let password = req.field("password").unwrap_or_default();
-    match web::check_login(db, name, password, req.now)? {
+    match accounts::login(db, name, password, req.now)? {
         Login::Ok(user) => web::logged_in(console, db, req, &user.name),
         Login::Wrong { left } => {
             let text = match left {
