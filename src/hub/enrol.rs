@@ -125,7 +125,7 @@ pub fn enrol(
                 None => {
                     // Still there: kept from the pruning of pending kiosks not heard from.
                     db.exec(
-                        "UPDATE kiosk SET last_seen = $2 WHERE id = $1",
+                        "UPDATE kiosk SET last_seen = $2, light = NULL WHERE id = $1",
                         &[kiosk.into(), now.into()],
                     )?;
                     Ok(pending(kiosk))
@@ -134,7 +134,7 @@ pub fn enrol(
                     Err(r) => Err(r),
                     Ok(()) => {
                         db.exec(
-                            "UPDATE kiosk SET state = 'approved', approved_at = $2 WHERE id = $1",
+                            "UPDATE kiosk SET state = 'approved', approved_at = $2, light = NULL WHERE id = $1",
                             &[kiosk.into(), now.into()],
                         )?;
                         Ok(approved(kiosk))

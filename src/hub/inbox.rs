@@ -306,6 +306,8 @@ pub fn store(
             ],
         )?;
     }
+    // Heard from (and maybe a new heartbeat): the fleet's light for it, at once.
+    crate::hub::console::lights::judge(db, kiosk, now)?;
     let rejected = bad
         .iter()
         .map(|b| {

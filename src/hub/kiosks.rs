@@ -61,9 +61,10 @@ pub struct Kiosk {
     pub heartbeat: Option<serde_json::Value>,
 }
 
-const COLUMNS: &str = "id, public_key, state, hall, region, enrolled_at, approved_at, revoked_at, last_seen, heartbeat_at, heartbeat";
+/// The columns [`from_row`] reads, in its order (callers may select more after them).
+pub const COLUMNS: &str = "id, public_key, state, hall, region, enrolled_at, approved_at, revoked_at, last_seen, heartbeat_at, heartbeat";
 
-fn from_row(r: &Row) -> Kiosk {
+pub fn from_row(r: &Row) -> Kiosk {
     let key = r.text(1);
     Kiosk {
         id: r.text(0),
@@ -91,6 +92,13 @@ pub fn list(db: &mut dyn Db) -> DbResult<Vec<Kiosk>> {
     Ok(db.query(&sql, &[])?.iter().map(from_row).collect())
 }
 
+/// The kiosks waiting for approval, oldest enrolment first.
+pub fn pending(db: &mut dyn Db) -> DbResult<Vec<Kiosk>> {
+    let sql =
+        format!("SELECT {COLUMNS} FROM kiosk WHERE state = 'pending' ORDER BY enrolled_at, id");
+    Ok(db.query(&sql, &[])?.iter().map(from_row).collect())
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
     #[error("没有编号为 {0} 的终端。用 banshi hub kiosks list 查看已登记的终端。")]
@@ -104,7 +112,8 @@ pub fn approve(db: &mut dyn Db, id: &str, now: i64) -> Result<Kiosk, AdminError>
     update(
         db,
         id,
-        "UPDATE kiosk SET state = 'approved', approved_at = $2, revoked_at = NULL WHERE id = $1",
+        "UPDATE kiosk SET state = 'approved', approved_at = $2, revoked_at = NULL, light = NULL
+         WHERE id = $1",
         now,
     )
 }
@@ -114,7 +123,7 @@ pub fn revoke(db: &mut dyn Db, id: &str, now: i64) -> Result<Kiosk, AdminError> 
     update(
         db,
         id,
-        "UPDATE kiosk SET state = 'revoked', revoked_at = $2 WHERE id = $1",
+        "UPDATE kiosk SET state = 'revoked', revoked_at = $2, light = NULL WHERE id = $1",
         now,
     )
 }

@@ -240,6 +240,18 @@ pub const MIGRATIONS: &[&str] = &[
         SELECT substr(at, 1, 10), level, COUNT(*) FROM rating GROUP BY substr(at, 1, 10), level;
     CREATE INDEX kiosk_hall ON kiosk (hall);
     CREATE INDEX kiosk_region ON kiosk (region, id);",
+    // The fleet's lights kept on the rows (console::lights), and the open cases' own index
+    // (the overdue list and its count read only open cases, newest first).
+    "ALTER TABLE kiosk ADD COLUMN light INTEGER;
+    ALTER TABLE kiosk ADD COLUMN reasons TEXT;
+    ALTER TABLE kiosk ADD COLUMN health_until BIGINT;
+    ALTER TABLE kiosk ADD COLUMN health_newest BIGINT NOT NULL DEFAULT -1;
+    CREATE INDEX kiosk_light ON kiosk (light, region, id);
+    CREATE INDEX kiosk_region_light ON kiosk (region, light, id);
+    CREATE INDEX kiosk_health_until ON kiosk (health_until);
+    CREATE INDEX kiosk_health_newest ON kiosk (health_newest);
+    CREATE INDEX case_open ON feedback_case (kind, received_at, kiosk_id, seq)
+        WHERE state IN ('new', 'visited');",
 ];
 
 /// Work a migration needs beyond its SQL, in the same transaction.

@@ -458,10 +458,28 @@ pub fn start(opts: Options) -> anyhow::Result<Running> {
         tokio::net::TcpListener::from_std(listener)?
     };
     let (stop_tx, mut stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let lights = (hub.console_db.clone(), hub.console.clone());
     let thread = std::thread::Builder::new()
         .name("hub".into())
         .spawn(move || {
             rt.block_on(async move {
+                // The fleet's lights, refreshed in the background (console::lights) so the
+                // fleet page rarely has any left to judge; ends with the runtime.
+                tokio::spawn(async move {
+                    loop {
+                        let (db, c) = (lights.0.clone(), lights.1.clone());
+                        let done = tokio::task::spawn_blocking(move || {
+                            let mut db = db.lock().unwrap_or_else(|e| e.into_inner());
+                            let newest = c.newest_version(db.as_mut());
+                            console::lights::refresh(db.as_mut(), newest, now())
+                        })
+                        .await;
+                        if let Ok(Err(e)) = done {
+                            log::warn!("没能更新终端状态灯（下一轮再试）：{e}");
+                        }
+                        tokio::time::sleep(console::lights::REFRESH_EVERY).await;
+                    }
+                });
                 loop {
                     let stream = tokio::select! {
                         _ = &mut stop_rx => break,

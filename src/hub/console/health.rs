@@ -180,6 +180,56 @@ pub fn assess(k: &Kiosk, newest: Option<i64>, now: i64) -> Health {
     }
 }
 
+/// The first moment after `now` at which [`assess`] may say something else for the same row and
+/// newest version: a silence crossing a day or the red mark, the signature's countdown moving on
+/// or running out. `None` when nothing about the kiosk changes with time alone. Early is safe
+/// (the kiosk is assessed again and found the same); late never happens.
+pub fn until(k: &Kiosk, now: i64) -> Option<i64> {
+    if k.state == KioskState::Revoked {
+        return None;
+    }
+    let mut next: Option<i64> = None;
+    let mut at = |t: i64| next = Some(next.map_or(t, |n| n.min(t)));
+    if let Some(seen) = k.last_seen {
+        let quiet = now - seen;
+        if quiet < QUIET_AMBER_SECS {
+            at(seen + QUIET_AMBER_SECS);
+        } else {
+            // "N 天没有联系" counts whole days; the red mark is a whole number of them.
+            at(seen + 86_400 * (quiet / 86_400 + 1));
+        }
+    }
+    let expires = k
+        .heartbeat
+        .as_ref()
+        .and_then(|h| h.get("expires"))
+        .and_then(|v| v.as_str())
+        .and_then(|e| chrono::DateTime::parse_from_rfc3339(e).ok())
+        .map(|e| e.timestamp());
+    if let Some(expires) = expires {
+        let left = expires - now;
+        if left >= EXPIRY_WARNING_DAYS * 86_400 {
+            at(expires - EXPIRY_WARNING_DAYS * 86_400 + 1);
+        } else if left > 0 {
+            // The countdown's words: whole days, then hours, then minutes.
+            let unit = if left >= 86_400 {
+                86_400
+            } else if left >= 3600 {
+                3600
+            } else {
+                60
+            };
+            let whole = left / unit;
+            at(if whole == 0 {
+                expires
+            } else {
+                expires - whole * unit + 1
+            });
+        }
+    }
+    next
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -313,6 +363,80 @@ mod tests {
         assert_eq!(h.light, Light::Red);
         assert_eq!(h.reasons[0], "磁盘只剩 100 MB");
         assert_eq!(h.reasons.len(), 3);
+    }
+
+    /// Every time between `now` and `until` gives the same health; at `until` the kiosk is
+    /// looked at again (and from there on the next `until` is later).
+    #[test]
+    fn until_is_never_late() {
+        let soon = |secs: i64| {
+            chrono::DateTime::from_timestamp(NOW + secs, 0)
+                .unwrap()
+                .to_rfc3339()
+        };
+        let mut cases = Vec::new();
+        for seen_ago in [
+            0,
+            3600,
+            86_399,
+            86_400,
+            30 * 3600,
+            3 * 86_400 - 1,
+            9 * 86_400,
+        ] {
+            for expires_in in [
+                None,
+                Some(60 * 86_400),
+                Some(7 * 86_400 + 5),
+                Some(3 * 86_400 + 100),
+                Some(86_400),
+                Some(5000),
+                Some(59),
+                Some(-10),
+            ] {
+                let mut hb = healthy();
+                match expires_in {
+                    Some(s) => hb["expires"] = json!(soon(s)),
+                    None => hb["expires"] = json!(null),
+                }
+                let mut k = kiosk(hb);
+                k.last_seen = Some(NOW - seen_ago);
+                cases.push(k);
+            }
+        }
+        let mut pending = kiosk(healthy());
+        pending.state = KioskState::Pending;
+        pending.last_seen = None;
+        pending.heartbeat = None;
+        cases.push(pending);
+        let mut checked = 0;
+        for k in &cases {
+            let mut now = NOW;
+            // Follow the kiosk through ten changes (or until nothing changes with time).
+            for _ in 0..10 {
+                let Some(until) = until(k, now) else {
+                    // Nothing changes with time: a week later it says the same.
+                    assert_eq!(
+                        assess(k, Some(7), now),
+                        assess(k, Some(7), now + 7 * 86_400)
+                    );
+                    break;
+                };
+                assert!(until > now, "{k:?} at {now}: {until}");
+                let here = assess(k, Some(7), now);
+                for t in [now + 1, (now + until) / 2, until - 1] {
+                    if t > now && t < until {
+                        assert_eq!(assess(k, Some(7), t), here, "{k:?} at {t} (until {until})");
+                        checked += 1;
+                    }
+                }
+                now = until;
+            }
+        }
+        assert!(checked > 300, "{checked}");
+        let mut revoked = kiosk(healthy());
+        revoked.state = KioskState::Revoked;
+        assert_eq!(until(&revoked, NOW), None);
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod cases;
 pub mod departments;
 pub mod export;
 pub mod health;
+pub mod lights;
 pub mod pages;
 pub mod published;
 pub mod sessions;

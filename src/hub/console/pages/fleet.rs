@@ -7,9 +7,10 @@ use askama::Template;
 use super::{is_admin, render, when, when_text, Frame};
 use crate::hub::console::accounts::Role;
 use crate::hub::console::health::{self, Light};
+use crate::hub::console::lights;
 use crate::hub::console::web::{Ctx, PageResult, Response, PREFIX};
 use crate::hub::kiosks::{self, Kiosk, KioskState};
-use crate::hub::sql::Db;
+use crate::hub::sql::{Db, Value};
 use crate::hub::{codes, now};
 
 /// A kiosk as a row of the fleet table (and the head of its own page).
@@ -108,36 +109,37 @@ pub const PER_PAGE: usize = 100;
 
 pub fn list(ctx: &Ctx<'_>, db: &mut dyn Db) -> PageResult {
     let newest = ctx.console.newest_version(db);
+    let now = ctx.req.now;
+    // The lights are kept on the rows (console::lights); judge what time or a publish has
+    // changed since the hub's last refresh, so the page is exact as of now.
+    lights::refresh(db, newest, now)?;
     let state = ctx.req.query("state").and_then(Light::parse);
     let region = ctx.req.query("region").map(str::to_string);
-    let all = kiosks::list(db)?;
-    let mut regions: Vec<String> = all.iter().filter_map(|k| k.region.clone()).collect();
-    regions.sort();
-    regions.dedup();
+    let regions: Vec<String> = db
+        .query(
+            "SELECT DISTINCT region FROM kiosk WHERE region IS NOT NULL ORDER BY region",
+            &[],
+        )?
+        .iter()
+        .map(|r| r.text(0))
+        .collect();
     let mut counts = [0usize; 4];
-    // Health for every kiosk (the counts and the order need it); rows only for the page.
-    let mut rows: Vec<(Light, &Kiosk, health::Health)> = Vec::new();
-    for k in &all {
-        if region
-            .as_ref()
-            .is_some_and(|r| k.region.as_ref() != Some(r))
-        {
-            continue;
-        }
-        let h = health::assess(k, newest, ctx.req.now);
-        counts[h.light as usize] += 1;
-        if state.is_none_or(|s| s == h.light) {
-            rows.push((h.light, k, h));
-        }
+    let (by_region, params): (&str, Vec<Value>) = match &region {
+        Some(r) => (" WHERE region = $1", vec![r.into()]),
+        None => ("", vec![]),
+    };
+    for r in db.query(
+        &format!("SELECT light, COUNT(*) FROM kiosk{by_region} GROUP BY light"),
+        &params,
+    )? {
+        // A row enrolled since the refresh above is not judged yet: counted as it stands.
+        let light = r.opt_int(0).map_or(Light::Amber, lights::from_rank);
+        counts[light as usize] += r.int(1) as usize;
     }
-    // Worst first, then by region and id (the list's own order; the sort is stable).
-    rows.sort_by_key(|(l, _, _)| match l {
-        Light::Red => 0,
-        Light::Amber => 1,
-        Light::Green => 2,
-        Light::Off => 3,
-    });
-    let total = rows.len();
+    let total = match state {
+        Some(s) => counts[s as usize],
+        None => counts.iter().sum(),
+    };
     let pages = total.div_ceil(PER_PAGE).max(1);
     let page_no = ctx
         .req
@@ -145,6 +147,47 @@ pub fn list(ctx: &Ctx<'_>, db: &mut dyn Db) -> PageResult {
         .and_then(|p| p.parse::<usize>().ok())
         .unwrap_or(1)
         .clamp(1, pages);
+    let start = (page_no - 1) * PER_PAGE;
+    // Worst first, then by region and id: the index on (light, region, id), or on
+    // (region, light, id) for one region.
+    let mut conds = Vec::new();
+    let mut params = params;
+    if region.is_some() {
+        conds.push("region = $1".to_string());
+    }
+    if let Some(s) = state {
+        params.push(lights::rank(s).into());
+        conds.push(format!("light = ${}", params.len()));
+    }
+    let filter = if conds.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", conds.join(" AND "))
+    };
+    params.push((PER_PAGE as i64).into());
+    params.push((start as i64).into());
+    let sql = format!(
+        "SELECT {}, light, reasons FROM kiosk{filter}
+         ORDER BY light, region, id LIMIT ${} OFFSET ${}",
+        kiosks::COLUMNS,
+        params.len() - 1,
+        params.len()
+    );
+    let shown_rows: Vec<Row> = db
+        .query(&sql, &params)?
+        .iter()
+        .map(|r| {
+            let k = kiosks::from_row(r);
+            let h = match r.opt_int(11) {
+                Some(light) => health::Health {
+                    light: lights::from_rank(light),
+                    reasons: lights::split(&r.opt_text(12).unwrap_or_default()),
+                },
+                None => health::assess(&k, newest, now),
+            };
+            row_of(&k, h, newest)
+        })
+        .collect();
     let link = |p: usize| {
         let mut q = url::form_urlencoded::Serializer::new(String::new());
         if let Some(s) = state {
@@ -156,7 +199,6 @@ pub fn list(ctx: &Ctx<'_>, db: &mut dyn Db) -> PageResult {
         q.append_pair("page", &p.to_string());
         format!("{PREFIX}/fleet?{}", q.finish())
     };
-    let start = (page_no - 1) * PER_PAGE;
     let shown = if total > PER_PAGE {
         format!(
             "第 {}–{} 台，共 {total} 台（问题多的在前）",
@@ -179,12 +221,7 @@ pub fn list(ctx: &Ctx<'_>, db: &mut dyn Db) -> PageResult {
         region: region.unwrap_or_default(),
         counts,
         newest,
-        kiosks: rows
-            .into_iter()
-            .skip(start)
-            .take(PER_PAGE)
-            .map(|(_, k, h)| row_of(k, h, newest))
-            .collect(),
+        kiosks: shown_rows,
         shown,
         prev,
         next,
@@ -374,9 +411,8 @@ pub fn enrolment(
     db: &mut dyn Db,
     issued: Option<(String, String, String)>,
 ) -> PageResult {
-    let pending = kiosks::list(db)?
+    let pending = kiosks::pending(db)?
         .into_iter()
-        .filter(|k| k.state == KioskState::Pending)
         .map(|k| {
             (
                 k.id,
