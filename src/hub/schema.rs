@@ -240,8 +240,9 @@ pub const MIGRATIONS: &[&str] = &[
         SELECT substr(at, 1, 10), level, COUNT(*) FROM rating GROUP BY substr(at, 1, 10), level;
     CREATE INDEX kiosk_hall ON kiosk (hall);
     CREATE INDEX kiosk_region ON kiosk (region, id);",
-    // The fleet's lights kept on the rows (console::lights), and the open cases' own index
-    // (the overdue list and its count read only open cases, newest first).
+    // The fleet's lights kept on the rows (console::lights); the open cases' own index (the
+    // overdue list reads only open cases, newest first); the per-guide daily counters covered
+    // and grouped by (guide, level), so a period's table per service reads the index alone.
     "ALTER TABLE kiosk ADD COLUMN light INTEGER;
     ALTER TABLE kiosk ADD COLUMN reasons TEXT;
     ALTER TABLE kiosk ADD COLUMN health_until BIGINT;
@@ -251,7 +252,9 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX kiosk_health_until ON kiosk (health_until);
     CREATE INDEX kiosk_health_newest ON kiosk (health_newest);
     CREATE INDEX case_open ON feedback_case (kind, received_at, kiosk_id, seq)
-        WHERE state IN ('new', 'visited');",
+        WHERE state IN ('new', 'visited');
+    DROP INDEX rating_day_guide_guide;
+    CREATE INDEX rating_day_guide_guide ON rating_day_guide (guide, level, day, n);",
 ];
 
 /// Work a migration needs beyond its SQL, in the same transaction.

@@ -27,6 +27,13 @@ impl SqliteDb {
             .map_err(err)?;
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(err)?;
+        // The console reads a county's year (gigabytes): pages from memory, not a read()
+        // each. 64 MB of cache a connection, and the first 2 GB of the file mapped (SQLite's
+        // own ceiling; address space only — the kernel's page cache holds it either way).
+        conn.pragma_update(None, "cache_size", -65_536)
+            .map_err(err)?;
+        conn.pragma_update(None, "mmap_size", 2_i64 << 30)
+            .map_err(err)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(err)?;
         conn.set_prepared_statement_cache_capacity(64);

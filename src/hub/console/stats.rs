@@ -212,18 +212,10 @@ pub fn breakdown(
         None => "",
     };
     let sql = match by {
-        By::Guide => format!(
-            "SELECT t.guide, MIN(g.title), t.level, CAST(SUM(t.n) AS BIGINT)
-             FROM rating_day_guide t LEFT JOIN guide_department g ON g.guide = t.guide
-             WHERE t.day >= $1 AND t.day <= $2{scoped} GROUP BY t.guide, t.level"
-        ),
-        By::Department => format!(
-            "SELECT COALESCE(g.department, ''), MIN(d.name), t.level, CAST(SUM(t.n) AS BIGINT)
-             FROM rating_day_guide t LEFT JOIN guide_department g ON g.guide = t.guide
-             LEFT JOIN department d ON d.id = g.department
-             WHERE t.day >= $1 AND t.day <= $2{scoped}
-             GROUP BY COALESCE(g.department, ''), t.level"
-        ),
+        By::Guide | By::Department => {
+            let (departments, guides) = by_department_and_guide(db, scope, days, today)?;
+            return Ok(if by == By::Guide { guides } else { departments });
+        }
         By::Hall | By::Kiosk => {
             let key = if by == By::Hall {
                 "COALESCE(k.hall, '')"
@@ -248,18 +240,29 @@ pub fn breakdown(
             }
         }
     };
-    let mut groups = std::collections::BTreeMap::<String, Group>::new();
+    let mut groups = Groups::new();
     for r in db.query(&sql, &params)? {
-        let g = groups.entry(r.text(0)).or_insert_with(|| Group {
-            key: r.text(0),
-            name: None,
-            counts: Counts::default(),
-        });
-        if g.name.is_none() {
-            g.name = r.opt_text(1);
-        }
-        g.counts.add(r.int(2), r.int(3));
+        add(&mut groups, r.text(0), r.opt_text(1), r.int(2), r.int(3));
     }
+    Ok(finish(groups))
+}
+
+type Groups = std::collections::BTreeMap<String, Group>;
+
+fn add(groups: &mut Groups, key: String, name: Option<String>, level: i64, n: i64) {
+    let g = groups.entry(key).or_insert_with_key(|key| Group {
+        key: key.clone(),
+        name: None,
+        counts: Counts::default(),
+    });
+    if g.name.is_none() {
+        g.name = name;
+    }
+    g.counts.add(level, n);
+}
+
+/// Most rated first.
+fn finish(groups: Groups) -> Vec<Group> {
     let mut out: Vec<Group> = groups
         .into_values()
         .map(|mut g| {
@@ -268,7 +271,43 @@ pub fn breakdown(
         })
         .collect();
     out.sort_by(|a, b| b.counts.total.cmp(&a.counts.total).then(a.key.cmp(&b.key)));
-    Ok(out)
+    out
+}
+
+/// Ratings over the last `days` days per department and per guide, most rated first, from one
+/// read of the per-guide daily counters (the index on (guide, level, day, n) hands them over
+/// grouped, without a sort): a department's row is the sum of its guides'.
+pub fn by_department_and_guide(
+    db: &mut dyn Db,
+    scope: &Scope,
+    days: u32,
+    today: NaiveDate,
+) -> DbResult<(Vec<Group>, Vec<Group>)> {
+    let mut params: Vec<Value> = vec![
+        since(today, days).format("%Y-%m-%d").to_string().into(),
+        today.format("%Y-%m-%d").to_string().into(),
+    ];
+    let scoped = match &scope.department {
+        Some(d) => {
+            params.push(d.into());
+            " WHERE g.department = $3"
+        }
+        None => "",
+    };
+    let sql = format!(
+        "SELECT t.guide, g.title, COALESCE(g.department, ''), d.name, t.level, t.n
+         FROM (SELECT guide, level, CAST(SUM(n) AS BIGINT) AS n FROM rating_day_guide
+               WHERE day >= $1 AND day <= $2 GROUP BY guide, level) t
+         LEFT JOIN guide_department g ON g.guide = t.guide
+         LEFT JOIN department d ON d.id = g.department{scoped}"
+    );
+    let (mut departments, mut guides) = (Groups::new(), Groups::new());
+    for r in db.query(&sql, &params)? {
+        let (level, n) = (r.int(4), r.int(5));
+        add(&mut guides, r.text(0), r.opt_text(1), level, n);
+        add(&mut departments, r.text(2), r.opt_text(3), level, n);
+    }
+    Ok((finish(departments), finish(guides)))
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -7,7 +7,7 @@ use askama::Template;
 
 use super::{render, when, when_text, Frame};
 use crate::hub::console::cases::{self, CaseError, CaseId, CaseRow, Filter, Kind, Scope, State};
-use crate::hub::console::stats::{self, By, Chart};
+use crate::hub::console::stats::{self, Chart};
 use crate::hub::console::svg::{self, Bar};
 use crate::hub::console::web::{Ctx, PageResult, Response, PREFIX};
 use crate::hub::console::{departments, export, workdays};
@@ -301,13 +301,13 @@ pub fn ratings(ctx: &Ctx<'_>, db: &mut dyn Db) -> PageResult {
         &["满意", "基本满意", "不满意"],
     );
     let mut breakdowns = Vec::new();
-    for (by, key, title) in [
-        // Per hall and per kiosk are a chart each (the form above the tables): a table of all
-        // 10,000 kiosks' counts would read a month of every kiosk's counters on every visit.
-        (By::Department, "chart_department", "部门"),
-        (By::Guide, "guide", "事项"),
+    // Per hall and per kiosk are a chart each (the form above the tables): a table of all
+    // 10,000 kiosks' counts would read a month of every kiosk's counters on every visit.
+    let (departments, guides) = stats::by_department_and_guide(db, &scope, days, today)?;
+    for (groups, key, title) in [
+        (departments, "chart_department", "部门"),
+        (guides, "guide", "事项"),
     ] {
-        let groups = stats::breakdown(db, &scope, by, days, today)?;
         let rows = groups
             .into_iter()
             .take(BREAKDOWN_ROWS)
