@@ -396,6 +396,47 @@ fn the_fleet_says_why_a_kiosk_needs_attention_and_filters_by_state() {
 }
 
 #[test]
+fn the_kept_lights_follow_the_clock_and_the_kiosks_uploads() {
+    let (_d, mut db) = setup();
+    add_kiosk(
+        &mut db,
+        "K-LATE",
+        "approved",
+        "村便民服务室",
+        Some(NOW - 23 * 3600 - 50 * 60),
+        Some(GOOD),
+    );
+    let viewer = Staff::login(&mut db, "viewer");
+    let green = viewer.page(&mut db, "/fleet?state=green");
+    assert!(green.contains(">K-LATE<"), "{green}");
+    // A quarter of an hour later nothing was written, yet the page knows it has been a day.
+    let later = String::from_utf8(
+        viewer
+            .get_at(&mut db, "/fleet?state=amber", NOW + 15 * 60)
+            .body,
+    )
+    .unwrap();
+    assert!(
+        later.contains(">K-LATE<") && later.contains("1 天没有联系"),
+        "{later}"
+    );
+    // It reports (what the writer does in the upload's transaction): green again at once.
+    db.exec(
+        "UPDATE kiosk SET last_seen = $1 WHERE id = 'K-LATE'",
+        &[(NOW + 16 * 60).into()],
+    )
+    .unwrap();
+    crate::hub::console::lights::judge(&mut db, "K-LATE", NOW + 16 * 60).unwrap();
+    let back = String::from_utf8(
+        viewer
+            .get_at(&mut db, "/fleet?state=green", NOW + 17 * 60)
+            .body,
+    )
+    .unwrap();
+    assert!(back.contains(">K-LATE<"), "{back}");
+}
+
+#[test]
 fn a_large_fleet_is_paged_worst_first() {
     let (_d, mut db) = setup();
     for i in 0..150 {
