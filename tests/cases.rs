@@ -104,6 +104,28 @@ fn count(db: &mut dyn Db, sql: &str) -> i64 {
     db.row(sql, &[]).unwrap().unwrap().int(0)
 }
 
+/// The list totals' counters (`case_count`) say what counting the cases says.
+fn counters_match(db: &mut dyn Db) {
+    let read = |db: &mut dyn Db, sql: &str| -> Vec<(String, String, String, i64)> {
+        db.query(sql, &[])
+            .unwrap()
+            .iter()
+            .map(|r| (r.text(0), r.text(1), r.text(2), r.int(3)))
+            .collect()
+    };
+    let counted = read(
+        db,
+        "SELECT kind, COALESCE(department, ''), state, COUNT(*) FROM feedback_case
+         GROUP BY kind, COALESCE(department, ''), state ORDER BY 1, 2, 3",
+    );
+    let kept = read(
+        db,
+        "SELECT kind, department, state, n FROM case_count WHERE n <> 0 ORDER BY 1, 2, 3",
+    );
+    assert!(!counted.is_empty());
+    assert_eq!(kept, counted);
+}
+
 fn id(s: &str) -> CaseId {
     CaseId::parse(s).unwrap()
 }
@@ -261,6 +283,7 @@ fn every_state_move_is_allowed_or_refused_and_recorded(backend: Backend) {
     )
     .unwrap_err();
     assert!(matches!(e, CaseError::NotFound(_)), "{e}");
+    counters_match(db);
 }
 
 fn department_staff_see_and_change_only_their_department(backend: Backend) {
@@ -362,6 +385,7 @@ fn department_staff_see_and_change_only_their_department(backend: Backend) {
     .unwrap();
     assert_eq!(done.case.state_name, "已回访");
     assert_eq!(count(db, "SELECT COUNT(*) FROM case_history"), 1);
+    counters_match(db);
 }
 
 fn lists_filter_count_page_and_mark_overdue(backend: Backend) {
@@ -472,6 +496,7 @@ fn lists_filter_count_page_and_mark_overdue(backend: Backend) {
         (12, 10),
         "{counts:?}"
     );
+    counters_match(db);
 }
 
 fn exports_keep_the_documented_columns_within_the_scope(backend: Backend) {
@@ -671,6 +696,7 @@ fn departments_come_from_the_published_repository(backend: Backend) {
     std::fs::write(county.repo.join("metadata/timestamp.json"), "{").unwrap();
     let e = departments::refresh(db, &county.repo).unwrap_err();
     assert!(format!("{e:#}").contains("timestamp.json"), "{e:#}");
+    counters_match(db);
 }
 
 fn charts_count_ratings_per_day_level_and_group(backend: Backend) {

@@ -538,6 +538,8 @@ fn generate(db: &mut dyn Db, o: &Options, postgres: bool) -> anyhow::Result<(u64
         &guide_rows,
     )?;
     db.batch("COMMIT")?;
+    // The list totals' counters, as `cases::open` and `advance` would have kept them.
+    super::cases::recount(db)?;
     db.batch("CREATE INDEX rating_at ON rating (at)")?;
     // What the hub does at start and hourly (not a full ANALYZE, which the hub never runs).
     if postgres {

@@ -481,12 +481,7 @@ pub fn list(
     } else {
         ""
     };
-    let total = db
-        .row(
-            &format!("SELECT COUNT(*) FROM feedback_case c{join} WHERE {cond}"),
-            &params,
-        )?
-        .map_or(0, |r| r.int(0));
+    let total = total(db, scope, f, deadlines, now)?;
     let n = params.len();
     params.push(per_page.into());
     params.push(((page - 1) * per_page).into());
@@ -624,6 +619,8 @@ pub fn advance(
                 "这件刚被别人改过了，请刷新后再看。".into(),
             ));
         }
+        count(db, case.kind, case.department.as_deref(), case.state, -1)?;
+        count(db, case.kind, case.department.as_deref(), to, 1)?;
         db.exec(
             "INSERT INTO case_history (kiosk_id, seq, step, at, user_name, from_state, to_state,
                  note)
@@ -699,7 +696,7 @@ pub fn open(db: &mut dyn Db, kiosk: &str, cases: &[NewCase], now: i64) -> DbResu
             },
             _ => None,
         };
-        db.exec(
+        let opened = db.exec(
             "INSERT INTO feedback_case (kiosk_id, seq, kind, received_at, guide, department,
                  state, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, 'new', $4)
@@ -710,11 +707,84 @@ pub fn open(db: &mut dyn Db, kiosk: &str, cases: &[NewCase], now: i64) -> DbResu
                 c.kind.as_str().into(),
                 now.into(),
                 guide.into(),
-                department.into(),
+                department.as_deref().into(),
             ],
         )?;
+        if opened == 1 {
+            count(db, c.kind, department.as_deref(), State::New, 1)?;
+        }
     }
     Ok(())
+}
+
+/// Moves `by` cases of `kind` and `department` into (or, negative, out of) `state` in the
+/// counters (`case_count`, migration 8) a list's total reads instead of counting every case.
+/// Kept in the same transaction as every change to `feedback_case`; [`recount`] rebuilds them.
+fn count(
+    db: &mut dyn Db,
+    kind: Kind,
+    department: Option<&str>,
+    state: State,
+    by: i64,
+) -> DbResult<()> {
+    db.exec(
+        "INSERT INTO case_count (kind, department, state, n) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (kind, department, state) DO UPDATE SET n = case_count.n + $4",
+        &[
+            kind.as_str().into(),
+            department.unwrap_or("").into(),
+            state.as_str().into(),
+            by.into(),
+        ],
+    )?;
+    Ok(())
+}
+
+/// The counters built again from the cases (after cases moved department in bulk).
+pub fn recount(db: &mut dyn Db) -> DbResult<()> {
+    db.batch(
+        "DELETE FROM case_count;
+         INSERT INTO case_count (kind, department, state, n)
+             SELECT kind, COALESCE(department, ''), state, COUNT(*) FROM feedback_case
+             GROUP BY kind, COALESCE(department, ''), state;",
+    )
+}
+
+/// How many cases match `f` within `scope`, from the counters when the filter is one they
+/// keep (kind, department, state), else by counting.
+fn total(
+    db: &mut dyn Db,
+    scope: &Scope,
+    f: &Filter,
+    deadlines: &Deadlines,
+    now: i64,
+) -> DbResult<i64> {
+    if f.overdue_only || f.hall.is_some() || f.region.is_some() {
+        let (cond, params, needs_kiosk) = conditions(scope, f, deadlines, now);
+        let join = if needs_kiosk {
+            " JOIN kiosk k ON k.id = c.kiosk_id"
+        } else {
+            ""
+        };
+        return Ok(db
+            .row(
+                &format!("SELECT COUNT(*) FROM feedback_case c{join} WHERE {cond}"),
+                &params,
+            )?
+            .map_or(0, |r| r.int(0)));
+    }
+    let mut sql =
+        "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM case_count WHERE kind = $1".to_string();
+    let mut params: Vec<Value> = vec![f.kind.as_str().into()];
+    for d in [&scope.department, &f.department].into_iter().flatten() {
+        params.push(d.into());
+        sql.push_str(&format!(" AND department = ${}", params.len()));
+    }
+    if let Some(s) = f.state {
+        params.push(s.as_str().into());
+        sql.push_str(&format!(" AND state = ${}", params.len()));
+    }
+    Ok(db.row(&sql, &params)?.map_or(0, |r| r.int(0)))
 }
 
 /// Cases for the 差评 and suggestions stored before cases existed (run once, by migration 4):

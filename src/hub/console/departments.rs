@@ -96,6 +96,9 @@ pub fn store(db: &mut dyn Db, content: &Content) -> DbResult<Refreshed> {
              WHERE department IS NULL AND guide IN (SELECT guide FROM guide_department)",
             &[],
         )?;
+        if moved > 0 {
+            super::cases::recount(db)?;
+        }
         Ok(Refreshed {
             version: None,
             departments: content.departments.len(),
