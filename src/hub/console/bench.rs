@@ -694,6 +694,11 @@ fn pages(db: &mut dyn Db, o: &Options, ids: &[CaseId], now: i64) -> anyhow::Resu
         page(&admin, "/ratings?overdue=1")
     })?);
     out.push(time(
+        "page /ratings?days=365 (a year's chart and tables)",
+        n.min(50),
+        |_| page(&admin, "/ratings?days=365"),
+    )?);
+    out.push(time(
         "page /ratings as one department's staff",
         n.min(50),
         |_| page(&staff, "/ratings"),
