@@ -896,7 +896,53 @@ fn charts_count_ratings_per_day_level_and_group(backend: Backend) {
     assert_eq!(g[0].title.as_deref(), Some(mz_title.as_str()));
 }
 
+/// The fleet's lights kept on the kiosk rows (`console::lights`): an upload judged at once in
+/// its transaction, a refresh judging only what time or a publish changed, in one statement
+/// per chunk.
+fn fleet_lights_are_kept_on_the_rows(backend: Backend) {
+    use banshi::hub::console::lights;
+    let mut t = database(backend);
+    let db = t.db.as_mut();
+    for i in 0..700 {
+        add_kiosk(db, &format!("k{i:03}"), "村便民服务室", VILLAGE);
+    }
+    let light = |db: &mut dyn Db, id: &str| -> (i64, String) {
+        let r = db
+            .row(
+                "SELECT light, reasons FROM kiosk WHERE id = $1",
+                &[id.into()],
+            )
+            .unwrap()
+            .unwrap();
+        (r.int(0), r.opt_text(1).unwrap_or_default())
+    };
+    // Never heard from: all judged (two chunks), amber "还没有联系过".
+    assert_eq!(lights::refresh(db, Some(3), NOW).unwrap(), 700);
+    assert_eq!(light(db, "k699"), (1, "还没有联系过".to_string()));
+    assert_eq!(lights::refresh(db, Some(3), NOW).unwrap(), 0);
+    // An upload with a heartbeat: judged in its own transaction, against version 3.
+    let hb = json!({"kind": "heartbeat", "app_version": "0.1.0", "content_version": "2",
+        "last_sync_status": "up-to-date", "free_disk_mb": 9000, "warnings": 0,
+        "uptime_secs": 600, "screen": "1920x1080", "rotation": 0});
+    store(db, "k007", "2026-12-04T11:59:00+08:00", &[(1, hb)], NOW);
+    assert_eq!(light(db, "k007"), (1, "内容落后 1 版".to_string()));
+    assert_eq!(lights::refresh(db, Some(3), NOW + 60).unwrap(), 0);
+    // A day later it is quiet too; the others never reported and stay as they were.
+    assert_eq!(lights::refresh(db, Some(3), NOW + 86_400).unwrap(), 1);
+    assert_eq!(
+        light(db, "k007"),
+        (1, "1 天没有联系\n内容落后 1 版".to_string())
+    );
+    // A publish: every kiosk judged against version 4.
+    assert_eq!(lights::refresh(db, Some(4), NOW + 86_400).unwrap(), 700);
+    assert_eq!(
+        light(db, "k007"),
+        (1, "1 天没有联系\n内容落后 2 版".to_string())
+    );
+}
+
 on_both_backends!(
+    fleet_lights_are_kept_on_the_rows,
     a_case_opens_with_its_record_in_the_same_transaction_and_once,
     every_state_move_is_allowed_or_refused_and_recorded,
     department_staff_see_and_change_only_their_department,

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use super::health::{self, Light};
 use crate::hub::kiosks::{self, Kiosk};
-use crate::hub::sql::{Db, DbResult, Row};
+use crate::hub::sql::{Db, DbResult, Row, Value};
 
 /// How often the hub refreshes the lights in the background.
 pub const REFRESH_EVERY: Duration = Duration::from_secs(15);
@@ -103,9 +103,7 @@ pub fn refresh(db: &mut dyn Db, newest: Option<i64>, now: i64) -> DbResult<usize
     for _ in 0..10_000 {
         let n = db.transaction(|db| {
             let rows = db.query(&sql, &[now.into(), want.into()])?;
-            for r in &rows {
-                store_if_unchanged(db, r, newest, want, now)?;
-            }
+            store_if_unchanged(db, &rows, newest, want, now)?;
             Ok::<_, crate::hub::sql::DbError>(rows.len())
         })?;
         total += n;
@@ -116,30 +114,59 @@ pub fn refresh(db: &mut dyn Db, newest: Option<i64>, now: i64) -> DbResult<usize
     Ok(total)
 }
 
+/// Writes the judgement of each row read (`kiosks::COLUMNS`, then `heartbeat_seq`) in one
+/// statement (on PostgreSQL each statement is a round trip: 10,000 of them took 2 s), each
+/// only where the kiosk's state, `last_seen` and heartbeat are still what was read.
 fn store_if_unchanged(
     db: &mut dyn Db,
-    r: &Row,
+    rows: &[Row],
     newest: Option<i64>,
     want: i64,
     now: i64,
 ) -> DbResult<()> {
-    let k: Kiosk = kiosks::from_row(r);
-    let h = health::assess(&k, newest, now);
-    db.exec(
-        "UPDATE kiosk SET light = $2, reasons = $3, health_until = $4, health_newest = $5
-         WHERE id = $1 AND state = $6 AND COALESCE(last_seen, -1) = $7
-           AND COALESCE(heartbeat_seq, -1) = $8",
-        &[
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut tuples = Vec::with_capacity(rows.len());
+    let mut params: Vec<Value> = Vec::with_capacity(rows.len() * 7);
+    for r in rows {
+        let k: Kiosk = kiosks::from_row(r);
+        let h = health::assess(&k, newest, now);
+        let n = params.len();
+        // Typed here: PostgreSQL reads a bare placeholder in VALUES as text.
+        tuples.push(format!(
+            "(${}, CAST(${} AS BIGINT), ${}, CAST(${} AS BIGINT), ${}, CAST(${} AS BIGINT), \
+             CAST(${} AS BIGINT))",
+            n + 1,
+            n + 2,
+            n + 3,
+            n + 4,
+            n + 5,
+            n + 6,
+            n + 7
+        ));
+        params.extend([
             k.id.as_str().into(),
             rank(h.light).into(),
             join(&h.reasons).into(),
             health::until(&k, now).into(),
-            want.into(),
             k.state.as_str().into(),
             k.last_seen.unwrap_or(-1).into(),
             r.opt_int(11).unwrap_or(-1).into(),
-        ],
-    )?;
+        ]);
+    }
+    params.push(want.into());
+    let sql = format!(
+        "UPDATE kiosk SET light = v.column2, reasons = v.column3, health_until = v.column4,
+             health_newest = ${}
+         FROM (VALUES {}) AS v
+         WHERE kiosk.id = v.column1 AND kiosk.state = v.column5
+           AND COALESCE(kiosk.last_seen, -1) = v.column6
+           AND COALESCE(kiosk.heartbeat_seq, -1) = v.column7",
+        params.len(),
+        tuples.join(", ")
+    );
+    db.exec(&sql, &params)?;
     Ok(())
 }
 
@@ -249,7 +276,7 @@ mod tests {
         )
         .unwrap();
         judge(db, "k", NOW).unwrap();
-        store_if_unchanged(db, &old, Some(7), 7, NOW).unwrap();
+        store_if_unchanged(db, &[old], Some(7), 7, NOW).unwrap();
         assert_eq!(stored(db, "k").1, vec!["磁盘只剩 50 MB"]);
     }
 }
