@@ -114,9 +114,11 @@ pub fn refresh(db: &mut dyn Db, newest: Option<i64>, now: i64) -> DbResult<usize
     Ok(total)
 }
 
-/// Writes the judgement of each row read (`kiosks::COLUMNS`, then `heartbeat_seq`) in one
-/// statement (on PostgreSQL each statement is a round trip: 10,000 of them took 2 s), each
-/// only where the kiosk's state, `last_seen` and heartbeat are still what was read.
+/// Writes the judgement of each row read (`kiosks::COLUMNS`, then `heartbeat_seq`), each only
+/// where the kiosk's state, `last_seen` and heartbeat are still what was read. As many rows a
+/// statement as the backend does best with (`Db::insert_chunks`): PostgreSQL took 2 s for
+/// 10,000 one-row statements (a round trip each) and 0.8 s in 100-row ones; SQLite is fastest
+/// one row at a time (its planner does not index the `VALUES` list: 0.8 s instead of 0.16 s).
 fn store_if_unchanged(
     db: &mut dyn Db,
     rows: &[Row],
@@ -124,49 +126,59 @@ fn store_if_unchanged(
     want: i64,
     now: i64,
 ) -> DbResult<()> {
-    if rows.is_empty() {
-        return Ok(());
+    let per = db.insert_chunks().first().copied().unwrap_or(1).max(1);
+    for chunk in rows.chunks(per) {
+        let mut params: Vec<Value> = Vec::with_capacity(chunk.len() * 7 + 1);
+        for r in chunk {
+            let k: Kiosk = kiosks::from_row(r);
+            let h = health::assess(&k, newest, now);
+            params.extend([
+                k.id.as_str().into(),
+                rank(h.light).into(),
+                join(&h.reasons).into(),
+                health::until(&k, now).into(),
+                k.state.as_str().into(),
+                k.last_seen.unwrap_or(-1).into(),
+                r.opt_int(11).unwrap_or(-1).into(),
+            ]);
+        }
+        params.push(want.into());
+        let sql = if chunk.len() == 1 {
+            "UPDATE kiosk SET light = $2, reasons = $3, health_until = $4, health_newest = $8
+             WHERE id = $1 AND state = $5 AND COALESCE(last_seen, -1) = $6
+               AND COALESCE(heartbeat_seq, -1) = $7"
+                .to_string()
+        } else {
+            // Typed in the list: PostgreSQL reads a bare placeholder in VALUES as text.
+            let tuples: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    let n = i * 7;
+                    format!(
+                        "(${}, CAST(${} AS BIGINT), ${}, CAST(${} AS BIGINT), ${}, \
+                         CAST(${} AS BIGINT), CAST(${} AS BIGINT))",
+                        n + 1,
+                        n + 2,
+                        n + 3,
+                        n + 4,
+                        n + 5,
+                        n + 6,
+                        n + 7
+                    )
+                })
+                .collect();
+            format!(
+                "UPDATE kiosk SET light = v.column2, reasons = v.column3,
+                     health_until = v.column4, health_newest = ${}
+                 FROM (VALUES {}) AS v
+                 WHERE kiosk.id = v.column1 AND kiosk.state = v.column5
+                   AND COALESCE(kiosk.last_seen, -1) = v.column6
+                   AND COALESCE(kiosk.heartbeat_seq, -1) = v.column7",
+                params.len(),
+                tuples.join(", ")
+            )
+        };
+        db.exec(&sql, &params)?;
     }
-    let mut tuples = Vec::with_capacity(rows.len());
-    let mut params: Vec<Value> = Vec::with_capacity(rows.len() * 7);
-    for r in rows {
-        let k: Kiosk = kiosks::from_row(r);
-        let h = health::assess(&k, newest, now);
-        let n = params.len();
-        // Typed here: PostgreSQL reads a bare placeholder in VALUES as text.
-        tuples.push(format!(
-            "(${}, CAST(${} AS BIGINT), ${}, CAST(${} AS BIGINT), ${}, CAST(${} AS BIGINT), \
-             CAST(${} AS BIGINT))",
-            n + 1,
-            n + 2,
-            n + 3,
-            n + 4,
-            n + 5,
-            n + 6,
-            n + 7
-        ));
-        params.extend([
-            k.id.as_str().into(),
-            rank(h.light).into(),
-            join(&h.reasons).into(),
-            health::until(&k, now).into(),
-            k.state.as_str().into(),
-            k.last_seen.unwrap_or(-1).into(),
-            r.opt_int(11).unwrap_or(-1).into(),
-        ]);
-    }
-    params.push(want.into());
-    let sql = format!(
-        "UPDATE kiosk SET light = v.column2, reasons = v.column3, health_until = v.column4,
-             health_newest = ${}
-         FROM (VALUES {}) AS v
-         WHERE kiosk.id = v.column1 AND kiosk.state = v.column5
-           AND COALESCE(kiosk.last_seen, -1) = v.column6
-           AND COALESCE(kiosk.heartbeat_seq, -1) = v.column7",
-        params.len(),
-        tuples.join(", ")
-    );
-    db.exec(&sql, &params)?;
     Ok(())
 }
 
