@@ -309,6 +309,7 @@ async fn fetch_planned(
     spans: Vec<Span>,
     partial: Vec<ObjectRef>,
     out: &mut BTreeMap<String, Vec<u8>>,
+    stage_wait: &mut f64,
 ) -> Result<(), Failure> {
     let failed = std::sync::atomic::AtomicBool::new(false);
     let failed = &failed;
@@ -342,7 +343,9 @@ async fn fetch_planned(
     drop(ranges);
     // Every checked object on disk (or the reason it could not be) before going on: what the
     // next attempt resumes from does not depend on how far the writer had come.
+    let waiting = std::time::Instant::now();
     writer.finish()?;
+    *stage_wait += waiting.elapsed().as_secs_f64();
     if let Some(e) = first_error {
         return Err(e.into());
     }
@@ -350,7 +353,8 @@ async fn fetch_planned(
 }
 
 /// Every object of `manifest` (format 2, with packs), from the database, the downloads folder
-/// or the packs. `prune` is called with every wanted hash once the buckets are known.
+/// or the packs. `prune` is called with every wanted hash once the buckets are known;
+/// `stage_wait` grows by the time spent waiting for downloads to reach the disk.
 // The sync's context (store, fetcher, base, downloads folder) and what to fetch with what:
 // a struct for them would be built at this one call.
 #[allow(clippy::too_many_arguments)]
@@ -363,6 +367,7 @@ pub(super) async fn collect(
     dict: Option<&pack::Dictionary>,
     prune: impl FnOnce(&std::collections::HashSet<String>),
     free_check: &FreeCheck,
+    stage_wait: &mut f64,
 ) -> Result<BTreeMap<String, Vec<u8>>, Failure> {
     let mut out = BTreeMap::new();
     // The base (one object, on its own) and the buckets (the front of every pack).
@@ -380,7 +385,7 @@ pub(super) async fn collect(
         spans.extend(s);
         partial.extend(part);
     }
-    fetch_planned(fetcher, base, staging, spans, partial, &mut out).await?;
+    fetch_planned(fetcher, base, staging, spans, partial, &mut out, stage_wait).await?;
 
     // The documents.
     let rejected = |e: pack::PackError| fail(Status::Rejected, e.to_string());
@@ -421,7 +426,7 @@ pub(super) async fn collect(
         partial.extend(part);
     }
     free_check(staging, need)?;
-    fetch_planned(fetcher, base, staging, spans, partial, &mut out).await?;
+    fetch_planned(fetcher, base, staging, spans, partial, &mut out, stage_wait).await?;
     Ok(out)
 }
 
