@@ -802,13 +802,15 @@ async fn collect(
     Ok(objects)
 }
 
-/// Deletes staged downloads that are not among `wanted` (by hash), so failed syncs of other
-/// versions never pile up.
+/// Deletes staged downloads that are not among `wanted` (by hash; a pack's range files by the
+/// pack's hash), so failed syncs of other versions never pile up.
 fn prune_staging(staging: &Path, wanted: &HashSet<String>) {
     if let Ok(dir) = std::fs::read_dir(staging) {
         for entry in dir.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            let hash = name.strip_suffix(".part").unwrap_or(&name);
+            let hash = packs::range_file_pack(&name)
+                .or_else(|| name.strip_suffix(".part"))
+                .unwrap_or(&name);
             if name != STAGING_FOR && !wanted.contains(hash) {
                 let _ = std::fs::remove_file(entry.path());
             }
