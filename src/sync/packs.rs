@@ -8,10 +8,12 @@
 //! - First the buckets (the front of each pack), then the documents: the kiosk asks only for the
 //!   runs of objects it has neither in its database nor among its downloads; a run of objects
 //!   it has is bridged when it is short (one more request would cost more on a village line).
-//! - Each object is queued for `DATA/sync/HASH` (a writer thread) as soon as it is checked, and
-//!   the sync waits for those writes before it goes on, so an interrupted
-//!   first sync resumes with the objects still missing; an object cut in the middle is kept as
-//!   `HASH.part` and resumed on its own with `Range` (see `Fetcher::object`).
+//! - Each object is queued, as soon as it is checked, for its range's file
+//!   `DATA/sync/range-PACK-START` (a writer thread appends it), and the sync waits for those
+//!   writes before it goes on, so an interrupted first sync resumes with the objects still
+//!   missing (each object in those files checked again against the signed tree); an object cut
+//!   in the middle is kept as `HASH.part` and resumed on its own with `Range` (see
+//!   `Fetcher::object`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -128,8 +130,8 @@ enum Stage {
 /// never waits for the disk, and one file per range, not per object: creating one file per
 /// object (11,000 for 10,000 guides) took seconds on a busy ext4 disk and, done between two
 /// reads, left the line idle meanwhile (10,000 guides over 8 Mbit/s: 47 s, of which 6.5 s on
-/// the line); on a thread of its own it still kept the disk busy for 10–25 s after the line
-/// was done. A range's file is appended to object by object, each once checked, so what an
+/// the line); on a thread of its own the writes kept up, but deleting the 11,000 files after
+/// the commit took 14.8 s of a 26.9 s sync on the development VM. A range's file is appended to object by object, each once checked, so what an
 /// interrupted sync leaves is a run of whole, checked objects (and perhaps a torn tail after a
 /// power cut, which the next sync's check cuts off). A full queue makes the download wait (the
 /// disk is the slower one then).
