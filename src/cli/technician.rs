@@ -87,6 +87,7 @@ pub fn sync(args: SyncArgs) -> ExitCode {
             bytes_downloaded: 0,
             error: Some(format!("{e:#}")),
             apply_seconds: 0.0,
+            phases: Default::default(),
         },
     };
     if args.json {

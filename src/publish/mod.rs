@@ -214,8 +214,9 @@ pub fn publish_content_with(
     Ok(published)
 }
 
-/// The dictionary the repository's current version names, read from its object (hash checked).
-fn current_dictionary(repo: &Path) -> anyhow::Result<Option<std::sync::Arc<pack::Dictionary>>> {
+/// The dictionary the repository's current version names, read from its object (hash checked):
+/// the one the next publish keeps.
+pub fn current_dictionary(repo: &Path) -> anyhow::Result<Option<std::sync::Arc<pack::Dictionary>>> {
     let Some((_, manifest_path)) = current(repo)? else {
         return Ok(None);
     };

@@ -215,10 +215,17 @@ impl Store {
 
     /// An in-memory store holding `content` (tests, screenshots of authored folders).
     pub fn in_memory(content: &Content) -> Result<Store, StoreError> {
+        Store::in_memory_packed(content, &pack::pack(content))
+    }
+
+    /// [`Store::in_memory`] with `content`'s objects as `packed` has them (tests: a full import
+    /// of a version packed with the dictionary its repository kept, which is what a kiosk
+    /// syncing that version holds).
+    pub fn in_memory_packed(content: &Content, packed: &Packed) -> Result<Store, StoreError> {
         let mut conn = Connection::open_in_memory()?;
         schema::migrate(&mut conn)?;
         let tx = conn.transaction()?;
-        import::replace_content(&tx, content, &pack::pack(content))?;
+        import::replace_content(&tx, content, packed)?;
         tx.commit()?;
         Ok(Store {
             conn,

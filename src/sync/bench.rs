@@ -274,6 +274,7 @@ pub fn run(items: usize, line: Option<Line>) -> anyhow::Result<serde_json::Value
             "bytes": r.bytes_downloaded,
             "requests": fetcher.requests.load(Ordering::Relaxed),
             "apply_seconds": round3(r.apply_seconds),
+            "phases": r.phases,
             "time_vs_archive": round3(seconds / archive_s),
             "bytes_vs_archive": round3(r.bytes_downloaded as f64 / archive_bytes as f64),
             "time_vs_plain_archive": round3(seconds / plain_s),

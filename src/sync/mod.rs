@@ -151,6 +151,29 @@ pub struct Report {
     pub error: Option<String>,
     #[serde(skip)]
     pub apply_seconds: f64,
+    /// Where a first sync's time went (the benchmark prints it).
+    #[serde(skip)]
+    pub phases: Phases,
+}
+
+/// Seconds spent in each part of one sync (zero for the parts it did not reach).
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Phases {
+    /// Signed metadata (tough) and the manifest.
+    pub metadata: f64,
+    /// The dictionary (format 3), from the database or downloaded.
+    pub dictionary: f64,
+    /// Base, buckets and documents: from the database, the downloads folder or the network,
+    /// including `stage_wait`.
+    pub objects: f64,
+    /// Of `objects`: waiting, after the last byte arrived, for the downloads to be on disk.
+    pub stage_wait: f64,
+    /// Decoding every object into content (a full apply; `apply_seconds` is this and `apply`).
+    pub unpack: f64,
+    /// The database transaction (for an incremental sync: its fetches too).
+    pub apply: f64,
+    /// Removing the downloads folder after the commit.
+    pub clean: f64,
 }
 
 #[derive(Debug, Clone)]
@@ -223,6 +246,7 @@ pub fn run_once(opts: &Options) -> Report {
             bytes_downloaded: 0,
             error: Some(e),
             apply_seconds: 0.0,
+            phases: Phases::default(),
         },
     }
 }
@@ -232,8 +256,8 @@ pub fn run_once(opts: &Options) -> Report {
 pub fn run_once_with(opts: &Options, fetcher: &Fetcher) -> Report {
     let fetcher = fetcher.clone();
     let start_bytes = fetcher.bytes.load(Ordering::Relaxed);
-    let mut apply_seconds = 0.0;
-    let result = run_locked(opts, &fetcher, &mut apply_seconds);
+    let mut phases = Phases::default();
+    let result = run_locked(opts, &fetcher, &mut phases);
     let bytes = fetcher.bytes.load(Ordering::Relaxed) - start_bytes;
     let store = Store::open_any(&opts.data_dir.join(DB_FILE)).ok();
     let version = store
@@ -262,15 +286,12 @@ pub fn run_once_with(opts: &Options, fetcher: &Fetcher) -> Report {
         version,
         bytes_downloaded: bytes,
         error,
-        apply_seconds,
+        apply_seconds: phases.unpack + phases.apply,
+        phases,
     }
 }
 
-fn run_locked(
-    opts: &Options,
-    fetcher: &Fetcher,
-    apply_seconds: &mut f64,
-) -> Result<Status, Failure> {
+fn run_locked(opts: &Options, fetcher: &Fetcher, phases: &mut Phases) -> Result<Status, Failure> {
     std::fs::create_dir_all(&opts.data_dir).map_err(|e| {
         fail(
             Status::Error,
@@ -301,7 +322,7 @@ fn run_locked(
         .build()
         .map_err(|e| fail(Status::Error, format!("无法启动异步运行时：{e}")))?;
     let out = rt.block_on(async {
-        match tokio::time::timeout(opts.deadline, run(opts, fetcher, apply_seconds)).await {
+        match tokio::time::timeout(opts.deadline, run(opts, fetcher, phases)).await {
             Ok(r) => r,
             Err(_) => Err(fail(
                 Status::Offline,
@@ -334,11 +355,8 @@ fn parse_root(bytes: &[u8]) -> Option<Signed<Root>> {
     serde_json::from_slice(bytes).ok()
 }
 
-async fn run(
-    opts: &Options,
-    fetcher: &Fetcher,
-    apply_seconds: &mut f64,
-) -> Result<Status, Failure> {
+async fn run(opts: &Options, fetcher: &Fetcher, phases: &mut Phases) -> Result<Status, Failure> {
+    let started = Instant::now();
     let db_path = opts.data_dir.join(DB_FILE);
     let mut store = Store::open_any(&db_path)?;
     let stored = |k: &str| store.meta(k).ok().flatten();
@@ -499,8 +517,11 @@ async fn run(
             format!("无法写入 {}：{e}（磁盘满了？）", staging.display()),
         )
     })?;
+    phases.metadata = started.elapsed().as_secs_f64();
     // Format 3: the dictionary first (every other object needs it to be read).
+    let started = Instant::now();
     let dictionary = load_dictionary(&store, fetcher, &base, &staging, &manifest).await?;
+    phases.dictionary = started.elapsed().as_secs_f64();
     let old = stored("manifest").and_then(|m| pack::parse_manifest(m.as_bytes()).ok());
     if let (Some(old), Some(_)) = (old, applied) {
         if old.base.hash == manifest.base.hash && old.dictionary == manifest.dictionary {
@@ -516,12 +537,15 @@ async fn run(
             )
             .await?;
             if applied {
-                *apply_seconds = started.elapsed().as_secs_f64();
+                phases.apply = started.elapsed().as_secs_f64();
+                let started = Instant::now();
                 let _ = std::fs::remove_dir_all(&staging);
+                phases.clean = started.elapsed().as_secs_f64();
                 return Ok(Status::Updated);
             }
         }
     }
+    let started = Instant::now();
     let mut objects = collect(
         &store,
         fetcher,
@@ -529,8 +553,10 @@ async fn run(
         &staging,
         &manifest,
         dictionary.as_deref(),
+        &mut phases.stage_wait,
     )
     .await?;
+    phases.objects = started.elapsed().as_secs_f64();
     if let Some(d) = &dictionary {
         objects.insert(d.object.hash.clone(), d.body.clone());
     }
@@ -543,16 +569,20 @@ async fn run(
             .ok_or_else(|| pack::PackError::Missing(r.hash.clone()))
     })
     .map_err(|e| fail(Status::Rejected, e.to_string()))?;
+    phases.unpack = started.elapsed().as_secs_f64();
     let packed = Packed {
         manifest,
         manifest_bytes,
         objects,
         dictionary,
     };
+    let started = Instant::now();
     store.apply(&content, &packed, &sync_meta)?;
-    *apply_seconds = started.elapsed().as_secs_f64();
+    phases.apply = started.elapsed().as_secs_f64();
     // Committed: the downloads are in the database now.
+    let started = Instant::now();
     let _ = std::fs::remove_dir_all(&staging);
+    phases.clean = started.elapsed().as_secs_f64();
     Ok(Status::Updated)
 }
 
@@ -724,6 +754,7 @@ async fn collect(
     staging: &Path,
     manifest: &Manifest,
     dict: Option<&Dictionary>,
+    stage_wait: &mut f64,
 ) -> Result<BTreeMap<String, Vec<u8>>, Failure> {
     // Over the network, packs (a few requests); from a folder, where a request costs nothing,
     // the objects themselves.
@@ -737,6 +768,7 @@ async fn collect(
             dict,
             |wanted| prune_staging(staging, wanted),
             &free_check_for(manifest),
+            stage_wait,
         )
         .await;
     }
@@ -770,13 +802,15 @@ async fn collect(
     Ok(objects)
 }
 
-/// Deletes staged downloads that are not among `wanted` (by hash), so failed syncs of other
-/// versions never pile up.
+/// Deletes staged downloads that are not among `wanted` (by hash; a pack's range files by the
+/// pack's hash), so failed syncs of other versions never pile up.
 fn prune_staging(staging: &Path, wanted: &HashSet<String>) {
     if let Ok(dir) = std::fs::read_dir(staging) {
         for entry in dir.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            let hash = name.strip_suffix(".part").unwrap_or(&name);
+            let hash = packs::range_file_pack(&name)
+                .or_else(|| name.strip_suffix(".part"))
+                .unwrap_or(&name);
             if name != STAGING_FOR && !wanted.contains(hash) {
                 let _ = std::fs::remove_file(entry.path());
             }

@@ -163,6 +163,7 @@ mod tests {
             bytes_downloaded: 0,
             error: None,
             apply_seconds: 0.0,
+            phases: Default::default(),
         }
     }
 

@@ -59,6 +59,14 @@ impl TestCounty {
         kiosk
     }
 
+    /// A full import of `content` packed as the repository's next publish packs it (with the
+    /// dictionary the repository keeps): what a kiosk that synced that version holds.
+    pub fn import_as_published(&self, content: &Content) -> Store {
+        let dictionary = publish::current_dictionary(&self.repo).unwrap();
+        let packed = banshi::pack::pack_with(content, banshi::pack::FORMAT, dictionary);
+        Store::in_memory_packed(content, &packed).unwrap()
+    }
+
     pub fn dir_options(&self, data: &Path) -> Options {
         Options::new(
             Source::Dir(self.repo.clone()),
