@@ -200,17 +200,7 @@ pub fn breakdown(
     days: u32,
     today: NaiveDate,
 ) -> DbResult<Vec<Group>> {
-    let mut params: Vec<Value> = vec![
-        since(today, days).format("%Y-%m-%d").to_string().into(),
-        today.format("%Y-%m-%d").to_string().into(),
-    ];
-    let scoped = match &scope.department {
-        Some(d) => {
-            params.push(d.into());
-            " AND g.department = $3"
-        }
-        None => "",
-    };
+    let (params, scoped) = period(scope, days, today, "AND");
     let sql = match by {
         By::Guide | By::Department => {
             let (departments, guides) = by_department_and_guide(db, scope, days, today)?;
@@ -245,6 +235,23 @@ pub fn breakdown(
         add(&mut groups, r.text(0), r.opt_text(1), r.int(2), r.int(3));
     }
     Ok(finish(groups))
+}
+
+/// The parameters of a period's counters ($1 first day, $2 today, $3 the scope's department)
+/// and the clause (after `joiner`) keeping a department's staff to its guides (`g`).
+fn period(scope: &Scope, days: u32, today: NaiveDate, joiner: &str) -> (Vec<Value>, String) {
+    let mut params: Vec<Value> = vec![
+        since(today, days).format("%Y-%m-%d").to_string().into(),
+        today.format("%Y-%m-%d").to_string().into(),
+    ];
+    let scoped = match &scope.department {
+        Some(d) => {
+            params.push(d.into());
+            format!(" {joiner} g.department = $3")
+        }
+        None => String::new(),
+    };
+    (params, scoped)
 }
 
 type Groups = std::collections::BTreeMap<String, Group>;
@@ -283,17 +290,7 @@ pub fn by_department_and_guide(
     days: u32,
     today: NaiveDate,
 ) -> DbResult<(Vec<Group>, Vec<Group>)> {
-    let mut params: Vec<Value> = vec![
-        since(today, days).format("%Y-%m-%d").to_string().into(),
-        today.format("%Y-%m-%d").to_string().into(),
-    ];
-    let scoped = match &scope.department {
-        Some(d) => {
-            params.push(d.into());
-            " WHERE g.department = $3"
-        }
-        None => "",
-    };
+    let (params, scoped) = period(scope, days, today, "WHERE");
     let sql = format!(
         "SELECT t.guide, g.title, COALESCE(g.department, ''), d.name, t.level, t.n
          FROM (SELECT guide, level, CAST(SUM(n) AS BIGINT) AS n FROM rating_day_guide
