@@ -30,6 +30,49 @@ fn packs_of(repo: &Path) -> Vec<PathBuf> {
     v
 }
 
+/// A county of 1,500 generated guides published and served, one kiosk fully synced (`full`),
+/// and another whose first sync the line cut halfway through every pack (`cut`: the server
+/// had only the first half of each; `originals` puts them back).
+struct CutSync {
+    county: TestCounty,
+    content: banshi::model::Content,
+    served: banshi::serve::Serving,
+    full: sync::Report,
+    packs: Vec<PathBuf>,
+    originals: Vec<Vec<u8>>,
+    kiosk: tempfile::TempDir,
+    cut: sync::Report,
+}
+
+fn cut_sync() -> CutSync {
+    let county = TestCounty::new();
+    let content = banshi::sample::generated(1500);
+    county.publish(&content);
+    let served = county.serve();
+    let fresh = tempfile::tempdir().unwrap();
+    let full = sync::run_once(&county.options(&served, fresh.path()));
+    assert_eq!(full.status, Status::Updated, "{:?}", full.error);
+
+    let packs = packs_of(&county.repo);
+    let originals: Vec<Vec<u8>> = packs.iter().map(|p| std::fs::read(p).unwrap()).collect();
+    for (p, b) in packs.iter().zip(&originals) {
+        std::fs::write(p, &b[..b.len() / 2]).unwrap();
+    }
+    let kiosk = tempfile::tempdir().unwrap();
+    let cut = sync::run_once(&county.options(&served, kiosk.path()));
+    assert_eq!(cut.status, Status::Offline, "{:?}", cut.error);
+    CutSync {
+        county,
+        content,
+        served,
+        full,
+        packs,
+        originals,
+        kiosk,
+        cut,
+    }
+}
+
 #[test]
 fn a_first_sync_over_http_takes_a_few_requests_and_is_exact() {
     let county = TestCounty::new();
@@ -49,23 +92,16 @@ fn a_first_sync_over_http_takes_a_few_requests_and_is_exact() {
 
 #[test]
 fn an_interrupted_pack_download_resumes_without_downloading_again_what_it_has() {
-    let county = TestCounty::new();
-    let content = banshi::sample::generated(1500);
-    county.publish(&content);
-    let served = county.serve();
-    let fresh = tempfile::tempdir().unwrap();
-    let full = sync::run_once(&county.options(&served, fresh.path()));
-    assert_eq!(full.status, Status::Updated, "{:?}", full.error);
-
-    // The line drops halfway through every pack: the server has only the first half of each.
-    let packs = packs_of(&county.repo);
-    let originals: Vec<Vec<u8>> = packs.iter().map(|p| std::fs::read(p).unwrap()).collect();
-    for (p, b) in packs.iter().zip(&originals) {
-        std::fs::write(p, &b[..b.len() / 2]).unwrap();
-    }
-    let kiosk = tempfile::tempdir().unwrap();
-    let cut = sync::run_once(&county.options(&served, kiosk.path()));
-    assert_eq!(cut.status, Status::Offline, "{:?}", cut.error);
+    let CutSync {
+        county,
+        content,
+        served,
+        full,
+        packs,
+        originals,
+        kiosk,
+        cut,
+    } = cut_sync();
     let store = Store::open_any(&kiosk.path().join(DB_FILE)).unwrap();
     assert_eq!(fingerprint_db(&store), "\n--\n", "nothing applied");
     drop(store);
@@ -94,22 +130,16 @@ fn an_interrupted_pack_download_resumes_without_downloading_again_what_it_has() 
 /// and the result is exact.
 #[test]
 fn range_files_are_few_and_a_byte_damaged_on_disk_is_fetched_again() {
-    let county = TestCounty::new();
-    let content = banshi::sample::generated(1500);
-    county.publish(&content);
-    let served = county.serve();
-    let fresh = tempfile::tempdir().unwrap();
-    let full = sync::run_once(&county.options(&served, fresh.path()));
-    assert_eq!(full.status, Status::Updated, "{:?}", full.error);
-
-    let packs = packs_of(&county.repo);
-    let originals: Vec<Vec<u8>> = packs.iter().map(|p| std::fs::read(p).unwrap()).collect();
-    for (p, b) in packs.iter().zip(&originals) {
-        std::fs::write(p, &b[..b.len() / 2]).unwrap();
-    }
-    let kiosk = tempfile::tempdir().unwrap();
-    let cut = sync::run_once(&county.options(&served, kiosk.path()));
-    assert_eq!(cut.status, Status::Offline, "{:?}", cut.error);
+    let CutSync {
+        county,
+        content,
+        served,
+        full,
+        packs,
+        originals,
+        kiosk,
+        cut,
+    } = cut_sync();
     let staging = kiosk.path().join(sync::STAGING_DIR);
     let files: Vec<PathBuf> = std::fs::read_dir(&staging)
         .unwrap()
