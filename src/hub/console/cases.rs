@@ -481,7 +481,7 @@ pub fn list(
     } else {
         ""
     };
-    let total = total(db, scope, f, deadlines, now)?;
+    let total = total(db, scope, f, &cond, &params, join)?;
     let n = params.len();
     params.push(per_page.into());
     params.push(((page - 1) * per_page).into());
@@ -751,25 +751,21 @@ pub fn recount(db: &mut dyn Db) -> DbResult<()> {
 }
 
 /// How many cases match `f` within `scope`, from the counters when the filter is one they
-/// keep (kind, department, state), else by counting.
+/// keep (kind, department, state), else by counting the rows `cond` (with its `params` and
+/// the kiosk `join` it needs, from [`conditions`]) selects.
 fn total(
     db: &mut dyn Db,
     scope: &Scope,
     f: &Filter,
-    deadlines: &Deadlines,
-    now: i64,
+    cond: &str,
+    params: &[Value],
+    join: &str,
 ) -> DbResult<i64> {
     if f.overdue_only || f.hall.is_some() || f.region.is_some() {
-        let (cond, params, needs_kiosk) = conditions(scope, f, deadlines, now);
-        let join = if needs_kiosk {
-            " JOIN kiosk k ON k.id = c.kiosk_id"
-        } else {
-            ""
-        };
         return Ok(db
             .row(
                 &format!("SELECT COUNT(*) FROM feedback_case c{join} WHERE {cond}"),
-                &params,
+                params,
             )?
             .map_or(0, |r| r.int(0)));
     }

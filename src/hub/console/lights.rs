@@ -57,8 +57,15 @@ pub fn split(stored: &str) -> Vec<String> {
         .collect()
 }
 
-fn newest_of(stored: i64) -> Option<i64> {
-    (stored >= 0).then_some(stored)
+/// What is stored for kiosk `k` judged against `newest` at `now`: its light's rank, its
+/// reasons and `health_until`.
+fn judgement(k: &Kiosk, newest: Option<i64>, now: i64) -> [Value; 3] {
+    let h = health::assess(k, newest, now);
+    [
+        rank(h.light).into(),
+        join(&h.reasons).into(),
+        health::until(k, now).into(),
+    ]
 }
 
 /// Judges kiosk `id` as its row stands and stores the light, against the newest version the
@@ -72,16 +79,12 @@ pub fn judge(db: &mut dyn Db, id: &str, now: i64) -> DbResult<()> {
         return Ok(());
     };
     let k = kiosks::from_row(&r);
-    let newest = r.int(11);
-    let h = health::assess(&k, newest_of(newest), now);
+    let newest = Some(r.int(11)).filter(|v| *v >= 0);
+    let mut params: Vec<Value> = vec![id.into()];
+    params.extend(judgement(&k, newest, now));
     db.exec(
         "UPDATE kiosk SET light = $2, reasons = $3, health_until = $4 WHERE id = $1",
-        &[
-            id.into(),
-            rank(h.light).into(),
-            join(&h.reasons).into(),
-            health::until(&k, now).into(),
-        ],
+        &params,
     )?;
     Ok(())
 }
@@ -131,12 +134,9 @@ fn store_if_unchanged(
         let mut params: Vec<Value> = Vec::with_capacity(chunk.len() * 7 + 1);
         for r in chunk {
             let k: Kiosk = kiosks::from_row(r);
-            let h = health::assess(&k, newest, now);
+            params.push(k.id.as_str().into());
+            params.extend(judgement(&k, newest, now));
             params.extend([
-                k.id.as_str().into(),
-                rank(h.light).into(),
-                join(&h.reasons).into(),
-                health::until(&k, now).into(),
                 k.state.as_str().into(),
                 k.last_seen.unwrap_or(-1).into(),
                 r.opt_int(11).unwrap_or(-1).into(),

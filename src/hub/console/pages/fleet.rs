@@ -123,13 +123,25 @@ pub fn list(ctx: &Ctx<'_>, db: &mut dyn Db) -> PageResult {
         .iter()
         .map(|r| r.text(0))
         .collect();
-    let mut counts = [0usize; 4];
-    let (by_region, params): (&str, Vec<Value>) = match &region {
-        Some(r) => (" WHERE region = $1", vec![r.into()]),
-        None => ("", vec![]),
+    let mut conds: Vec<String> = Vec::new();
+    let mut params: Vec<Value> = Vec::new();
+    if let Some(r) = &region {
+        params.push(r.into());
+        conds.push("region = $1".to_string());
+    }
+    let filter = |conds: &[String]| {
+        if conds.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", conds.join(" AND "))
+        }
     };
+    let mut counts = [0usize; 4];
     for r in db.query(
-        &format!("SELECT light, COUNT(*) FROM kiosk{by_region} GROUP BY light"),
+        &format!(
+            "SELECT light, COUNT(*) FROM kiosk{} GROUP BY light",
+            filter(&conds)
+        ),
         &params,
     )? {
         // A row enrolled since the refresh above is not judged yet: counted as it stands.
@@ -150,20 +162,11 @@ pub fn list(ctx: &Ctx<'_>, db: &mut dyn Db) -> PageResult {
     let start = (page_no - 1) * PER_PAGE;
     // Worst first, then by region and id: the index on (light, region, id), or on
     // (region, light, id) for one region.
-    let mut conds = Vec::new();
-    let mut params = params;
-    if region.is_some() {
-        conds.push("region = $1".to_string());
-    }
     if let Some(s) = state {
         params.push(lights::rank(s).into());
         conds.push(format!("light = ${}", params.len()));
     }
-    let filter = if conds.is_empty() {
-        String::new()
-    } else {
-        format!(" WHERE {}", conds.join(" AND "))
-    };
+    let filter = filter(&conds);
     params.push((PER_PAGE as i64).into());
     params.push((start as i64).into());
     let sql = format!(
