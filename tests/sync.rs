@@ -397,7 +397,7 @@ fn broken_servers_end_in_bounded_time_with_a_clear_status() {
     let county = TestCounty::new();
     county.publish(&banshi::sample::sample());
     let kiosk = county.synced_kiosk();
-    let before = fingerprint_db(&Store::open(&kiosk.path().join(DB_FILE)).unwrap());
+    let before = kiosk_fingerprint(kiosk.path());
 
     // Nothing listening at all.
     let free = TcpListener::bind("127.0.0.1:0")

@@ -138,10 +138,7 @@ fn a_tampered_dictionary_is_rejected_and_the_content_kept() {
     let r = sync::run_once(&county.options(&served, kiosk.path()));
     assert_eq!(r.status, Status::Updated, "{:?}", r.error);
     let v1 = fingerprint(&content);
-    assert_eq!(
-        fingerprint_db(&Store::open(&kiosk.path().join(DB_FILE)).unwrap()),
-        v1
-    );
+    assert_eq!(kiosk_fingerprint(kiosk.path()), v1);
 
     // A new dictionary (trained on content that changed a lot: retraining on nearly the same
     // content gives the same dictionary), tampered: the kiosk with version 1 keeps it.
@@ -157,17 +154,11 @@ fn a_tampered_dictionary_is_rejected_and_the_content_kept() {
     std::fs::write(&path2, &b).unwrap();
     let r = sync::run_once(&county.options(&served, kiosk.path()));
     assert_eq!(r.status, Status::Rejected, "{:?}", r.error);
-    assert_eq!(
-        fingerprint_db(&Store::open(&kiosk.path().join(DB_FILE)).unwrap()),
-        v1
-    );
+    assert_eq!(kiosk_fingerprint(kiosk.path()), v1);
     std::fs::write(&path2, &original2).unwrap();
     let r = sync::run_once(&county.options(&served, kiosk.path()));
     assert_eq!(r.status, Status::Updated, "{:?}", r.error);
-    assert_eq!(
-        fingerprint_db(&Store::open(&kiosk.path().join(DB_FILE)).unwrap()),
-        fingerprint(&content)
-    );
+    assert_eq!(kiosk_fingerprint(kiosk.path()), fingerprint(&content));
 }
 
 #[test]
@@ -205,10 +196,7 @@ fn a_kept_dictionary_keeps_unchanged_documents_and_a_new_one_is_followed() {
     );
     assert!(inc_requests <= 10, "{inc_requests} requests");
     assert!(share <= 0.02, "{:.2} %", share * 100.0);
-    assert_eq!(
-        fingerprint_db(&Store::open(&kiosk.path().join(DB_FILE)).unwrap()),
-        fingerprint(&content)
-    );
+    assert_eq!(kiosk_fingerprint(kiosk.path()), fingerprint(&content));
 
     // --new-dictionary: every object changes once, the kiosk takes all of it and keeps only
     // the new version's objects.
@@ -221,10 +209,7 @@ fn a_kept_dictionary_keeps_unchanged_documents_and_a_new_one_is_followed() {
     let m3 = manifest_of(&p3, &county.repo);
     let r = sync::run_once(&county.options(&served, kiosk.path()));
     assert_eq!(r.status, Status::Updated, "{:?}", r.error);
-    assert_eq!(
-        fingerprint_db(&Store::open(&kiosk.path().join(DB_FILE)).unwrap()),
-        fingerprint(&content)
-    );
+    assert_eq!(kiosk_fingerprint(kiosk.path()), fingerprint(&content));
     let held = objects_in_db(kiosk.path());
     assert!(held.contains(&p3.dictionary.clone().unwrap()));
     assert!(!held.contains(&p1.dictionary.clone().unwrap()));
@@ -299,10 +284,7 @@ fn a_format_2_repository_still_syncs_and_then_moves_to_format_3() {
     let kiosk = tempfile::tempdir().unwrap();
     let r = sync::run_once(&county.options(&served, kiosk.path()));
     assert_eq!(r.status, Status::Updated, "{:?}", r.error);
-    assert_eq!(
-        fingerprint_db(&Store::open(&kiosk.path().join(DB_FILE)).unwrap()),
-        fingerprint(&content)
-    );
+    assert_eq!(kiosk_fingerprint(kiosk.path()), fingerprint(&content));
     // The county's publisher is upgraded: it trains the dictionary (the repository had none).
     content.items[3].name.push_str("（新版）");
     let p = county.publish(&content);

@@ -112,6 +112,11 @@ pub fn fingerprint_db(s: &Store) -> String {
     format!("{}\n--\n{}", items.join("\n"), notices.join("\n"))
 }
 
+/// [`fingerprint_db`] of the kiosk whose data folder is `data`.
+pub fn kiosk_fingerprint(data: &Path) -> String {
+    fingerprint_db(&Store::open(&data.join(banshi::store::DB_FILE)).unwrap())
+}
+
 /// Every row of every content table (and the objects), sorted: two stores with the same dump
 /// show residents exactly the same thing.
 pub fn dump(s: &Store) -> Vec<String> {
