@@ -808,7 +808,8 @@ fn prune_staging(staging: &Path, wanted: &HashSet<String>) {
     if let Ok(dir) = std::fs::read_dir(staging) {
         for entry in dir.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            let hash = packs::range_file_pack(&name)
+            let hash = packs::range_file_of(&name)
+                .map(|(pack, _)| pack)
                 .or_else(|| name.strip_suffix(".part"))
                 .unwrap_or(&name);
             if name != STAGING_FOR && !wanted.contains(hash) {

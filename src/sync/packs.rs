@@ -112,11 +112,11 @@ fn range_file(staging: &Path, pack: &str, start: u64) -> PathBuf {
     staging.join(format!("{RANGE_PREFIX}{pack}-{start}"))
 }
 
-/// The pack hash a downloads file name `range-PACKHASH-START` belongs to.
-pub(super) fn range_file_pack(name: &str) -> Option<&str> {
+/// The pack hash and start a downloads file name `range-PACKHASH-START` names.
+pub(super) fn range_file_of(name: &str) -> Option<(&str, u64)> {
     let rest = name.strip_prefix(RANGE_PREFIX)?;
     let (pack, start) = rest.rsplit_once('-')?;
-    start.parse::<u64>().ok().map(|_| pack)
+    start.parse::<u64>().ok().map(|start| (pack, start))
 }
 
 enum Stage {
@@ -228,14 +228,13 @@ fn load_ranges(
     }
     for entry in dir.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        if range_file_pack(&name) != Some(pack) {
+        let Some(start) = range_file_of(&name)
+            .filter(|(p, _)| *p == pack)
+            .map(|(_, start)| start)
+        else {
             continue;
-        }
+        };
         let path = entry.path();
-        let start: u64 = name
-            .rsplit_once('-')
-            .and_then(|(_, s)| s.parse().ok())
-            .unwrap_or(0);
         let Some(&first) = offsets.get(&start) else {
             if whole {
                 let _ = std::fs::remove_file(&path);
@@ -574,10 +573,10 @@ mod tests {
         let seq: Vec<ObjectRef> = objs.iter().map(|(r, _)| r.clone()).collect();
         let pack = "a".repeat(64);
         assert_eq!(
-            range_file_pack(&format!("range-{pack}-300")),
-            Some(pack.as_str())
+            range_file_of(&format!("range-{pack}-300")),
+            Some((pack.as_str(), 300))
         );
-        assert_eq!(range_file_pack(&pack), None);
+        assert_eq!(range_file_of(&pack), None);
         // Objects 1 and 2 (from byte 100), then half of object 3: a cut mid-write.
         let mut bytes = [objs[1].1.clone(), objs[2].1.clone()].concat();
         bytes.extend_from_slice(&objs[3].1[..200]);
